@@ -1,0 +1,83 @@
+# Outpost: one non-recursive build.  Each folder adds its sources through its
+# module.mk; objects go to build/plain or, with SANITIZE=1, build/san.
+
+SANITIZE ?= 0
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+B := build/san
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN := -fstack-protector-strong
+else
+B := build/plain
+OPT := -O2 -g
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+endif
+
+WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
+PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+# Filled in by the module.mk files.
+COMMON_SRCS :=
+OUTPOSTD_SRCS :=
+CTL_SRCS :=
+UNIT_TESTS :=
+GENERATED :=
+
+include appliance/module.mk
+include drivers/module.mk
+include sync/module.mk
+include web/module.mk
+include image/module.mk
+include tests/module.mk
+
+OUTPOSTD := $(B)/outpostd
+OUTPOSTCTL := $(B)/outpostctl
+
+.PHONY: all deps run check unit integration browser bench format format-check clean
+all: $(OUTPOSTD) $(OUTPOSTCTL)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(OUTPOSTD): $(call obj,$(OUTPOSTD_SRCS) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(OUTPOSTCTL): $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@.ci/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run-demo $(B)
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@$(MAKE) --no-print-directory unit-bins
+	@tests/check $(B) build/san
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run $(B)
+
+FORMATTED := $(wildcard appliance/*.[ch] drivers/*.[ch] sync/*.[ch] web/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+format:
+	clang-format -i $(FORMATTED)
+format-check:
+	@clang-format --dry-run -Werror $(FORMATTED) && echo "format: OK"
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

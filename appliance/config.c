@@ -1,0 +1,241 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct parse_state {
+	struct config *cfg;
+	const char *base_dir;
+	char why[200];
+};
+
+enum key_kind {
+	KEY_TEXT,
+	KEY_PATH,
+	KEY_UINT,
+	KEY_U64,
+	KEY_LOGLEVEL,
+	KEY_OFFICE_CODE,
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum key_kind kind;
+	size_t offset;
+	size_t size;	   /* for text: buffer size */
+	uint64_t min, max; /* for numbers */
+};
+
+#define TEXT(sec, key, field) {sec, key, KEY_TEXT, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
+#define PATH(sec, key, field) {sec, key, KEY_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
+#define UINT(sec, key, field, lo, hi) {sec, key, KEY_UINT, offsetof(struct config, field), 0, lo, hi}
+#define U64(sec, key, field, lo, hi) {sec, key, KEY_U64, offsetof(struct config, field), 0, lo, hi}
+
+static const struct key_def keys[] = {
+	{"office", "code", KEY_OFFICE_CODE, offsetof(struct config, office_code), sizeof(((struct config *)0)->office_code), 0, 0},
+	TEXT("office", "name", office_name),
+	PATH("core", "state_dir", state_dir),
+	PATH("core", "control_socket", control_socket),
+	PATH("core", "catalog", catalog),
+	{"core", "log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0},
+	UINT("core", "restart_backoff_max_seconds", restart_backoff_max_s, 1, 3600),
+	U64("core", "min_free_disk_bytes", min_free_disk_bytes, 0, UINT64_C(1) << 50),
+	TEXT("web", "listen_address", listen_address),
+	UINT("web", "port", port, 1, 65535),
+	UINT("web", "max_connections", max_connections, 1, 10000),
+	UINT("web", "max_pending", max_pending, 1, 10000),
+	U64("web", "max_document_bytes", max_document_bytes, 1024, UINT64_C(1) << 32),
+	UINT("web", "max_documents", max_documents, 1, 100),
+	U64("web", "max_upload_bytes", max_upload_bytes, 1024, UINT64_C(1) << 34),
+	U64("web", "max_uploads_in_flight_bytes", max_uploads_in_flight_bytes, 1024, UINT64_C(1) << 36),
+	UINT("web", "request_timeout_seconds", request_timeout_s, 1, 3600),
+	UINT("auth", "lockout_failures", lockout_failures, 1, 1000),
+	UINT("auth", "lockout_seconds", lockout_seconds, 1, 86400),
+	UINT("auth", "session_idle_seconds", session_idle_seconds, 60, 86400 * 7),
+	UINT("auth", "max_sessions", max_sessions, 1, 100000),
+	TEXT("printer", "backend", printer_backend),
+	PATH("printer", "path", printer_path),
+	UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
+};
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->office_code, sizeof(cfg->office_code), "DEMO");
+	snprintf(cfg->office_name, sizeof(cfg->office_name), "便民服务站");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/outpost");
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->restart_backoff_max_s = 30;
+	cfg->min_free_disk_bytes = UINT64_C(256) << 20;
+	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
+	cfg->port = 8080;
+	cfg->max_connections = 256;
+	cfg->max_pending = 128;
+	cfg->max_document_bytes = UINT64_C(20) << 20;
+	cfg->max_documents = 20;
+	cfg->max_upload_bytes = UINT64_C(64) << 20;
+	cfg->max_uploads_in_flight_bytes = UINT64_C(256) << 20;
+	cfg->request_timeout_s = 30;
+	cfg->lockout_failures = 5;
+	cfg->lockout_seconds = 300;
+	cfg->session_idle_seconds = 1800;
+	cfg->max_sessions = 256;
+	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
+	cfg->printer_timeout_s = 10;
+}
+
+static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records why the current line is refused; returning 0 makes inih stop. */
+static int fail(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ps->why, sizeof(ps->why), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool office_code_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 8)
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	}
+	return true;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	char *field;
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key_def *k = &keys[i];
+
+		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+			continue;
+		field = (char *)ps->cfg + k->offset;
+		switch (k->kind) {
+		case KEY_OFFICE_CODE:
+			if (!office_code_ok(value))
+				return fail(ps, "[office] code '%s' must be 2 to 8 characters A-Z or 0-9", value);
+			/* fallthrough */
+		case KEY_TEXT:
+			if (strlen(value) >= k->size)
+				return fail(ps, "[%s] %s is too long", section, name);
+			memcpy(field, value, strlen(value) + 1);
+			return 1;
+		case KEY_PATH: {
+			int n;
+
+			if (value[0] == '/' || ps->base_dir[0] == '\0')
+				n = snprintf(field, k->size, "%s", value);
+			else
+				n = snprintf(field, k->size, "%s/%s", ps->base_dir, value);
+			if (n < 0 || (size_t)n >= k->size)
+				return fail(ps, "[%s] %s is too long", section, name);
+			return 1;
+		}
+		case KEY_LOGLEVEL:
+			if (!log_level_parse(value, (enum log_level *)(void *)field))
+				return fail(ps, "[core] log_level '%s': use error, warning, info or debug", value);
+			return 1;
+		case KEY_UINT:
+		case KEY_U64:
+			if (!parse_u64(value, &v) || v < k->min || v > k->max)
+				return fail(ps, "[%s] %s must be a whole number from %" PRIu64 " to %" PRIu64, section,
+					    name, k->min, k->max);
+			if (k->kind == KEY_UINT)
+				*(unsigned *)(void *)field = (unsigned)v;
+			else
+				*(uint64_t *)(void *)field = v;
+			return 1;
+		}
+	}
+	return fail(ps, "unknown key '%s' in section [%s]", name, section);
+}
+
+enum status config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	struct parse_state ps = {.cfg = cfg};
+	char dir[CONFIG_PATH_MAX];
+	const char *slash;
+	FILE *f;
+	int line;
+
+	config_defaults(cfg);
+	slash = strrchr(path, '/');
+	if (slash && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (dir[0] == '\0')
+			snprintf(dir, sizeof(dir), "/");
+	} else {
+		dir[0] = '\0';
+	}
+	ps.base_dir = dir;
+
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ST_CONFIG;
+	}
+	line = ini_parse_file(f, on_key, &ps);
+	fclose(f);
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line, ps.why[0] ? ps.why : "syntax error");
+		return ST_CONFIG;
+	}
+	if (strcmp(cfg->printer_backend, "file") != 0) {
+		snprintf(err, errlen, "%s: [printer] backend '%s' is not known (this build has: file)", path,
+			 cfg->printer_backend);
+		return ST_CONFIG;
+	}
+	if (cfg->printer_path[0] == '\0') {
+		int n = snprintf(cfg->printer_path, sizeof(cfg->printer_path), "%s/printer.out", cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->printer_path))
+			goto too_long;
+	}
+	if (cfg->control_socket[0] == '\0') {
+		int n = snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s/control.sock", cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->control_socket))
+			goto too_long;
+	}
+	if (cfg->max_document_bytes > cfg->max_upload_bytes) {
+		snprintf(err, errlen, "%s: [web] max_document_bytes must not exceed max_upload_bytes", path);
+		return ST_CONFIG;
+	}
+	return ST_OK;
+too_long:
+	snprintf(err, errlen, "%s: [core] state_dir is too long", path);
+	return ST_CONFIG;
+}

@@ -1,0 +1,66 @@
+/*
+ * The one INI configuration file (libinih).  config_load() parses into a
+ * caller-owned struct; on any error it returns ST_CONFIG with "line N: why"
+ * in err and the struct's contents are unspecified, so a reload parses into a
+ * fresh struct and swaps only on success.  Every key is documented in
+ * appliance/outpost.conf.example.
+ */
+#ifndef OUTPOST_CONFIG_H
+#define OUTPOST_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "status.h"
+
+#define CONFIG_PATH_MAX 256
+#define CONFIG_TEXT_MAX 128
+
+struct config {
+	/* [office] */
+	char office_code[16];
+	char office_name[CONFIG_TEXT_MAX];
+
+	/* [core] */
+	char state_dir[CONFIG_PATH_MAX];
+	char control_socket[CONFIG_PATH_MAX];
+	char catalog[CONFIG_PATH_MAX];
+	enum log_level log_level;
+	unsigned restart_backoff_max_s;
+	uint64_t min_free_disk_bytes;
+
+	/* [web] */
+	char listen_address[64];
+	unsigned port;
+	unsigned max_connections;
+	unsigned max_pending;
+	uint64_t max_document_bytes;
+	unsigned max_documents;
+	uint64_t max_upload_bytes;
+	uint64_t max_uploads_in_flight_bytes;
+	unsigned request_timeout_s;
+
+	/* [auth] */
+	unsigned lockout_failures;
+	unsigned lockout_seconds;
+	unsigned session_idle_seconds;
+	unsigned max_sessions;
+
+	/* [printer] */
+	char printer_backend[16];
+	char printer_path[CONFIG_PATH_MAX];
+	unsigned printer_timeout_s;
+};
+
+/* Fills cfg with the documented defaults. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Parses the file at path over the defaults.  Relative paths in the file are
+ * taken relative to the file's directory.  On success derived values (the
+ * control socket under state_dir) are filled in.
+ */
+enum status config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+#endif

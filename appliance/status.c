@@ -1,0 +1,75 @@
+#include "status.h"
+
+struct status_info {
+	const char *name;
+	int http;
+	const char *text[__LANG_MAX];
+};
+
+/* Indexed by enum status; the static assert below keeps the two in step. */
+static const struct status_info infos[] = {
+	[ST_OK] = {"ok", 200, {"成功", "OK"}},
+	[ST_NOMEM] = {"no_memory", 503, {"系统内存不足，请稍后重试", "out of memory, try again later"}},
+	[ST_IO] = {"io_error", 500, {"存储出错，数据未保存", "storage error, nothing was saved"}},
+	[ST_BAD_JSON] = {"bad_json", 400, {"请求格式错误（JSON 无效）", "malformed JSON in the request"}},
+	[ST_MISSING_FIELD] = {"missing_field", 400, {"缺少必填项", "a required field is missing"}},
+	[ST_BAD_FIELD] = {"bad_field", 400, {"填写内容不符合要求", "a field has an invalid value"}},
+	[ST_BAD_ID_NUMBER] = {"bad_id_number", 400,
+			      {"居民身份证号码无效（应为 18 位，校验位须正确）",
+			       "invalid resident ID number (18 characters with a valid check digit)"}},
+	[ST_BAD_PHONE] = {"bad_phone", 400, {"联系电话格式不正确", "invalid phone number"}},
+	[ST_UNKNOWN_ITEM] = {"unknown_item", 400, {"所选事项不存在", "unknown service item"}},
+	[ST_NO_DOCUMENT] = {"no_document", 400, {"请至少上传一份材料", "upload at least one document"}},
+	[ST_TOO_MANY_DOCUMENTS] = {"too_many_documents", 413, {"上传的材料份数超过上限", "too many documents"}},
+	[ST_TOO_LARGE] = {"too_large", 413, {"上传内容超过大小上限", "the upload is larger than allowed"}},
+	[ST_BAD_DOCUMENT_TYPE] = {"bad_document_type", 415,
+				  {"文件内容与其类型不符，仅接受 PDF、JPEG、PNG",
+				   "the file's content does not match its type; only PDF, JPEG and PNG are accepted"}},
+	[ST_NOT_LOGGED_IN] = {"not_logged_in", 401, {"请先登录", "please log in"}},
+	[ST_BAD_LOGIN] = {"bad_login", 401, {"用户名或密码错误", "wrong user name or password"}},
+	[ST_LOCKED] = {"locked", 429,
+		       {"登录失败次数过多，账户已暂时锁定，请稍后再试",
+			"too many failed logins; the account is locked for a while"}},
+	[ST_CSRF] = {"csrf", 403,
+		     {"安全校验失败（缺少或错误的 CSRF 令牌），请刷新页面后重试",
+		      "security check failed (missing or wrong CSRF token); reload the page"}},
+	[ST_FORBIDDEN] = {"forbidden", 403, {"无权执行此操作", "not allowed"}},
+	[ST_NOT_FOUND] = {"not_found", 404, {"未找到", "not found"}},
+	[ST_METHOD] = {"method_not_allowed", 405, {"不支持该请求方法", "method not allowed"}},
+	[ST_BUSY] = {"busy", 503, {"系统繁忙，请稍后重试", "busy, try again shortly"}},
+	[ST_UNAVAILABLE] = {"unavailable", 503, {"服务暂不可用，请稍后重试", "service unavailable, try again shortly"}},
+	[ST_CONFIG] = {"config", 500, {"配置错误", "configuration error"}},
+	[ST_PROTO] = {"protocol", 500, {"内部通信错误", "internal protocol error"}},
+	[ST_PRINTER] = {"printer", 503, {"打印机无法打印", "the printer cannot print"}},
+	[ST_DISK_FULL] = {"disk_full", 507, {"存储空间不足，暂停收件", "disk space is low; intake is paused"}},
+	[ST_BAD_REQUEST] = {"bad_request", 400, {"请求无效", "bad request"}},
+	[ST_TIMEOUT] = {"timeout", 504, {"处理超时，请稍后重试", "timed out, try again"}},
+	[ST_SEQ_EXHAUSTED] = {"sequence_exhausted", 503,
+			      {"今日编号已用完，请联系管理员", "today's case numbers are used up; call the admin"}},
+};
+
+_Static_assert(sizeof(infos) / sizeof(infos[0]) == __ST_MAX, "status table out of step with enum status");
+
+static const struct status_info *info(enum status st)
+{
+	if ((unsigned)st >= __ST_MAX)
+		st = ST_PROTO;
+	return &infos[st];
+}
+
+const char *status_name(enum status st)
+{
+	return info(st)->name;
+}
+
+const char *status_message(enum status st, enum lang lang)
+{
+	if ((unsigned)lang >= __LANG_MAX)
+		lang = LANG_ZH;
+	return info(st)->text[lang];
+}
+
+int status_http(enum status st)
+{
+	return info(st)->http;
+}

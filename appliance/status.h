@@ -1,0 +1,54 @@
+/*
+ * One status code for every recoverable outcome in Outpost.  Functions return
+ * it; the web answers it as an HTTP status and a message in the user's
+ * language.  Append only: never remove or renumber a value, since numbers
+ * travel between processes.
+ */
+#ifndef OUTPOST_STATUS_H
+#define OUTPOST_STATUS_H
+
+enum status {
+	ST_OK = 0,
+	ST_NOMEM,
+	ST_IO,
+	ST_BAD_JSON,
+	ST_MISSING_FIELD,
+	ST_BAD_FIELD,
+	ST_BAD_ID_NUMBER,
+	ST_BAD_PHONE,
+	ST_UNKNOWN_ITEM,
+	ST_NO_DOCUMENT,
+	ST_TOO_MANY_DOCUMENTS,
+	ST_TOO_LARGE,
+	ST_BAD_DOCUMENT_TYPE,
+	ST_NOT_LOGGED_IN,
+	ST_BAD_LOGIN,
+	ST_LOCKED,
+	ST_CSRF,
+	ST_FORBIDDEN,
+	ST_NOT_FOUND,
+	ST_METHOD,
+	ST_BUSY,
+	ST_UNAVAILABLE,
+	ST_CONFIG,
+	ST_PROTO,
+	ST_PRINTER,
+	ST_DISK_FULL,
+	ST_BAD_REQUEST,
+	ST_TIMEOUT,
+	ST_SEQ_EXHAUSTED,
+	__ST_MAX
+};
+
+enum lang {
+	LANG_ZH = 0,
+	LANG_EN,
+	__LANG_MAX
+};
+
+/* Static strings: never freed, valid for the life of the process. */
+const char *status_name(enum status st);
+const char *status_message(enum status st, enum lang lang);
+int status_http(enum status st);
+
+#endif

@@ -1,0 +1,172 @@
+#include "receipt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "escpos.h"
+
+#define RULE "--------------------------------"
+
+json_t *receipt_to_json(const struct receipt *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name", r->office_name,
+			 "case_code", r->case_code, "item_name", r->item_name, "department", r->department,
+			 "applicant", r->applicant, "received_at", r->received_at, "promised_by", r->promised_by,
+			 "pickup_code", r->pickup_code, "documents", r->documents);
+}
+
+enum status receipt_from_json(json_t *obj, struct receipt *r)
+{
+	json_error_t err;
+
+	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name",
+			   &r->office_name, "case_code", &r->case_code, "item_name", &r->item_name, "department",
+			   &r->department, "applicant", &r->applicant, "received_at", &r->received_at,
+			   "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "documents",
+			   &r->documents) != 0)
+		return ST_BAD_FIELD;
+	return ST_OK;
+}
+
+void receipt_qr_payload(const struct receipt *r, char *out, size_t cap)
+{
+	snprintf(out, cap, "OUTPOST-CASE:%s;%s", r->case_code, r->office_name);
+}
+
+/* Lines shared by print and preview, so the two never disagree. */
+static void body_lines(const struct receipt *r, void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "案件编号：%s", r->case_code);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "办理事项：%s", r->item_name);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "承办部门：%s", r->department);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "申 请 人：%s", r->applicant);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "收件材料：%d 份", r->documents);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "收件时间：%s", r->received_at);
+	emit(ctx, line);
+	snprintf(line, sizeof(line), "承诺办结：%s 前", r->promised_by);
+	emit(ctx, line);
+}
+
+static const char *const footer[] = {
+	"请妥善保管本回执，凭回执、取件码",
+	"及申请人身份证件领取办理结果。",
+	"查询进度：在服务站自助机扫描二维码",
+	"或输入案件编号。",
+};
+
+static void emit_escpos(void *ctx, const char *line)
+{
+	escpos_line(ctx, line);
+}
+
+enum status receipt_escpos(const struct receipt *r, struct buf *out)
+{
+	struct escpos e;
+	char qr[160];
+	char line[64];
+
+	if (escpos_begin(&e, out) != ST_OK)
+		return escpos_end(&e);
+	escpos_align(&e, ESCPOS_CENTER);
+	escpos_bold(&e, true);
+	escpos_size(&e, 2, 2);
+	escpos_line(&e, r->office_name);
+	escpos_size(&e, 1, 1);
+	escpos_line(&e, "受理回执单");
+	escpos_bold(&e, false);
+	escpos_align(&e, ESCPOS_LEFT);
+	escpos_line(&e, RULE);
+	body_lines(r, emit_escpos, &e);
+	escpos_bold(&e, true);
+	snprintf(line, sizeof(line), "取 件 码：%s", r->pickup_code);
+	escpos_line(&e, line);
+	escpos_bold(&e, false);
+	escpos_line(&e, RULE);
+	escpos_align(&e, ESCPOS_CENTER);
+	escpos_code128(&e, r->case_code);
+	escpos_feed(&e, 1);
+	receipt_qr_payload(r, qr, sizeof(qr));
+	escpos_qr(&e, qr, 6);
+	escpos_feed(&e, 1);
+	escpos_align(&e, ESCPOS_LEFT);
+	for (size_t i = 0; i < sizeof(footer) / sizeof(footer[0]); i++)
+		escpos_line(&e, footer[i]);
+	return escpos_end(&e);
+}
+
+struct text_ctx {
+	struct buf *out;
+	enum status st;
+};
+
+static void emit_text(void *ctx, const char *line)
+{
+	struct text_ctx *t = ctx;
+
+	if (t->st == ST_OK)
+		t->st = buf_printf(t->out, "%s\n", line);
+}
+
+enum status receipt_text(const struct receipt *r, struct buf *out)
+{
+	struct text_ctx t = {out, ST_OK};
+	char qr[160];
+	char line[512];
+
+	emit_text(&t, r->office_name);
+	emit_text(&t, "受理回执单");
+	emit_text(&t, RULE);
+	body_lines(r, emit_text, &t);
+	emit_text(&t, "取 件 码：（仅打印在回执上）");
+	emit_text(&t, RULE);
+	snprintf(line, sizeof(line), "[条码 Code128] %s", r->case_code);
+	emit_text(&t, line);
+	receipt_qr_payload(r, qr, sizeof(qr));
+	snprintf(line, sizeof(line), "[二维码 QR] %s", qr);
+	emit_text(&t, line);
+	for (size_t i = 0; i < sizeof(footer) / sizeof(footer[0]); i++)
+		emit_text(&t, footer[i]);
+	return t.st;
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
+static size_t utf8_len(unsigned char c)
+{
+	if (c >= 0xf0)
+		return 4;
+	if (c >= 0xe0)
+		return 3;
+	if (c >= 0xc0)
+		return 2;
+	return 1;
+}
+
+void receipt_mask_name(const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name), first, last_start = 0, count = 0;
+
+	for (size_t i = 0; i < n; i += utf8_len((unsigned char)name[i])) {
+		last_start = i;
+		count++;
+	}
+	if (cap == 0)
+		return;
+	if (count <= 1) {
+		snprintf(out, cap, "%s", name);
+		return;
+	}
+	first = utf8_len((unsigned char)name[0]);
+	if (first > n)
+		first = n;
+	if (count == 2)
+		snprintf(out, cap, "%.*s*", (int)first, name);
+	else
+		snprintf(out, cap, "%.*s*%s", (int)first, name, name + last_start);
+}

@@ -1,0 +1,44 @@
+/*
+ * The intake receipt (回执单): what the citizen takes home.  The core fills a
+ * struct receipt, sends it to the dev process as JSON, and the dev process
+ * renders ESC/POS bytes for the printer; the same struct renders the plain
+ * text preview shown in the staff console.  Pure code.
+ */
+#ifndef OUTPOST_RECEIPT_H
+#define OUTPOST_RECEIPT_H
+
+#include <jansson.h>
+
+#include "../appliance/buf.h"
+
+/* Every string is UTF-8 and borrowed: it must outlive the struct's use. */
+struct receipt {
+	const char *office_name;
+	const char *case_code;
+	const char *item_name;
+	const char *department;
+	const char *applicant; /* already masked for print, e.g. "张*三" */
+	const char *received_at;
+	const char *promised_by;
+	const char *pickup_code;
+	int documents;
+};
+
+/* Returns a new JSON object (caller decrefs) or NULL when out of memory. */
+json_t *receipt_to_json(const struct receipt *r);
+/* Points r's strings into obj, which must outlive r.  ST_BAD_FIELD when a
+ * member is missing or of the wrong type. */
+enum status receipt_from_json(json_t *obj, struct receipt *r);
+
+/* The QR payload (UTF-8) for a case code; out must hold 160 bytes. */
+void receipt_qr_payload(const struct receipt *r, char *out, size_t cap);
+
+enum status receipt_escpos(const struct receipt *r, struct buf *out);
+/* The readable preview; the pickup code is not shown there, only printed. */
+enum status receipt_text(const struct receipt *r, struct buf *out);
+
+/* Masks a name for print: keeps the first and last character ("张*三",
+ * "李*"); writes at most cap bytes. */
+void receipt_mask_name(const char *name, char *out, size_t cap);
+
+#endif

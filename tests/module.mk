@@ -1,0 +1,11 @@
+# Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
+UNIT_TESTS += msg config idnum casecode escpos
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
+
+UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+$(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,119 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "appliance/config.h"
+
+static char dir[] = "/tmp/outpost-config-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	unlink(path);
+	return rmdir(dir);
+}
+
+static enum status load_text(const char *text, struct config *cfg, char *err, size_t errlen)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return config_load(path, cfg, err, errlen);
+}
+
+static void test_good(void **state)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(load_text("[office]\ncode = SQ01\nname = 幸福街道便民服务站\n"
+				   "[core]\nstate_dir = state\nlog_level = debug\n"
+				   "[web]\nport = 9090\nmax_document_bytes = 2048\n",
+				   &cfg, err, sizeof(err)),
+			 ST_OK);
+	assert_string_equal(cfg.office_code, "SQ01");
+	assert_string_equal(cfg.office_name, "幸福街道便民服务站");
+	assert_int_equal(cfg.port, 9090);
+	assert_int_equal(cfg.max_document_bytes, 2048);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+	/* Relative paths are taken from the file's folder, derived paths follow. */
+	assert_non_null(strstr(cfg.state_dir, dir));
+	assert_non_null(strstr(cfg.control_socket, "state/control.sock"));
+	assert_non_null(strstr(cfg.printer_path, "state/printer.out"));
+	/* Untouched keys keep their defaults. */
+	assert_int_equal(cfg.lockout_failures, 5);
+}
+
+struct bad_conf {
+	const char *text;
+	const char *expect; /* substring of the error, with the line number */
+};
+
+static const struct bad_conf bad[] = {
+	{"[office]\ncode = SQ01\n[web]\nprot = 80\n", ":4: unknown key 'prot' in section [web]"},
+	{"[web]\nport = 0\n", ":2: [web] port must be a whole number from 1 to 65535"},
+	{"[web]\nport = 80x\n", ":2: [web] port must be a whole number"},
+	{"[web]\nport = -1\n", ":2: [web] port must be a whole number"},
+	{"[office]\ncode = sq-1\n", ":2: [office] code 'sq-1' must be 2 to 8 characters"},
+	{"[core]\n\nlog_level = loud\n", ":3: [core] log_level 'loud'"},
+	{"[nosuch]\nkey = 1\n", ":2: unknown key 'key' in section [nosuch]"},
+	{"[web\nport = 1\n", ":1: "},
+	{"[printer]\nbackend = usb\n", "backend 'usb' is not known"},
+	{"[web]\nmax_document_bytes = 4096\nmax_upload_bytes = 2048\n", "must not exceed"},
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config cfg;
+		char err[256] = "";
+
+		if (load_text(bad[i].text, &cfg, err, sizeof(err)) != ST_CONFIG)
+			fail_msg("accepted: %s", bad[i].text);
+		if (!strstr(err, bad[i].expect))
+			fail_msg("error '%s' lacks '%s'", err, bad[i].expect);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/outpost.conf", &cfg, err, sizeof(err)), ST_CONFIG);
+	assert_non_null(strstr(err, "No such file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_missing_file),
+	};
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}
