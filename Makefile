@@ -29,7 +29,7 @@ COMMON_SRCS :=
 OUTPOSTD_SRCS :=
 CTL_SRCS :=
 UNIT_TESTS :=
-GENERATED :=
+OUTPOSTD_EXTRA_OBJS :=
 
 include appliance/module.mk
 include drivers/module.mk
@@ -48,7 +48,7 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(OUTPOSTD): $(call obj,$(OUTPOSTD_SRCS) $(COMMON_SRCS))
+$(OUTPOSTD): $(call obj,$(OUTPOSTD_SRCS) $(COMMON_SRCS)) $(OUTPOSTD_EXTRA_OBJS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(OUTPOSTCTL): $(call obj,$(CTL_SRCS) $(COMMON_SRCS))

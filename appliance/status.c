@@ -1,5 +1,8 @@
 #include "status.h"
 
+#include <stdio.h>
+#include <string.h>
+
 struct status_info {
 	const char *name;
 	int http;
@@ -72,4 +75,34 @@ const char *status_message(enum status st, enum lang lang)
 int status_http(enum status st)
 {
 	return info(st)->http;
+}
+
+static const char *const field_labels[][__LANG_MAX + 1] = {
+	{"applicant_name", "申请人姓名", "applicant name"},
+	{"id_number", "身份证号码", "ID number"},
+	{"phone", "联系电话", "phone"},
+	{"item", "办理事项", "service item"},
+	{"documents", "材料文件", "documents"},
+	{"username", "用户名", "user name"},
+	{"password", "密码", "password"},
+	{"case", "案件信息", "case"},
+};
+
+json_t *status_json(enum status st, enum lang lang, const char *field)
+{
+	char message[512];
+	const char *label = field;
+
+	if ((unsigned)lang >= __LANG_MAX)
+		lang = LANG_ZH;
+	for (size_t i = 0; field && i < sizeof(field_labels) / sizeof(field_labels[0]); i++) {
+		if (strcmp(field_labels[i][0], field) == 0)
+			label = field_labels[i][1 + lang];
+	}
+	if (label)
+		snprintf(message, sizeof(message), "%s%s%s", status_message(st, lang), lang == LANG_ZH ? "：" : ": ",
+			 label);
+	else
+		snprintf(message, sizeof(message), "%s", status_message(st, lang));
+	return json_pack("{s:s, s:s, s:s*}", "error", status_name(st), "message", message, "field", field);
 }

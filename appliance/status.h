@@ -7,6 +7,8 @@
 #ifndef OUTPOST_STATUS_H
 #define OUTPOST_STATUS_H
 
+#include <jansson.h>
+
 enum status {
 	ST_OK = 0,
 	ST_NOMEM,
@@ -50,5 +52,8 @@ enum lang {
 const char *status_name(enum status st);
 const char *status_message(enum status st, enum lang lang);
 int status_http(enum status st);
+/* The error body every API answer uses: {"error", "message", "field"}, the
+ * message naming the field in the user's language.  Caller decrefs. */
+json_t *status_json(enum status st, enum lang lang, const char *field);
 
 #endif

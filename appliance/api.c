@@ -1,0 +1,417 @@
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "casecode.h"
+#include "log.h"
+#include "msg.h"
+
+#define SESSION_COOKIE "outpost_session"
+#define LIST_LIMIT_MAX 200
+
+/*
+ * A case whose receipt is printing: the clerk's request is answered when the
+ * dev process reports the job or the printer timeout passes.
+ */
+struct print_wait {
+	uint32_t job;
+	uint32_t web_id; /* 0: no one waits (reprint, or the web restarted) */
+	int64_t case_id;
+	enum lang lang;
+	json_t *answer; /* the case, sent with the receipt outcome */
+	int answer_http;
+	sd_event_source *timer;
+	struct core *core;
+};
+
+struct request {
+	struct core *core;
+	uint32_t id;
+	const char *method;
+	const char *path;
+	json_t *query;
+	json_t *body;
+	enum lang lang;
+	const char *session_id;
+	const char *csrf;
+	const struct session *session;
+	const int *fds;
+	unsigned nfds;
+	json_t *docs;
+};
+
+static enum status reply(struct core *c, uint32_t id, int http, json_t *body, json_t *extra, int fd)
+{
+	json_t *msg = json_pack("{s:i, s:o}", "status", http, "body", body ? body : json_object());
+	enum status st;
+
+	if (!msg) {
+		json_decref(extra);
+		return ST_NOMEM;
+	}
+	if (extra)
+		json_object_update_new(msg, extra);
+	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, msg, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+	if (st != ST_OK)
+		log_warn("answer %u to web not sent: %s", id, status_name(st));
+	json_decref(msg);
+	return ST_OK;
+}
+
+static enum status fail(struct request *r, enum status st, const char *field)
+{
+	return reply(r->core, r->id, status_http(st), status_json(st, r->lang, field), NULL, -1);
+}
+
+static enum status ok(struct request *r, int http, json_t *body)
+{
+	return reply(r->core, r->id, http, body, NULL, -1);
+}
+
+static json_t *session_json(const struct session *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "display_name", s->display_name, "role",
+			 s->role, "csrf", s->csrf);
+}
+
+/* --- handlers ------------------------------------------------------------ */
+
+static enum status h_health(struct request *r)
+{
+	struct core *c = r->core;
+
+	return ok(r, core_all_up(c) ? 200 : 503, core_status_json(c, false));
+}
+
+static enum status h_login(struct request *r)
+{
+	const char *user = json_string_value(json_object_get(r->body, "username"));
+	const char *pass = json_string_value(json_object_get(r->body, "password"));
+	const struct session *s;
+	char cookie[200];
+	enum status st;
+
+	if (!user || !*user)
+		return fail(r, ST_MISSING_FIELD, "username");
+	if (!pass || !*pass)
+		return fail(r, ST_MISSING_FIELD, "password");
+	st = auth_login(r->core->auth, user, pass, core_now(), &s);
+	if (st != ST_OK) {
+		log_warn("failed login for '%s': %s", user, status_name(st));
+		return fail(r, st, NULL);
+	}
+	log_info("%s logged in", s->username);
+	/* The session id never leaves the cookie; pages get the CSRF token. */
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+	return reply(r->core, r->id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
+}
+
+static enum status h_logout(struct request *r)
+{
+	auth_logout(r->core->auth, r->session_id);
+	return reply(r->core, r->id, 200, json_object(),
+		     json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+		     -1);
+}
+
+static enum status h_session(struct request *r)
+{
+	return ok(r, 200, session_json(r->session));
+}
+
+static enum status h_catalog(struct request *r)
+{
+	json_t *list;
+	enum status st = catalog_list(r->core, &list);
+
+	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "items", list)) : fail(r, st, NULL);
+}
+
+static enum status h_case_list(struct request *r)
+{
+	json_int_t limit = 50, before = 0;
+	json_t *v, *list;
+	enum status st;
+
+	if ((v = json_object_get(r->query, "limit")) && json_is_string(v))
+		limit = strtoll(json_string_value(v), NULL, 10);
+	if ((v = json_object_get(r->query, "before")) && json_is_string(v))
+		before = strtoll(json_string_value(v), NULL, 10);
+	if (limit < 1 || limit > LIST_LIMIT_MAX || before < 0)
+		return fail(r, ST_BAD_REQUEST, NULL);
+	st = cases_list(r->core, before, (unsigned)limit, &list);
+	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "cases", list)) : fail(r, st, NULL);
+}
+
+static void wait_free(struct print_wait *w)
+{
+	w->timer = sd_event_source_disable_unref(w->timer);
+	json_decref(w->answer);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Answers a waiting clerk with the case and what became of its receipt. */
+static void wait_answer(struct print_wait *w, enum status outcome, const char *printer)
+{
+	json_t *receipt;
+
+	if (w->web_id) {
+		receipt = json_pack("{s:b, s:s, s:s}", "printed", outcome == ST_OK, "printer", printer, "message",
+				    outcome == ST_OK ? (w->lang == LANG_ZH ? "回执已打印" : "receipt printed")
+						     : status_message(outcome, w->lang));
+		json_object_set_new(w->answer, "receipt", receipt);
+		json_object_set_new(w->answer, "receipt_state", json_string(outcome == ST_OK ? "printed" : "failed"));
+		reply(w->core, w->web_id, w->answer_http, json_incref(w->answer), NULL, -1);
+	}
+	wait_free(w);
+}
+
+static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct print_wait *w = ud;
+
+	(void)s;
+	(void)usec;
+	log_warn("receipt job %u: no answer from the printer in %u s", w->job, w->core->cfg.printer_timeout_s);
+	cases_set_receipt_state(w->core, w->case_id, "failed");
+	wait_answer(w, ST_TIMEOUT, w->core->printer_state);
+	return 0;
+}
+
+/*
+ * Sends the receipt of a committed case to the dev process.  With web_id set
+ * the clerk's answer waits for the outcome; answer is then stolen.
+ */
+static enum status print_receipt(struct core *c, const char *code, uint32_t web_id, int http, json_t *answer,
+				 enum lang lang)
+{
+	struct print_wait *w = NULL;
+	json_t *job = NULL, *receipt = NULL;
+	int64_t case_id = 0;
+	enum status st;
+
+	for (unsigned i = 0; i < c->nwaits; i++) {
+		if (c->waits[i].job == 0) {
+			w = &c->waits[i];
+			break;
+		}
+	}
+	st = cases_receipt(c, code, &receipt, &case_id);
+	if (st == ST_OK && !w)
+		st = ST_BUSY;
+	if (st == ST_OK) {
+		if (++c->next_job == 0) /* 0 marks a free slot */
+			c->next_job = 1;
+		*w = (struct print_wait){.job = c->next_job, .web_id = web_id,
+					 .case_id = case_id, .lang = lang, .answer = answer, .answer_http = http,
+					 .core = c};
+		answer = NULL;
+		job = json_pack("{s:I, s:o}", "job", (json_int_t)w->job, "receipt", receipt);
+		receipt = NULL;
+		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0) : ST_NOMEM;
+	}
+	if (st == ST_OK && sd_event_add_time_relative(c->ev, &w->timer, CLOCK_MONOTONIC,
+						      (uint64_t)c->cfg.printer_timeout_s * 1000000, 100000,
+						      on_print_timeout, w) < 0)
+		st = ST_NOMEM;
+	json_decref(job);
+	json_decref(receipt);
+	if (st != ST_OK) {
+		log_warn("receipt of %s not printed: %s", code, status_name(st));
+		if (case_id)
+			cases_set_receipt_state(c, case_id, "failed");
+		if (w && w->job)
+			wait_answer(w, st == ST_UNAVAILABLE ? ST_PRINTER : st, c->printer_state);
+		else if (answer && web_id)
+			reply(c, web_id, http, answer, NULL, -1), answer = NULL;
+		json_decref(answer);
+	}
+	return st;
+}
+
+enum status api_print_result(struct core *c, json_t *body)
+{
+	json_int_t job;
+	const char *status, *printer;
+
+	if (json_unpack(body, "{s:I, s:s, s:s}", "job", &job, "status", &status, "printer", &printer) != 0)
+		return ST_PROTO;
+	snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
+	for (unsigned i = 0; i < c->nwaits; i++) {
+		struct print_wait *w = &c->waits[i];
+
+		if (w->job == 0 || w->job != job)
+			continue;
+		cases_set_receipt_state(c, w->case_id, strcmp(status, "ok") == 0 ? "printed" : "failed");
+		wait_answer(w, strcmp(status, "ok") == 0 ? ST_OK : ST_PRINTER, printer);
+		return ST_OK;
+	}
+	log_warn("print result for unknown job %lld", (long long)job);
+	return ST_OK;
+}
+
+void api_web_gone(struct core *c)
+{
+	for (unsigned i = 0; i < c->nwaits; i++)
+		c->waits[i].web_id = 0;
+}
+
+static enum status h_case_create(struct request *r)
+{
+	struct case_error why;
+	json_t *fields = json_object_get(r->body, "case"), *created = NULL;
+	enum status st;
+
+	if (!json_is_object(fields))
+		return fail(r, ST_MISSING_FIELD, "case");
+	st = cases_create(r->core, r->session, fields, r->docs, r->fds, r->nfds, &created, &why);
+	if (st == ST_PROTO)
+		return ST_PROTO;
+	if (st != ST_OK)
+		return fail(r, st, why.field);
+	print_receipt(r->core, json_string_value(json_object_get(created, "code")), r->id, 201, created, r->lang);
+	return ST_OK;
+}
+
+/* Path parameters: /api/v1/cases/<code>[/<rest>]. */
+static bool case_code_from_path(const char *path, char code[CASECODE_MAX], const char **rest)
+{
+	const char *p = path + strlen("/api/v1/cases/");
+	size_t n = strcspn(p, "/");
+
+	if (n == 0 || n >= CASECODE_MAX)
+		return false;
+	memcpy(code, p, n);
+	code[n] = '\0';
+	*rest = p + n;
+	return casecode_valid(code);
+}
+
+static enum status h_case_get(struct request *r, const char *code)
+{
+	json_t *j;
+	enum status st = cases_get(r->core, code, &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
+static enum status h_case_reprint(struct request *r, const char *code)
+{
+	json_t *j;
+	enum status st = cases_get(r->core, code, &j);
+
+	if (st != ST_OK)
+		return fail(r, st, NULL);
+	print_receipt(r->core, code, r->id, 200, j, r->lang);
+	return ST_OK;
+}
+
+static enum status h_case_document(struct request *r, const char *code, const char *rest)
+{
+	char *end;
+	unsigned long n = strtoul(rest + strlen("/documents/"), &end, 10);
+	const char *media;
+	json_t *meta;
+	int fd = -1;
+	enum status st;
+
+	if (*end || n == 0 || n > 1000)
+		return fail(r, ST_NOT_FOUND, NULL);
+	st = cases_document(r->core, code, (unsigned)n, &fd, &media, &meta);
+	if (st != ST_OK)
+		return fail(r, st, NULL);
+	log_info("%s opened document %lu of case %s", r->session->username, n, code);
+	reply(r->core, r->id, 200, NULL, json_pack("{s:o}", "file", meta), fd);
+	close(fd);
+	return ST_OK;
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+static bool is(struct request *r, const char *method, const char *path)
+{
+	return strcmp(r->method, method) == 0 && strcmp(r->path, path) == 0;
+}
+
+static bool mutating(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static enum status route(struct request *r)
+{
+	char code[CASECODE_MAX];
+	const char *rest;
+
+	if (is(r, "GET", "/api/v1/health"))
+		return h_health(r);
+	if (is(r, "POST", "/api/v1/login"))
+		return h_login(r);
+
+	/* Everything below needs a staff session, and a CSRF token to change. */
+	r->session = auth_session(r->core->auth, r->session_id, core_now());
+	if (!r->session)
+		return fail(r, ST_NOT_LOGGED_IN, NULL);
+	if (mutating(r->method) && !auth_csrf_ok(r->session, r->csrf)) {
+		log_warn("%s %s by %s without a valid CSRF token", r->method, r->path, r->session->username);
+		return fail(r, ST_CSRF, NULL);
+	}
+	if (is(r, "POST", "/api/v1/logout"))
+		return h_logout(r);
+	if (is(r, "GET", "/api/v1/session"))
+		return h_session(r);
+	if (is(r, "GET", "/api/v1/catalog"))
+		return h_catalog(r);
+	if (is(r, "GET", "/api/v1/cases"))
+		return h_case_list(r);
+	if (is(r, "POST", "/api/v1/cases"))
+		return h_case_create(r);
+	if (strncmp(r->path, "/api/v1/cases/", 14) == 0) {
+		if (!case_code_from_path(r->path, code, &rest))
+			return fail(r, ST_NOT_FOUND, NULL);
+		if (strcmp(r->method, "GET") == 0 && *rest == '\0')
+			return h_case_get(r, code);
+		if (strcmp(r->method, "POST") == 0 && strcmp(rest, "/receipt") == 0)
+			return h_case_reprint(r, code);
+		if (strcmp(r->method, "GET") == 0 && strncmp(rest, "/documents/", 11) == 0)
+			return h_case_document(r, code, rest);
+	}
+	return fail(r, ST_NOT_FOUND, NULL);
+}
+
+enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds)
+{
+	struct request r = {.core = c, .id = id, .fds = fds, .nfds = nfds};
+	const char *lang = NULL;
+
+	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o}", "method", &r.method, "path", &r.path,
+			"query", &r.query, "body", &r.body, "session", &r.session_id, "csrf", &r.csrf, "lang", &lang,
+			"docs", &r.docs) != 0 ||
+	    !json_is_object(r.query) || !json_is_array(r.docs) || json_array_size(r.docs) != nfds)
+		return ST_PROTO;
+	r.lang = lang && strcmp(lang, "en") == 0 ? LANG_EN : LANG_ZH;
+	if (nfds && !is(&r, "POST", "/api/v1/cases"))
+		return ST_PROTO; /* the web only passes uploads for intake */
+	return route(&r);
+}
+
+enum status api_init(struct core *c)
+{
+	c->nwaits = c->cfg.max_pending;
+	c->waits = calloc(c->nwaits, sizeof(*c->waits));
+	return c->waits ? ST_OK : ST_NOMEM;
+}
+
+void api_free(struct core *c)
+{
+	for (unsigned i = 0; i < c->nwaits; i++) {
+		if (c->waits[i].job)
+			wait_free(&c->waits[i]);
+	}
+	free(c->waits);
+	c->waits = NULL;
+}

@@ -1,0 +1,25 @@
+/*
+ * The JSON API under /api/v1, answered by the core.  The web process turns
+ * each HTTP request into an API request message (method, path, session
+ * cookie, CSRF header, language, parsed body, uploads as descriptors) and
+ * relays the response.  Every authorization decision is made here.
+ */
+#ifndef OUTPOST_API_H
+#define OUTPOST_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core.h"
+
+/* Handles one request; fds (nfds) are the uploads, borrowed for the call.
+ * ST_PROTO when the request message itself is malformed. */
+enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds);
+/* A print result from the dev process. */
+enum status api_print_result(struct core *c, json_t *body);
+/* The web process went away: pending answers have nobody to go to. */
+void api_web_gone(struct core *c);
+enum status api_init(struct core *c);
+void api_free(struct core *c);
+
+#endif

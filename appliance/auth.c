@@ -1,0 +1,292 @@
+#include "auth.h"
+
+#include <argon2.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+
+/* argon2id, OWASP's 2023 minimum: 19 MiB, 2 passes, 1 lane. */
+#define ARGON_T 2
+#define ARGON_M_KIB 19456
+#define ARGON_P 1
+#define ARGON_SALT 16
+#define ARGON_HASH 32
+#define HASH_TEXT_MAX 160
+
+#define LOCKOUT_SLOTS 256
+
+struct lockout {
+	char username[AUTH_NAME_MAX];
+	unsigned failures;
+	uint64_t last_failure_s;
+	uint64_t locked_until_s;
+};
+
+struct auth {
+	sqlite3 *db;
+	unsigned lockout_failures;
+	unsigned lockout_seconds;
+	unsigned idle_seconds;
+	unsigned max_sessions;
+	struct session *sessions; /* max_sessions slots; id[0] == 0 is free */
+	struct lockout lockouts[LOCKOUT_SLOTS];
+	char dummy_hash[HASH_TEXT_MAX];
+};
+
+static enum status random_hex(char *out, size_t bytes)
+{
+	uint8_t raw[64];
+	static const char digits[] = "0123456789abcdef";
+
+	if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1)
+		return ST_NOMEM;
+	for (size_t i = 0; i < bytes; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 15];
+	}
+	out[2 * bytes] = '\0';
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return ST_OK;
+}
+
+enum status auth_hash_password(const char *password, char *out, size_t cap)
+{
+	uint8_t salt[ARGON_SALT];
+
+	if (RAND_bytes(salt, sizeof(salt)) != 1)
+		return ST_NOMEM;
+	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, ARGON_P, password, strlen(password), salt, sizeof(salt),
+				  ARGON_HASH, out, cap) != ARGON2_OK)
+		return ST_NOMEM;
+	return ST_OK;
+}
+
+enum status auth_new(sqlite3 *db, const struct config *cfg, struct auth **out)
+{
+	struct auth *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return ST_NOMEM;
+	a->db = db;
+	a->max_sessions = cfg->max_sessions;
+	a->sessions = calloc(a->max_sessions, sizeof(*a->sessions));
+	/* Unknown names are checked against this so they take as long. */
+	if (!a->sessions || auth_hash_password("outpost-no-such-user", a->dummy_hash, sizeof(a->dummy_hash)) != ST_OK) {
+		auth_free(&a);
+		return ST_NOMEM;
+	}
+	auth_reconfigure(a, cfg);
+	*out = a;
+	return ST_OK;
+}
+
+void auth_free(struct auth **ap)
+{
+	struct auth *a = *ap;
+
+	if (!a)
+		return;
+	if (a->sessions)
+		OPENSSL_cleanse(a->sessions, a->max_sessions * sizeof(*a->sessions));
+	free(a->sessions);
+	free(a);
+	*ap = NULL;
+}
+
+void auth_reconfigure(struct auth *a, const struct config *cfg)
+{
+	/* The session table keeps its size until restart; limits apply now. */
+	a->lockout_failures = cfg->lockout_failures;
+	a->lockout_seconds = cfg->lockout_seconds;
+	a->idle_seconds = cfg->session_idle_seconds;
+}
+
+enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *created)
+{
+	sqlite3_stmt *q = NULL;
+	char password[25], hash[HASH_TEXT_MAX];
+	enum status st = ST_IO;
+	int fd = -1;
+
+	*created = false;
+	q = store_prepare(a->db, "SELECT count(*) FROM staff");
+	if (!q || sqlite3_step(q) != SQLITE_ROW)
+		goto out;
+	if (sqlite3_column_int(q, 0) > 0) {
+		st = ST_OK;
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((st = random_hex(password, 12)) != ST_OK || (st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
+		goto out;
+	st = ST_IO;
+	fd = open(password_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%s\n", password) < 0 || fsync(fd) < 0) {
+		log_err("%s: %s", password_file, strerror(errno));
+		goto out;
+	}
+	q = store_prepare(a->db, "INSERT INTO staff (username, display_name, role, password_hash, created_at) "
+				 "VALUES ('admin', '管理员', 'admin', ?1, ?2)");
+	if (!q)
+		goto out;
+	sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
+	if ((st = store_status(sqlite3_step(q))) == ST_OK)
+		*created = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(password, sizeof(password));
+	sqlite3_finalize(q);
+	return st;
+}
+
+static struct lockout *lockout_for(struct auth *a, const char *username, bool create)
+{
+	struct lockout *oldest = &a->lockouts[0];
+
+	for (size_t i = 0; i < LOCKOUT_SLOTS; i++) {
+		struct lockout *l = &a->lockouts[i];
+
+		if (l->username[0] && strcmp(l->username, username) == 0)
+			return l;
+		if (l->last_failure_s < oldest->last_failure_s)
+			oldest = l;
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->username, sizeof(oldest->username), "%s", username);
+	return oldest;
+}
+
+static struct session *new_session(struct auth *a, uint64_t now_s)
+{
+	struct session *lru = &a->sessions[0];
+
+	for (unsigned i = 0; i < a->max_sessions; i++) {
+		struct session *s = &a->sessions[i];
+
+		if (!s->id[0] || now_s - s->last_used_s > a->idle_seconds)
+			return s;
+		if (s->last_used_s < lru->last_used_s)
+			lru = s;
+	}
+	log_warn("session table full (%u): ending the least recently used session", a->max_sessions);
+	return lru;
+}
+
+enum status auth_login(struct auth *a, const char *username, const char *password, uint64_t now_s,
+		       const struct session **out)
+{
+	sqlite3_stmt *q = NULL;
+	struct lockout *l;
+	struct session *s;
+	const char *hash;
+	bool found;
+	enum status st;
+
+	if (strlen(username) >= AUTH_NAME_MAX || strlen(password) > 256)
+		return ST_BAD_LOGIN;
+	l = lockout_for(a, username, false);
+	if (l && l->locked_until_s > now_s)
+		return ST_LOCKED;
+	q = store_prepare(a->db, "SELECT id, display_name, role, password_hash FROM staff WHERE username = ?1");
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	hash = found ? (const char *)sqlite3_column_text(q, 3) : a->dummy_hash;
+	if (argon2id_verify(hash, password, strlen(password)) != ARGON2_OK || !found) {
+		sqlite3_finalize(q);
+		l = lockout_for(a, username, true);
+		/* A lock that ran out starts a fresh count. */
+		if (l->locked_until_s && l->locked_until_s <= now_s)
+			l->failures = 0, l->locked_until_s = 0;
+		l->failures++;
+		l->last_failure_s = now_s;
+		if (l->failures >= a->lockout_failures) {
+			l->locked_until_s = now_s + a->lockout_seconds;
+			log_warn("login for '%s' locked for %u s after %u failures", username, a->lockout_seconds,
+				 l->failures);
+			return ST_LOCKED;
+		}
+		return ST_BAD_LOGIN;
+	}
+	if (l)
+		memset(l, 0, sizeof(*l));
+	s = new_session(a, now_s);
+	memset(s, 0, sizeof(*s));
+	if ((st = random_hex(s->id, 32)) != ST_OK || (st = random_hex(s->csrf, 32)) != ST_OK) {
+		memset(s, 0, sizeof(*s));
+		sqlite3_finalize(q);
+		return st;
+	}
+	s->staff_id = sqlite3_column_int64(q, 0);
+	snprintf(s->username, sizeof(s->username), "%s", username);
+	snprintf(s->display_name, sizeof(s->display_name), "%s", (const char *)sqlite3_column_text(q, 1));
+	snprintf(s->role, sizeof(s->role), "%s", (const char *)sqlite3_column_text(q, 2));
+	s->last_used_s = now_s;
+	sqlite3_finalize(q);
+	*out = s;
+	return ST_OK;
+}
+
+/* Compares two tokens in time independent of where they differ. */
+static bool token_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == AUTH_TOKEN_HEX - 1 && strlen(b) == n && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+const struct session *auth_session(struct auth *a, const char *id, uint64_t now_s)
+{
+	if (!id || strlen(id) != AUTH_TOKEN_HEX - 1)
+		return NULL;
+	for (unsigned i = 0; i < a->max_sessions; i++) {
+		struct session *s = &a->sessions[i];
+
+		if (!s->id[0] || !token_equal(s->id, id))
+			continue;
+		if (now_s - s->last_used_s > a->idle_seconds) {
+			memset(s, 0, sizeof(*s));
+			return NULL;
+		}
+		s->last_used_s = now_s;
+		return s;
+	}
+	return NULL;
+}
+
+bool auth_csrf_ok(const struct session *s, const char *token)
+{
+	return token && token_equal(s->csrf, token);
+}
+
+void auth_logout(struct auth *a, const char *id)
+{
+	for (unsigned i = 0; i < a->max_sessions; i++) {
+		if (a->sessions[i].id[0] && token_equal(a->sessions[i].id, id))
+			memset(&a->sessions[i], 0, sizeof(a->sessions[i]));
+	}
+}
+
+unsigned auth_session_count(const struct auth *a, uint64_t now_s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->max_sessions; i++)
+		n += a->sessions[i].id[0] && now_s - a->sessions[i].last_used_s <= a->idle_seconds;
+	return n;
+}

@@ -1,0 +1,58 @@
+/*
+ * Staff accounts, sessions and login lockout (core only).  Passwords are
+ * stored as argon2id hashes.  Sessions live in a fixed table in the core's
+ * memory: a random 256-bit id (the cookie) and a random CSRF token each; the
+ * least recently used session is evicted when the table is full.  Failed
+ * logins are counted per user name (known or not, so the answer does not
+ * reveal which names exist) and lock the name for a while.
+ */
+#ifndef OUTPOST_AUTH_H
+#define OUTPOST_AUTH_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define AUTH_TOKEN_HEX 65 /* 32 random bytes in hex and a NUL */
+#define AUTH_NAME_MAX 64
+
+struct session {
+	char id[AUTH_TOKEN_HEX];
+	char csrf[AUTH_TOKEN_HEX];
+	int64_t staff_id;
+	char username[AUTH_NAME_MAX];
+	char display_name[AUTH_NAME_MAX];
+	char role[8];
+	uint64_t last_used_s;
+};
+
+struct auth;
+
+enum status auth_new(sqlite3 *db, const struct config *cfg, struct auth **out);
+void auth_free(struct auth **a);
+/* Applies reloaded limits; existing sessions are kept. */
+void auth_reconfigure(struct auth *a, const struct config *cfg);
+
+/*
+ * On a database without staff, creates the account "admin" with a random
+ * password, written to password_file (mode 0600) for the first login.
+ * *created tells whether it happened.
+ */
+enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *created);
+
+/* Checks the password; on success creates a session (borrowed pointer, valid
+ * until the next auth call).  ST_BAD_LOGIN or ST_LOCKED otherwise. */
+enum status auth_login(struct auth *a, const char *username, const char *password, uint64_t now_s,
+		       const struct session **out);
+/* The live session with this id, touched; NULL if none or expired. */
+const struct session *auth_session(struct auth *a, const char *id, uint64_t now_s);
+bool auth_csrf_ok(const struct session *s, const char *token);
+void auth_logout(struct auth *a, const char *id);
+unsigned auth_session_count(const struct auth *a, uint64_t now_s);
+
+/* argon2id hash in PHC string form. */
+enum status auth_hash_password(const char *password, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,335 @@
+#include "core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cases.h"
+#include "control.h"
+#include "log.h"
+#include "store.h"
+
+#define SHUTDOWN_GRACE_USEC (3 * 1000000ULL)
+
+static struct core *the_core; /* for the children's callbacks */
+
+uint64_t core_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const int *fds,
+		      unsigned nfds)
+{
+	struct child *ch = &c->children[role];
+
+	if (!ch->ready)
+		return ST_UNAVAILABLE;
+	return channel_send(ch->ch, type, id, body, fds, nfds);
+}
+
+bool core_all_up(const struct core *c)
+{
+	for (int r = 0; r < __ROLE_MAX; r++) {
+		if (!c->children[r].ready)
+			return false;
+	}
+	return true;
+}
+
+static uint64_t mono_usec(struct core *c)
+{
+	uint64_t t = 0;
+
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+json_t *core_status_json(struct core *c, bool detailed)
+{
+	json_t *roles = json_object(), *j;
+	uint64_t now = mono_usec(c);
+
+	if (!roles)
+		return NULL;
+	if (detailed) {
+		json_object_set_new(roles, "core", json_pack("{s:s, s:i, s:I, s:i}", "state", "up", "pid", (int)getpid(),
+							     "uptime_s", (json_int_t)((now - c->started_usec) / 1000000),
+							     "restarts", 0));
+	} else {
+		json_object_set_new(roles, "core", json_string("up"));
+	}
+	for (int r = 0; r < __ROLE_MAX; r++) {
+		const struct child *ch = &c->children[r];
+		const char *state = ch->ready ? "up" : child_running(ch) ? "starting" : "down";
+
+		if (detailed)
+			json_object_set_new(roles, role_name(r),
+					    json_pack("{s:s, s:i, s:I, s:i}", "state", state, "pid", (int)ch->pid,
+						      "uptime_s",
+						      (json_int_t)(child_running(ch) ? (now - ch->started_usec) / 1000000 : 0),
+						      "restarts", (int)ch->restarts));
+		else
+			json_object_set_new(roles, role_name(r), json_string(state));
+	}
+	j = json_pack("{s:s, s:o, s:s, s:s}", "status", core_all_up(c) ? "ok" : "degraded", "roles", roles, "printer",
+		      c->printer_state, "office", c->cfg.office_code);
+	if (j && detailed) {
+		json_object_set_new(j, "database", json_pack("{s:I, s:i}", "bytes", (json_int_t)store_size_bytes(c->db),
+							     "schema", store_schema_version(c->db)));
+		json_object_set_new(j, "sessions", json_integer(auth_session_count(c->auth, core_now())));
+	}
+	return j;
+}
+
+static void on_children_change(void)
+{
+	struct core *c = the_core;
+
+	if (!c->children[ROLE_WEB].ready)
+		api_web_gone(c);
+	if (!c->children[ROLE_DEV].ready)
+		snprintf(c->printer_state, sizeof(c->printer_state), "unknown");
+}
+
+static enum status on_child_msg(struct channel *chan, enum msg_type type, uint32_t id, json_t *body, int *fds,
+				unsigned nfds, void *ud)
+{
+	struct child *ch = ud;
+	struct core *c = the_core;
+	const char *printer;
+
+	(void)chan;
+	if (type == MSG_HELLO) {
+		const char *role;
+
+		if (json_unpack(body, "{s:s}", "role", &role) != 0 || strcmp(role, role_name(ch->role)) != 0)
+			return ST_PROTO;
+		ch->ready = true;
+		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
+		on_children_change();
+		return ST_OK;
+	}
+	if (!ch->ready)
+		return ST_PROTO; /* hello comes first */
+	switch (ch->role) {
+	case ROLE_WEB:
+		if (type == MSG_API_REQUEST)
+			return api_handle(c, id, body, fds, nfds);
+		break;
+	case ROLE_DEV:
+		if (type == MSG_PRINT_RESULT)
+			return api_print_result(c, body);
+		if (type == MSG_DEVICE_STATE) {
+			if (json_unpack(body, "{s:s}", "printer", &printer) != 0)
+				return ST_PROTO;
+			snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
+			return ST_OK;
+		}
+		break;
+	default:
+		break;
+	}
+	log_err("%s may not send %s messages", role_name(ch->role), msg_type_name(type));
+	return ST_PROTO;
+}
+
+static int listen_socket(const struct config *cfg)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+	int fd, one = 1;
+
+	if (inet_pton(AF_INET, cfg->listen_address, &sin.sin_addr) != 1)
+		fatalx("[web] listen_address '%s' is not an IPv4 address", cfg->listen_address);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		fatal("cannot listen on %s:%u", cfg->listen_address, cfg->port);
+	if (listen(fd, 128) < 0)
+		fatal("listen");
+	return fd;
+}
+
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	struct core *c = ud;
+	struct config next;
+	char err[512];
+
+	(void)s;
+	(void)si;
+	if (config_load(c->config_path, &next, err, sizeof(err)) != ST_OK) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		return 0;
+	}
+	if (strcmp(next.state_dir, c->cfg.state_dir) != 0 || next.port != c->cfg.port ||
+	    strcmp(next.listen_address, c->cfg.listen_address) != 0 || next.max_pending != c->cfg.max_pending ||
+	    next.max_sessions != c->cfg.max_sessions)
+		log_warn("reload: state_dir, listen address, port, max_pending and max_sessions take effect at restart");
+	/* Keep what only a restart can change, take the rest. */
+	memcpy(next.state_dir, c->cfg.state_dir, sizeof(next.state_dir));
+	memcpy(next.listen_address, c->cfg.listen_address, sizeof(next.listen_address));
+	next.port = c->cfg.port;
+	next.max_pending = c->cfg.max_pending;
+	next.max_sessions = c->cfg.max_sessions;
+	c->cfg = next;
+	log_set_level(c->cfg.log_level);
+	auth_reconfigure(c->auth, &c->cfg);
+	for (int r = 0; r < __ROLE_MAX; r++) {
+		json_t *j = json_pack("{s:s}", "reason", "sighup");
+
+		core_send(c, (enum role)r, MSG_RELOAD, 0, j, NULL, 0);
+		json_decref(j);
+	}
+	log_info("configuration reloaded from %s", c->config_path);
+	return 0;
+}
+
+static int on_grace_timeout(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	(void)s;
+	(void)usec;
+	log_warn("children did not stop in time: killing them");
+	for (int r = 0; r < __ROLE_MAX; r++)
+		child_kill(&c->children[r]);
+	return sd_event_exit(c->ev, 0);
+}
+
+static int on_child_gone_at_shutdown(sd_event_source *s, void *ud)
+{
+	struct core *c = ud;
+
+	(void)s;
+	for (int r = 0; r < __ROLE_MAX; r++) {
+		if (child_running(&c->children[r]))
+			return 0;
+	}
+	return sd_event_exit(c->ev, 0);
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	struct core *c = ud;
+	sd_event_source *post = NULL, *grace = NULL;
+
+	(void)s;
+	if (c->env.stopping)
+		return 0;
+	log_info("stopping on signal %u", si->ssi_signo);
+	sd_notify(0, "STOPPING=1");
+	c->env.stopping = true;
+	for (int r = 0; r < __ROLE_MAX; r++)
+		child_terminate(&c->children[r]);
+	/* Exit once every child is reaped, or kill them after a grace period. */
+	sd_event_add_post(c->ev, &post, on_child_gone_at_shutdown, c);
+	sd_event_source_set_floating(post, 1);
+	sd_event_source_unref(post);
+	sd_event_add_time_relative(c->ev, &grace, CLOCK_MONOTONIC, SHUTDOWN_GRACE_USEC, 0, on_grace_timeout, c);
+	sd_event_source_set_floating(grace, 1);
+	sd_event_source_unref(grace);
+	return 0;
+}
+
+static void setup_state(struct core *c)
+{
+	char path[CONFIG_PATH_MAX + 32], err[512];
+	bool created = false;
+	enum status st;
+
+	if (mkdir(c->cfg.state_dir, 0700) < 0 && errno != EEXIST)
+		fatal("cannot create %s", c->cfg.state_dir);
+	snprintf(path, sizeof(path), "%s/outpost.db", c->cfg.state_dir);
+	if (store_open(path, &c->db, err, sizeof(err)) != ST_OK)
+		fatalx("database: %s", err);
+	snprintf(path, sizeof(path), "%s/documents", c->cfg.state_dir);
+	if (docstore_open(path, &c->docs) != ST_OK)
+		fatalx("cannot open the document store %s", path);
+	if (catalog_seed(c, c->cfg.catalog) != ST_OK)
+		fatalx("cannot load the catalog %s", c->cfg.catalog);
+	if (auth_new(c->db, &c->cfg, &c->auth) != ST_OK || api_init(c) != ST_OK)
+		fatalx("out of memory");
+	snprintf(path, sizeof(path), "%s/initial-admin-password", c->cfg.state_dir);
+	st = auth_ensure_admin(c->auth, path, &created);
+	if (st != ST_OK)
+		fatalx("cannot create the first admin account: %s", status_name(st));
+	if (created)
+		log_info("first start: created the account 'admin'; its password is in %s", path);
+}
+
+int core_main(const char *config_path)
+{
+	static struct core c;
+	char err[512];
+	sigset_t mask;
+	ssize_t n;
+	int listen_fd;
+
+	the_core = &c;
+	c.config_path = config_path;
+	if (config_load(config_path, &c.cfg, err, sizeof(err)) != ST_OK)
+		fatalx("%s", err);
+	log_set_level(c.cfg.log_level);
+	snprintf(c.printer_state, sizeof(c.printer_state), "unknown");
+	n = readlink("/proc/self/exe", c.exe, sizeof(c.exe) - 1);
+	if (n < 0 || (size_t)n >= sizeof(c.exe) - 1)
+		fatal("cannot find my own binary");
+	c.exe[n] = '\0';
+
+	setup_state(&c);
+	listen_fd = listen_socket(&c.cfg);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (sd_event_default(&c.ev) < 0)
+		fatalx("cannot create the event loop");
+	sd_event_add_signal(c.ev, NULL, SIGTERM, on_terminate, &c);
+	sd_event_add_signal(c.ev, NULL, SIGINT, on_terminate, &c);
+	sd_event_add_signal(c.ev, NULL, SIGHUP, on_reload, &c);
+	/* Feeds the systemd watchdog when WATCHDOG_USEC is set. */
+	sd_event_set_watchdog(c.ev, true);
+	sd_event_now(c.ev, CLOCK_MONOTONIC, &c.started_usec);
+
+	if (control_open(&c) != ST_OK)
+		fatalx("cannot open the control socket %s", c.cfg.control_socket);
+
+	c.env = (struct child_env){.ev = c.ev, .exe = c.exe, .config_path = config_path, .listen_fd = listen_fd,
+				   .backoff_max_ms = c.cfg.restart_backoff_max_s * 1000, .on_msg = on_child_msg,
+				   .on_change = on_children_change};
+	for (int r = 0; r < __ROLE_MAX; r++) {
+		c.children[r] = (struct child){.role = (enum role)r, .env = &c.env, .pid = -1};
+		child_start(&c.children[r]);
+	}
+	log_info("outpostd core up: office %s, listening on http://%s:%u/", c.cfg.office_code, c.cfg.listen_address,
+		 c.cfg.port);
+	sd_notify(0, "READY=1");
+	sd_event_loop(c.ev);
+
+	control_close(&c);
+	api_free(&c);
+	auth_free(&c.auth);
+	docstore_free(&c.docs);
+	store_close(&c.db);
+	close(listen_fd);
+	sd_event_unref(c.ev);
+	log_info("stopped");
+	return 0;
+}

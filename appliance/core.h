@@ -1,0 +1,54 @@
+/*
+ * The core: the parent process.  It owns the database, the document store
+ * and every key, keeps the business rules, and supervises the web, dev and
+ * sync children.  Authorization lives here; the web only carries requests.
+ */
+#ifndef OUTPOST_CORE_H
+#define OUTPOST_CORE_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <systemd/sd-event.h>
+
+#include "auth.h"
+#include "child.h"
+#include "config.h"
+#include "docstore.h"
+
+struct print_wait;
+struct control;
+
+struct core {
+	sd_event *ev;
+	const char *config_path;
+	struct config cfg;
+	char exe[PATH_MAX];
+	struct child_env env;
+	struct child children[__ROLE_MAX];
+	sqlite3 *db;
+	struct docstore *docs;
+	struct auth *auth;
+	struct control *control;
+	char printer_state[32];
+	uint64_t started_usec;
+	uint32_t next_job;
+	struct print_wait *waits; /* cfg.max_pending slots */
+	unsigned nwaits;
+};
+
+/* Runs the core until SIGTERM or SIGINT; returns the exit code. */
+int core_main(const char *config_path);
+
+/* Wall-clock seconds (the fake clock of test builds would hook here). */
+uint64_t core_now(void);
+
+/* Sends a message to a child; ST_UNAVAILABLE when it is down. */
+enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const int *fds,
+		      unsigned nfds);
+
+/* The status document shared by /api/v1/health and outpostctl. */
+json_t *core_status_json(struct core *c, bool detailed);
+bool core_all_up(const struct core *c);
+
+#endif

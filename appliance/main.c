@@ -1,0 +1,80 @@
+/*
+ * outpostd: the Outpost appliance daemon.  One binary; started plainly it is
+ * the core, which re-executes this binary with "--role NAME" for each child.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "config.h"
+#include "core.h"
+#include "log.h"
+
+int web_main(const char *config_path);
+int dev_main(const char *config_path);
+int sync_main(const char *config_path);
+
+static _Noreturn void usage(void)
+{
+	fprintf(stderr, "usage: outpostd [-n] [-c config]\n"
+			"  -c FILE  configuration file (default /etc/outpost/outpost.conf)\n"
+			"  -n       check the configuration and exit\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+	const char *config_path = "/etc/outpost/outpost.conf";
+	const char *role_arg = NULL;
+	bool check_only = false;
+	enum role role;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'r':
+			role_arg = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (check_only) {
+		struct config cfg;
+		char err[512];
+
+		if (config_load(config_path, &cfg, err, sizeof(err)) != ST_OK) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (!role_arg) {
+		log_init("outpostd", LOG_LVL_INFO);
+		return core_main(config_path);
+	}
+	if (!role_parse(role_arg, &role))
+		usage();
+	log_init(role == ROLE_WEB ? "outpostd[web]" : role == ROLE_DEV ? "outpostd[dev]" : "outpostd[sync]",
+		 LOG_LVL_INFO);
+	switch (role) {
+	case ROLE_WEB:
+		return web_main(config_path);
+	case ROLE_DEV:
+		return dev_main(config_path);
+	default:
+		return sync_main(config_path);
+	}
+}

@@ -1,0 +1,31 @@
+/*
+ * The database: SQLite in WAL mode with synchronous=FULL (a printed receipt
+ * promises the row is on disk), foreign keys on, STRICT tables, migrations by
+ * PRAGMA user_version.  Only the core opens it.
+ */
+#ifndef OUTPOST_STORE_H
+#define OUTPOST_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Opens (creating) path and migrates it to the newest schema.  On failure
+ * err holds the reason. */
+enum status store_open(const char *path, sqlite3 **db, char *err, size_t errlen);
+void store_close(sqlite3 **db);
+
+enum status store_begin(sqlite3 *db);
+enum status store_commit(sqlite3 *db);
+void store_rollback(sqlite3 *db);
+
+/* Prepares sql, logging the error on failure; NULL means a bug or I/O. */
+sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql);
+/* Maps a SQLite result code to a status (SQLITE_FULL is ST_DISK_FULL). */
+enum status store_status(int rc);
+
+int store_schema_version(sqlite3 *db);
+int64_t store_size_bytes(sqlite3 *db);
+
+#endif

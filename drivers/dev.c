@@ -1,0 +1,91 @@
+/*
+ * The dev role: it alone holds the device descriptors.  It takes print jobs
+ * from the core, renders them to ESC/POS and reports each job's outcome and
+ * the printer's state back.
+ */
+#include "appliance/log.h"
+#include "appliance/roleproc.h"
+#include "appliance/sandbox.h"
+#include "printer.h"
+#include "receipt.h"
+
+#define JOB_MAX_BYTES (64 * 1024)
+
+int dev_main(const char *config_path);
+
+static struct printer printer;
+
+static void report_state(struct roleproc *rp)
+{
+	json_t *j = json_pack("{s:s}", "printer", printer_state_name(printer_state(&printer)));
+
+	if (j)
+		roleproc_send(rp, MSG_DEVICE_STATE, 0, j, NULL, 0);
+	json_decref(j);
+}
+
+static enum status print_job(struct roleproc *rp, json_t *body)
+{
+	json_int_t job;
+	json_t *rj, *result;
+	struct receipt r;
+	struct buf bytes;
+	enum status st;
+
+	if (json_unpack(body, "{s:I, s:o}", "job", &job, "receipt", &rj) != 0 || receipt_from_json(rj, &r) != ST_OK)
+		return ST_PROTO;
+	buf_init(&bytes, JOB_MAX_BYTES);
+	st = receipt_escpos(&r, &bytes);
+	if (st == ST_OK)
+		st = printer_print(&printer, bytes.data, bytes.len);
+	log_info("receipt job %lld for %s: %s (%zu bytes)", (long long)job, r.case_code, status_name(st), bytes.len);
+	buf_free(&bytes);
+	result = json_pack("{s:I, s:s, s:s}", "job", job, "status", st == ST_OK ? "ok" : status_name(st), "printer",
+			   printer_state_name(printer.last));
+	if (result)
+		roleproc_send(rp, MSG_PRINT_RESULT, (uint32_t)job, result, NULL, 0);
+	json_decref(result);
+	return ST_OK;
+}
+
+static enum status on_msg(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds, unsigned nfds,
+			  void *ud)
+{
+	(void)ch, (void)id, (void)fds, (void)nfds;
+	if (type == MSG_PRINT_JOB)
+		return print_job(ud, body);
+	log_err("dev does not take %s messages", msg_type_name(type));
+	return ST_PROTO;
+}
+
+static void on_reload(struct roleproc *rp)
+{
+	printer_close(&printer);
+	if (printer_open(&printer, &rp->cfg) != ST_OK)
+		log_err("printer (%s) not available after reload", rp->cfg.printer_backend);
+	report_state(rp);
+}
+
+int dev_main(const char *config_path)
+{
+	static struct roleproc rp;
+
+	roleproc_init(&rp, ROLE_DEV, config_path, on_msg);
+	rp.on_reload = on_reload;
+	if (printer_open(&printer, &rp.cfg) != ST_OK)
+		log_err("printer (%s) not available", rp.cfg.printer_backend);
+	/* iconv loads its GB18030 module on first use: do it before the sandbox. */
+	{
+		struct buf warm;
+		struct receipt r = {"", "", "", "", "", "", "", "", 0};
+
+		buf_init(&warm, JOB_MAX_BYTES);
+		receipt_escpos(&r, &warm);
+		buf_free(&warm);
+	}
+	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
+		fatalx("cannot enter the sandbox");
+	rp.on_start = report_state;
+	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer.last));
+	return roleproc_run(&rp);
+}

@@ -1,0 +1,52 @@
+/*
+ * The receipt printer behind its transports.  Each backend is a struct
+ * printer_ops; this build has the file backend (demo and tests: appends the
+ * exact bytes a printer would get).  USB, serial and TCP 9100 backends come
+ * with the devices issue.
+ */
+#ifndef OUTPOST_PRINTER_H
+#define OUTPOST_PRINTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appliance/config.h"
+
+enum printer_state {
+	PRINTER_READY = 0,
+	PRINTER_PAPER_NEAR_END,
+	PRINTER_PAPER_OUT,
+	PRINTER_COVER_OPEN,
+	PRINTER_OFFLINE,
+	PRINTER_DISCONNECTED,
+	__PRINTER_STATE_MAX
+};
+
+struct printer;
+
+struct printer_ops {
+	const char *name;
+	enum status (*open)(struct printer *p, const struct config *cfg);
+	/* Writes a whole job; ST_PRINTER when the device refused it. */
+	enum status (*write)(struct printer *p, const uint8_t *data, size_t len);
+	enum printer_state (*state)(struct printer *p);
+	void (*close)(struct printer *p);
+};
+
+struct printer {
+	const struct printer_ops *ops;
+	int fd;
+	char path[CONFIG_PATH_MAX];
+	enum printer_state last;
+};
+
+extern const struct printer_ops printer_file_ops;
+
+const char *printer_state_name(enum printer_state s);
+/* Chooses the backend named in the configuration and opens it. */
+enum status printer_open(struct printer *p, const struct config *cfg);
+enum status printer_print(struct printer *p, const uint8_t *data, size_t len);
+enum printer_state printer_state(struct printer *p);
+void printer_close(struct printer *p);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * One HTTP request as the web role collects it before handing it to the
+ * core: a JSON body (bounded) or, for intake, a multipart form whose "case"
+ * field is JSON and whose files go into memfds (bounded per file, per
+ * request and across all requests in flight).  Never touches the disk.
+ */
+#ifndef OUTPOST_REQUEST_H
+#define OUTPOST_REQUEST_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "appliance/buf.h"
+#include "appliance/config.h"
+#include "appliance/msg.h"
+
+#define REQUEST_JSON_MAX (16 * 1024)
+
+struct webreq {
+	uint32_t id; /* nonzero while the core has it */
+	unsigned slot;
+	enum lang lang;
+	bool is_api;
+	bool multipart;
+	enum status error; /* the first problem with the body */
+	const char *error_field;
+	struct MHD_PostProcessor *pp;
+	struct buf json;
+	int fds[MSG_MAX_FDS];
+	unsigned nfds;
+	json_t *docs;
+	uint64_t doc_bytes; /* of the current file */
+	uint64_t body_bytes;
+	uint64_t *in_flight; /* the web role's total of upload bytes held */
+	const struct config *cfg;
+	sd_event_source *timeout;
+	struct MHD_Response *resp;
+	unsigned resp_code;
+};
+
+struct webreq *webreq_new(const struct config *cfg, uint64_t *in_flight);
+void webreq_free(struct webreq **r);
+/* Starts multipart parsing; ST_BAD_REQUEST when the form is not multipart. */
+enum status webreq_multipart(struct webreq *r, struct MHD_Connection *conn);
+/* Takes the next piece of the body. */
+void webreq_feed(struct webreq *r, const char *data, size_t size);
+/* Parses what was collected into the "body" of the request to the core:
+ * a JSON object, or NULL for an empty body.  ST_BAD_JSON on bad JSON. */
+enum status webreq_body(struct webreq *r, json_t **body);
+
+#endif
