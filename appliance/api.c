@@ -206,17 +206,21 @@ static enum status print_receipt(struct core *c, const char *code, uint32_t web_
 	if (st == ST_OK) {
 		if (++c->next_job == 0) /* 0 marks a free slot */
 			c->next_job = 1;
-		*w = (struct print_wait){.job = c->next_job, .web_id = web_id,
-					 .case_id = case_id, .lang = lang, .answer = answer, .answer_http = http,
+		*w = (struct print_wait){.job = c->next_job,
+					 .web_id = web_id,
+					 .case_id = case_id,
+					 .lang = lang,
+					 .answer = answer,
+					 .answer_http = http,
 					 .core = c};
 		answer = NULL;
 		job = json_pack("{s:I, s:o}", "job", (json_int_t)w->job, "receipt", receipt);
 		receipt = NULL;
 		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0) : ST_NOMEM;
 	}
-	if (st == ST_OK && sd_event_add_time_relative(c->ev, &w->timer, CLOCK_MONOTONIC,
-						      (uint64_t)c->cfg.printer_timeout_s * 1000000, 100000,
-						      on_print_timeout, w) < 0)
+	if (st == ST_OK &&
+	    sd_event_add_time_relative(c->ev, &w->timer, CLOCK_MONOTONIC, (uint64_t)c->cfg.printer_timeout_s * 1000000,
+				       100000, on_print_timeout, w) < 0)
 		st = ST_NOMEM;
 	json_decref(job);
 	json_decref(receipt);
@@ -388,9 +392,9 @@ enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds,
 	struct request r = {.core = c, .id = id, .fds = fds, .nfds = nfds};
 	const char *lang = NULL;
 
-	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o}", "method", &r.method, "path", &r.path,
-			"query", &r.query, "body", &r.body, "session", &r.session_id, "csrf", &r.csrf, "lang", &lang,
-			"docs", &r.docs) != 0 ||
+	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o}", "method", &r.method, "path", &r.path, "query",
+			&r.query, "body", &r.body, "session", &r.session_id, "csrf", &r.csrf, "lang", &lang, "docs",
+			&r.docs) != 0 ||
 	    !json_is_object(r.query) || !json_is_array(r.docs) || json_array_size(r.docs) != nfds)
 		return ST_PROTO;
 	r.lang = lang && strcmp(lang, "en") == 0 ? LANG_EN : LANG_ZH;

@@ -15,11 +15,11 @@
 #include "store.h"
 
 /* argon2id, OWASP's 2023 minimum: 19 MiB, 2 passes, 1 lane. */
-#define ARGON_T 2
-#define ARGON_M_KIB 19456
-#define ARGON_P 1
-#define ARGON_SALT 16
-#define ARGON_HASH 32
+#define ARGON_T	      2
+#define ARGON_M_KIB   19456
+#define ARGON_P	      1
+#define ARGON_SALT    16
+#define ARGON_HASH    32
 #define HASH_TEXT_MAX 160
 
 #define LOCKOUT_SLOTS 256
@@ -127,7 +127,8 @@ enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *c
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if ((st = random_hex(password, 12)) != ST_OK || (st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
+	if ((st = random_hex(password, 12)) != ST_OK ||
+	    (st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
 		goto out;
 	st = ST_IO;
 	fd = open(password_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -16,7 +16,7 @@
 #include "config.h"
 
 #define AUTH_TOKEN_HEX 65 /* 32 random bytes in hex and a NUL */
-#define AUTH_NAME_MAX 64
+#define AUTH_NAME_MAX  64
 
 struct session {
 	char id[AUTH_TOKEN_HEX];

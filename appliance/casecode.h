@@ -13,7 +13,7 @@
 
 #include "status.h"
 
-#define CASECODE_MAX 32
+#define CASECODE_MAX	 32
 #define CASECODE_SEQ_MAX 99999u
 
 /* The MOD 37,36 check character of the alphanumerics of s ('-' skipped), or

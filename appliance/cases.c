@@ -12,7 +12,7 @@
 #include "log.h"
 #include "store.h"
 
-#define NAME_MAX_CHARS 40
+#define NAME_MAX_CHARS	   40
 #define FILENAME_MAX_BYTES 200
 
 /* Counts UTF-8 characters; -1 for control characters. */
@@ -204,15 +204,15 @@ static enum status render_receipt_text(struct core *c, const char *code, const c
 {
 	char masked[128];
 	struct receipt r = {
-		.office_name = c->cfg.office_name,
-		.case_code = code,
-		.item_name = item_name,
-		.department = dept,
-		.applicant = masked,
-		.received_at = received,
-		.promised_by = promised,
-		.pickup_code = pickup,
-		.documents = (int)ndocs,
+	    .office_name = c->cfg.office_name,
+	    .case_code = code,
+	    .item_name = item_name,
+	    .department = dept,
+	    .applicant = masked,
+	    .received_at = received,
+	    .promised_by = promised,
+	    .pickup_code = pickup,
+	    .documents = (int)ndocs,
 	};
 	struct buf b;
 	enum status st;
@@ -291,11 +291,11 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	in_tx = true;
 	if ((st = next_sequence(c, day, &seq)) != ST_OK)
 		goto out;
-	if ((st = casecode_format(code, sizeof(code), c->cfg.office_code, tm.tm_year + 1900, tm.tm_mon + 1,
-				  tm.tm_mday, seq)) != ST_OK)
+	if ((st = casecode_format(code, sizeof(code), c->cfg.office_code, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				  seq)) != ST_OK)
 		goto out;
-	if ((st = render_receipt_text(c, code, item_name, dept, get_text(fields, "applicant_name"), received,
-				      promised, nfds, pickup, &receipt)) != ST_OK)
+	if ((st = render_receipt_text(c, code, item_name, dept, get_text(fields, "applicant_name"), received, promised,
+				      nfds, pickup, &receipt)) != ST_OK)
 		goto out;
 	q = store_prepare(c->db, "INSERT INTO cases (code, state, item_code, applicant_name, id_number, phone, "
 				 "pickup_code, created_at, created_by, promised_by, receipt_text) "
@@ -385,9 +385,9 @@ static void iso_time(int64_t t, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
 
-#define CASE_COLUMNS                                                                                           \
-	"c.id, c.code, c.state, c.item_code, i.name, i.department, c.applicant_name, c.id_number, c.phone, "   \
-	"c.created_at, c.promised_by, c.receipt_state, c.receipt_text, "                                       \
+#define CASE_COLUMNS                                                                                                   \
+	"c.id, c.code, c.state, c.item_code, i.name, i.department, c.applicant_name, c.id_number, c.phone, "           \
+	"c.created_at, c.promised_by, c.receipt_state, c.receipt_text, "                                               \
 	"(SELECT count(*) FROM case_documents d WHERE d.case_id = c.id) "
 
 static json_t *case_row(sqlite3_stmt *q, bool detail)
@@ -397,10 +397,10 @@ static json_t *case_row(sqlite3_stmt *q, bool detail)
 
 	iso_time(sqlite3_column_int64(q, 9), created, sizeof(created));
 	j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:s, s:i}", "code",
-		      (const char *)sqlite3_column_text(q, 1), "state", (const char *)sqlite3_column_text(q, 2),
-		      "item", "code", (const char *)sqlite3_column_text(q, 3), "name",
-		      (const char *)sqlite3_column_text(q, 4), "department", (const char *)sqlite3_column_text(q, 5),
-		      "applicant_name", (const char *)sqlite3_column_text(q, 6), "id_number",
+		      (const char *)sqlite3_column_text(q, 1), "state", (const char *)sqlite3_column_text(q, 2), "item",
+		      "code", (const char *)sqlite3_column_text(q, 3), "name", (const char *)sqlite3_column_text(q, 4),
+		      "department", (const char *)sqlite3_column_text(q, 5), "applicant_name",
+		      (const char *)sqlite3_column_text(q, 6), "id_number",
 		      masked((const char *)sqlite3_column_text(q, 7), 4, 4), "phone",
 		      masked((const char *)sqlite3_column_text(q, 8), 3, 4), "created_at", created, "promised_by",
 		      (const char *)sqlite3_column_text(q, 10), "receipt_state",
@@ -413,8 +413,8 @@ static json_t *case_row(sqlite3_stmt *q, bool detail)
 enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t **out)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "SELECT " CASE_COLUMNS "FROM cases c JOIN catalog_items i "
-						 "ON i.code = c.item_code WHERE ?1 = 0 OR c.id < ?1 "
-						 "ORDER BY c.id DESC LIMIT ?2");
+					       "ON i.code = c.item_code WHERE ?1 = 0 OR c.id < ?1 "
+					       "ORDER BY c.id DESC LIMIT ?2");
 	json_t *list = json_array();
 	enum status st = ST_OK;
 	int rc;
@@ -450,7 +450,7 @@ enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t
 enum status cases_get(struct core *c, const char *code, json_t **out)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "SELECT " CASE_COLUMNS "FROM cases c JOIN catalog_items i "
-						 "ON i.code = c.item_code WHERE c.code = ?1");
+					       "ON i.code = c.item_code WHERE c.code = ?1");
 	sqlite3_stmt *d = NULL;
 	json_t *j = NULL, *docs;
 	enum status st = ST_NOT_FOUND;
@@ -541,15 +541,15 @@ enum status cases_receipt(struct core *c, const char *code, json_t **out, int64_
 		strftime(received, sizeof(received), "%Y-%m-%d %H:%M", &tm);
 		receipt_mask_name((const char *)sqlite3_column_text(q, 4), masked_name, sizeof(masked_name));
 		r = (struct receipt){
-			.office_name = c->cfg.office_name,
-			.case_code = (const char *)sqlite3_column_text(q, 1),
-			.item_name = (const char *)sqlite3_column_text(q, 2),
-			.department = (const char *)sqlite3_column_text(q, 3),
-			.applicant = masked_name,
-			.received_at = received,
-			.promised_by = (const char *)sqlite3_column_text(q, 6),
-			.pickup_code = (const char *)sqlite3_column_text(q, 7),
-			.documents = sqlite3_column_int(q, 8),
+		    .office_name = c->cfg.office_name,
+		    .case_code = (const char *)sqlite3_column_text(q, 1),
+		    .item_name = (const char *)sqlite3_column_text(q, 2),
+		    .department = (const char *)sqlite3_column_text(q, 3),
+		    .applicant = masked_name,
+		    .received_at = received,
+		    .promised_by = (const char *)sqlite3_column_text(q, 6),
+		    .pickup_code = (const char *)sqlite3_column_text(q, 7),
+		    .documents = sqlite3_column_int(q, 8),
 		};
 		*case_id = sqlite3_column_int64(q, 0);
 		*out = receipt_to_json(&r);
@@ -585,11 +585,11 @@ enum status catalog_list(struct core *c, json_t **out)
 		return ST_IO;
 	}
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i}", "code",
-						      (const char *)sqlite3_column_text(q, 0), "name",
-						      (const char *)sqlite3_column_text(q, 1), "department",
-						      (const char *)sqlite3_column_text(q, 2), "promised_days",
-						      sqlite3_column_int(q, 3)));
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s, s:i}", "code", (const char *)sqlite3_column_text(q, 0),
+						"name", (const char *)sqlite3_column_text(q, 1), "department",
+						(const char *)sqlite3_column_text(q, 2), "promised_days",
+						sqlite3_column_int(q, 3)));
 	}
 	sqlite3_finalize(q);
 	*out = list;

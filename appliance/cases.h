@@ -34,8 +34,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t **out);
 enum status cases_get(struct core *c, const char *code, json_t **out);
 /* An open descriptor of document n (1-based) of the case and its type. */
-enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media,
-			   json_t **meta);
+enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media, json_t **meta);
 /* The receipt to print for a case, as JSON for the dev process. */
 enum status cases_receipt(struct core *c, const char *code, json_t **out, int64_t *case_id);
 enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char *state);

@@ -75,8 +75,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	return 0; /* more next time round; other sources get their turn */
 }
 
-struct channel *channel_new(sd_event *ev, int fd, const char *peer, channel_msg_fn *on_msg,
-			    channel_close_fn *on_close, void *ud)
+struct channel *channel_new(sd_event *ev, int fd, const char *peer, channel_msg_fn *on_msg, channel_close_fn *on_close,
+			    void *ud)
 {
 	struct channel *ch = calloc(1, sizeof(*ch));
 

@@ -28,8 +28,8 @@ typedef enum status channel_msg_fn(struct channel *ch, enum msg_type type, uint3
 typedef void channel_close_fn(struct channel *ch, enum status why, void *ud);
 
 /* Takes ownership of fd (made non-blocking).  NULL when out of memory. */
-struct channel *channel_new(sd_event *ev, int fd, const char *peer, channel_msg_fn *on_msg,
-			    channel_close_fn *on_close, void *ud);
+struct channel *channel_new(sd_event *ev, int fd, const char *peer, channel_msg_fn *on_msg, channel_close_fn *on_close,
+			    void *ud);
 void channel_free(struct channel **ch);
 
 /* Serialises body (borrowed) and sends it with fds (still the caller's). */

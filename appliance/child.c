@@ -14,7 +14,7 @@
 static const char *const role_names[__ROLE_MAX] = {"web", "dev", "sync"};
 
 /* A child that ran this long is healthy again: its next restart is quick. */
-#define CHILD_STABLE_USEC (10 * 1000000ULL)
+#define CHILD_STABLE_USEC    (10 * 1000000ULL)
 #define CHILD_BACKOFF_MIN_MS 200
 
 const char *role_name(enum role role)
@@ -98,12 +98,18 @@ static void on_channel_close(struct channel *ch, enum status why, void *ud)
 	(void)ch;
 	if (why == ST_PROTO)
 		log_err("%s sent a malformed message: killing it", role_name(c->role));
-	child_kill(c);
+	/* A child closes its channel on the way out when asked to stop; outside
+	 * a shutdown a child without a channel is of no use and is replaced. */
+	if (why == ST_UNAVAILABLE && c->env->stopping)
+		channel_free(&c->ch);
+	else
+		child_kill(c);
 }
 
 static _Noreturn void exec_child(struct child *c, int sock)
 {
-	char *argv[] = {(char *)"outpostd", (char *)"--role", (char *)role_name(c->role), (char *)"-c",
+	char *argv[] = {(char *)"outpostd",	     (char *)"--role",
+			(char *)role_name(c->role),  (char *)"-c",
 			(char *)c->env->config_path, NULL};
 	sigset_t none;
 

@@ -16,14 +16,9 @@
 #include "channel.h"
 
 #define CHILD_CHANNEL_FD 3
-#define CHILD_LISTEN_FD 4
+#define CHILD_LISTEN_FD	 4
 
-enum role {
-	ROLE_WEB = 0,
-	ROLE_DEV,
-	ROLE_SYNC,
-	__ROLE_MAX
-};
+enum role { ROLE_WEB = 0, ROLE_DEV, ROLE_SYNC, __ROLE_MAX };
 
 const char *role_name(enum role role);
 bool role_parse(const char *name, enum role *out);
@@ -34,8 +29,8 @@ struct child_env {
 	const char *config_path;
 	int listen_fd;
 	unsigned backoff_max_ms;
-	bool stopping;		  /* no restarts while the core shuts down */
-	channel_msg_fn *on_msg;	  /* ud is the struct child */
+	bool stopping;		 /* no restarts while the core shuts down */
+	channel_msg_fn *on_msg;	 /* ud is the struct child */
 	void (*on_change)(void); /* a child came up or went down */
 };
 

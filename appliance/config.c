@@ -33,36 +33,49 @@ struct key_def {
 	uint64_t min, max; /* for numbers */
 };
 
-#define TEXT(sec, key, field) {sec, key, KEY_TEXT, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
-#define PATH(sec, key, field) {sec, key, KEY_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
-#define UINT(sec, key, field, lo, hi) {sec, key, KEY_UINT, offsetof(struct config, field), 0, lo, hi}
-#define U64(sec, key, field, lo, hi) {sec, key, KEY_U64, offsetof(struct config, field), 0, lo, hi}
+#define TEXT(sec, key, field)                                                                                          \
+	{                                                                                                              \
+		sec, key, KEY_TEXT, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0          \
+	}
+#define PATH(sec, key, field)                                                                                          \
+	{                                                                                                              \
+		sec, key, KEY_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0          \
+	}
+#define UINT(sec, key, field, lo, hi)                                                                                  \
+	{                                                                                                              \
+		sec, key, KEY_UINT, offsetof(struct config, field), 0, lo, hi                                          \
+	}
+#define U64(sec, key, field, lo, hi)                                                                                   \
+	{                                                                                                              \
+		sec, key, KEY_U64, offsetof(struct config, field), 0, lo, hi                                           \
+	}
 
 static const struct key_def keys[] = {
-	{"office", "code", KEY_OFFICE_CODE, offsetof(struct config, office_code), sizeof(((struct config *)0)->office_code), 0, 0},
-	TEXT("office", "name", office_name),
-	PATH("core", "state_dir", state_dir),
-	PATH("core", "control_socket", control_socket),
-	PATH("core", "catalog", catalog),
-	{"core", "log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0},
-	UINT("core", "restart_backoff_max_seconds", restart_backoff_max_s, 1, 3600),
-	U64("core", "min_free_disk_bytes", min_free_disk_bytes, 0, UINT64_C(1) << 50),
-	TEXT("web", "listen_address", listen_address),
-	UINT("web", "port", port, 1, 65535),
-	UINT("web", "max_connections", max_connections, 1, 10000),
-	UINT("web", "max_pending", max_pending, 1, 10000),
-	U64("web", "max_document_bytes", max_document_bytes, 1024, UINT64_C(1) << 32),
-	UINT("web", "max_documents", max_documents, 1, 100),
-	U64("web", "max_upload_bytes", max_upload_bytes, 1024, UINT64_C(1) << 34),
-	U64("web", "max_uploads_in_flight_bytes", max_uploads_in_flight_bytes, 1024, UINT64_C(1) << 36),
-	UINT("web", "request_timeout_seconds", request_timeout_s, 1, 3600),
-	UINT("auth", "lockout_failures", lockout_failures, 1, 1000),
-	UINT("auth", "lockout_seconds", lockout_seconds, 1, 86400),
-	UINT("auth", "session_idle_seconds", session_idle_seconds, 60, 86400 * 7),
-	UINT("auth", "max_sessions", max_sessions, 1, 100000),
-	TEXT("printer", "backend", printer_backend),
-	PATH("printer", "path", printer_path),
-	UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
+    {"office", "code", KEY_OFFICE_CODE, offsetof(struct config, office_code), sizeof(((struct config *)0)->office_code),
+     0, 0},
+    TEXT("office", "name", office_name),
+    PATH("core", "state_dir", state_dir),
+    PATH("core", "control_socket", control_socket),
+    PATH("core", "catalog", catalog),
+    {"core", "log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0},
+    UINT("core", "restart_backoff_max_seconds", restart_backoff_max_s, 1, 3600),
+    U64("core", "min_free_disk_bytes", min_free_disk_bytes, 0, UINT64_C(1) << 50),
+    TEXT("web", "listen_address", listen_address),
+    UINT("web", "port", port, 1, 65535),
+    UINT("web", "max_connections", max_connections, 1, 10000),
+    UINT("web", "max_pending", max_pending, 1, 10000),
+    U64("web", "max_document_bytes", max_document_bytes, 1024, UINT64_C(1) << 32),
+    UINT("web", "max_documents", max_documents, 1, 100),
+    U64("web", "max_upload_bytes", max_upload_bytes, 1024, UINT64_C(1) << 34),
+    U64("web", "max_uploads_in_flight_bytes", max_uploads_in_flight_bytes, 1024, UINT64_C(1) << 36),
+    UINT("web", "request_timeout_seconds", request_timeout_s, 1, 3600),
+    UINT("auth", "lockout_failures", lockout_failures, 1, 1000),
+    UINT("auth", "lockout_seconds", lockout_seconds, 1, 86400),
+    UINT("auth", "session_idle_seconds", session_idle_seconds, 60, 86400 * 7),
+    UINT("auth", "max_sessions", max_sessions, 1, 100000),
+    TEXT("printer", "backend", printer_backend),
+    PATH("printer", "path", printer_path),
+    UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
 };
 
 void config_defaults(struct config *cfg)

@@ -11,8 +11,8 @@
 
 #include "log.h"
 
-#define CONTROL_CLIENTS 8
-#define CONTROL_LINE_MAX 256
+#define CONTROL_CLIENTS	     8
+#define CONTROL_LINE_MAX     256
 #define CONTROL_TIMEOUT_USEC (5 * 1000000ULL)
 
 struct control_client {

@@ -63,9 +63,9 @@ json_t *core_status_json(struct core *c, bool detailed)
 	if (!roles)
 		return NULL;
 	if (detailed) {
-		json_object_set_new(roles, "core", json_pack("{s:s, s:i, s:I, s:i}", "state", "up", "pid", (int)getpid(),
-							     "uptime_s", (json_int_t)((now - c->started_usec) / 1000000),
-							     "restarts", 0));
+		json_object_set_new(roles, "core",
+				    json_pack("{s:s, s:i, s:I, s:i}", "state", "up", "pid", (int)getpid(), "uptime_s",
+					      (json_int_t)((now - c->started_usec) / 1000000), "restarts", 0));
 	} else {
 		json_object_set_new(roles, "core", json_string("up"));
 	}
@@ -74,19 +74,20 @@ json_t *core_status_json(struct core *c, bool detailed)
 		const char *state = ch->ready ? "up" : child_running(ch) ? "starting" : "down";
 
 		if (detailed)
-			json_object_set_new(roles, role_name(r),
-					    json_pack("{s:s, s:i, s:I, s:i}", "state", state, "pid", (int)ch->pid,
-						      "uptime_s",
-						      (json_int_t)(child_running(ch) ? (now - ch->started_usec) / 1000000 : 0),
-						      "restarts", (int)ch->restarts));
+			json_object_set_new(
+			    roles, role_name(r),
+			    json_pack("{s:s, s:i, s:I, s:i}", "state", state, "pid", (int)ch->pid, "uptime_s",
+				      (json_int_t)(child_running(ch) ? (now - ch->started_usec) / 1000000 : 0),
+				      "restarts", (int)ch->restarts));
 		else
 			json_object_set_new(roles, role_name(r), json_string(state));
 	}
 	j = json_pack("{s:s, s:o, s:s, s:s}", "status", core_all_up(c) ? "ok" : "degraded", "roles", roles, "printer",
 		      c->printer_state, "office", c->cfg.office_code);
 	if (j && detailed) {
-		json_object_set_new(j, "database", json_pack("{s:I, s:i}", "bytes", (json_int_t)store_size_bytes(c->db),
-							     "schema", store_schema_version(c->db)));
+		json_object_set_new(j, "database",
+				    json_pack("{s:I, s:i}", "bytes", (json_int_t)store_size_bytes(c->db), "schema",
+					      store_schema_version(c->db)));
 		json_object_set_new(j, "sessions", json_integer(auth_session_count(c->auth, core_now())));
 	}
 	return j;
@@ -177,7 +178,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	if (strcmp(next.state_dir, c->cfg.state_dir) != 0 || next.port != c->cfg.port ||
 	    strcmp(next.listen_address, c->cfg.listen_address) != 0 || next.max_pending != c->cfg.max_pending ||
 	    next.max_sessions != c->cfg.max_sessions)
-		log_warn("reload: state_dir, listen address, port, max_pending and max_sessions take effect at restart");
+		log_warn(
+		    "reload: state_dir, listen address, port, max_pending and max_sessions take effect at restart");
 	/* Keep what only a restart can change, take the rest. */
 	memcpy(next.state_dir, c->cfg.state_dir, sizeof(next.state_dir));
 	memcpy(next.listen_address, c->cfg.listen_address, sizeof(next.listen_address));
@@ -311,8 +313,12 @@ int core_main(const char *config_path)
 	if (control_open(&c) != ST_OK)
 		fatalx("cannot open the control socket %s", c.cfg.control_socket);
 
-	c.env = (struct child_env){.ev = c.ev, .exe = c.exe, .config_path = config_path, .listen_fd = listen_fd,
-				   .backoff_max_ms = c.cfg.restart_backoff_max_s * 1000, .on_msg = on_child_msg,
+	c.env = (struct child_env){.ev = c.ev,
+				   .exe = c.exe,
+				   .config_path = config_path,
+				   .listen_fd = listen_fd,
+				   .backoff_max_ms = c.cfg.restart_backoff_max_s * 1000,
+				   .on_msg = on_child_msg,
 				   .on_change = on_children_change};
 	for (int r = 0; r < __ROLE_MAX; r++) {
 		c.children[r] = (struct child){.role = (enum role)r, .env = &c.env, .pid = -1};

@@ -154,8 +154,7 @@ static enum status io_status(void)
 	return (errno == ENOSPC || errno == EDQUOT) ? ST_DISK_FULL : ST_IO;
 }
 
-enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX],
-			    uint64_t *size)
+enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size)
 {
 	static uint8_t chunk[1 << 16];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();

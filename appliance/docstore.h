@@ -41,8 +41,7 @@ enum doc_type doc_type_of_fd(int fd);
  * bytes, and gives its SHA-256 in hex and its size.  Existing content is not
  * written twice.  fd stays the caller's.
  */
-enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX],
-			    uint64_t *size);
+enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size);
 /* Opens a stored document read-only; -1 with errno when missing. */
 int docstore_open_doc(struct docstore *ds, const char *sha_hex);
 

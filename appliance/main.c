@@ -67,7 +67,9 @@ int main(int argc, char **argv)
 	}
 	if (!role_parse(role_arg, &role))
 		usage();
-	log_init(role == ROLE_WEB ? "outpostd[web]" : role == ROLE_DEV ? "outpostd[dev]" : "outpostd[sync]",
+	log_init(role == ROLE_WEB   ? "outpostd[web]"
+		 : role == ROLE_DEV ? "outpostd[dev]"
+				    : "outpostd[sync]",
 		 LOG_LVL_INFO);
 	switch (role) {
 	case ROLE_WEB:

@@ -13,13 +13,13 @@ struct msg_rule {
 };
 
 static const struct msg_rule rules[__MSG_TYPE_MAX] = {
-	[MSG_HELLO] = {"hello", 2, 256, 0},
-	[MSG_API_REQUEST] = {"api-request", 2, MSG_MAX_PAYLOAD, MSG_MAX_FDS},
-	[MSG_API_RESPONSE] = {"api-response", 2, MSG_MAX_PAYLOAD, 1},
-	[MSG_PRINT_JOB] = {"print-job", 2, MSG_MAX_PAYLOAD, 0},
-	[MSG_PRINT_RESULT] = {"print-result", 2, 1024, 0},
-	[MSG_DEVICE_STATE] = {"device-state", 2, 1024, 0},
-	[MSG_RELOAD] = {"reload", 2, 64, 0},
+    [MSG_HELLO] = {"hello", 2, 256, 0},
+    [MSG_API_REQUEST] = {"api-request", 2, MSG_MAX_PAYLOAD, MSG_MAX_FDS},
+    [MSG_API_RESPONSE] = {"api-response", 2, MSG_MAX_PAYLOAD, 1},
+    [MSG_PRINT_JOB] = {"print-job", 2, MSG_MAX_PAYLOAD, 0},
+    [MSG_PRINT_RESULT] = {"print-result", 2, 1024, 0},
+    [MSG_DEVICE_STATE] = {"device-state", 2, 1024, 0},
+    [MSG_RELOAD] = {"reload", 2, 64, 0},
 };
 
 const char *msg_type_name(enum msg_type type)
@@ -36,8 +36,8 @@ static const struct msg_rule *rule_for(unsigned type)
 	return &rules[type];
 }
 
-enum status msg_encode(uint8_t *out, size_t cap, enum msg_type type, uint32_t id, const void *payload,
-		       size_t len, unsigned nfds, size_t *out_len)
+enum status msg_encode(uint8_t *out, size_t cap, enum msg_type type, uint32_t id, const void *payload, size_t len,
+		       unsigned nfds, size_t *out_len)
 {
 	const struct msg_rule *r = rule_for(type);
 	struct msg_hdr h;
@@ -46,8 +46,8 @@ enum status msg_encode(uint8_t *out, size_t cap, enum msg_type type, uint32_t id
 		return ST_PROTO;
 	if (cap < sizeof(h) || len > cap - sizeof(h))
 		return ST_TOO_LARGE;
-	h = (struct msg_hdr){.magic = MSG_MAGIC, .type = (uint16_t)type, .id = id, .len = (uint32_t)len,
-			     .nfds = (uint16_t)nfds};
+	h = (struct msg_hdr){
+	    .magic = MSG_MAGIC, .type = (uint16_t)type, .id = id, .len = (uint32_t)len, .nfds = (uint16_t)nfds};
 	memcpy(out, &h, sizeof(h));
 	if (len)
 		memcpy(out + sizeof(h), payload, len);

@@ -17,17 +17,17 @@
 #include "status.h"
 
 #define MSG_MAX_SIZE 65536
-#define MSG_MAX_FDS 32
-#define MSG_MAGIC 0x4f50u /* "OP" */
+#define MSG_MAX_FDS  32
+#define MSG_MAGIC    0x4f50u /* "OP" */
 
 enum msg_type {
-	MSG_HELLO = 1,	      /* child -> core: {"role","pid"} */
-	MSG_API_REQUEST,      /* web -> core: one HTTP request, uploads as fds */
-	MSG_API_RESPONSE,     /* core -> web: answer, optional fd of a file to serve */
-	MSG_PRINT_JOB,	      /* core -> dev: {"job", "receipt": {...}} */
-	MSG_PRINT_RESULT,     /* dev -> core: {"job","status","printer"} */
-	MSG_DEVICE_STATE,     /* dev -> core: {"printer": state} */
-	MSG_RELOAD,	      /* core -> child: re-read configuration */
+	MSG_HELLO = 1,	  /* child -> core: {"role","pid"} */
+	MSG_API_REQUEST,  /* web -> core: one HTTP request, uploads as fds */
+	MSG_API_RESPONSE, /* core -> web: answer, optional fd of a file to serve */
+	MSG_PRINT_JOB,	  /* core -> dev: {"job", "receipt": {...}} */
+	MSG_PRINT_RESULT, /* dev -> core: {"job","status","printer"} */
+	MSG_DEVICE_STATE, /* dev -> core: {"printer": state} */
+	MSG_RELOAD,	  /* core -> child: re-read configuration */
 	__MSG_TYPE_MAX
 };
 
@@ -60,8 +60,8 @@ const char *msg_type_name(enum msg_type type);
  * and sets *out_len.  msg_decode checks a received datagram of n bytes that
  * came with nfds descriptors against the type's rules.
  */
-enum status msg_encode(uint8_t *out, size_t cap, enum msg_type type, uint32_t id, const void *payload,
-		       size_t len, unsigned nfds, size_t *out_len);
+enum status msg_encode(uint8_t *out, size_t cap, enum msg_type type, uint32_t id, const void *payload, size_t len,
+		       unsigned nfds, size_t *out_len);
 enum status msg_decode(const uint8_t *buf, size_t n, unsigned nfds, struct msg *out);
 
 /*

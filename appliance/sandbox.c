@@ -18,16 +18,34 @@
  * handed it and reaches nothing else.
  */
 static const int denied_all[] = {
-	SCMP_SYS(execve),     SCMP_SYS(execveat),	  SCMP_SYS(ptrace),	   SCMP_SYS(process_vm_readv),
-	SCMP_SYS(process_vm_writev), SCMP_SYS(mount),	  SCMP_SYS(umount2),	   SCMP_SYS(pivot_root),
-	SCMP_SYS(chroot),     SCMP_SYS(kexec_load),	  SCMP_SYS(init_module),   SCMP_SYS(finit_module),
-	SCMP_SYS(delete_module), SCMP_SYS(bpf),		  SCMP_SYS(keyctl),	   SCMP_SYS(add_key),
-	SCMP_SYS(request_key), SCMP_SYS(personality),	  SCMP_SYS(userfaultfd),   SCMP_SYS(perf_event_open),
-	SCMP_SYS(setns),      SCMP_SYS(unshare),	  SCMP_SYS(swapon),	   SCMP_SYS(reboot),
+    SCMP_SYS(execve),
+    SCMP_SYS(execveat),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(bpf),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(personality),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(setns),
+    SCMP_SYS(unshare),
+    SCMP_SYS(swapon),
+    SCMP_SYS(reboot),
 };
 
 static const int denied_web[] = {
-	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(fork), SCMP_SYS(vfork),
+    SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(fork), SCMP_SYS(vfork),
 };
 
 static enum status seccomp_deny(enum role role)
@@ -58,13 +76,12 @@ static void landlock_no_files(const char *config_path)
 {
 	struct landlock_path_beneath_attr config = {.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE};
 	struct landlock_ruleset_attr attr = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-				     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-				     LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-				     LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-				     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-				     LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-				     LANDLOCK_ACCESS_FS_MAKE_SYM,
+	    .handled_access_fs =
+		LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+		LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		LANDLOCK_ACCESS_FS_MAKE_SYM,
 	};
 	long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 
@@ -73,8 +90,7 @@ static void landlock_no_files(const char *config_path)
 		return;
 	}
 	config.parent_fd = open(config_path, O_PATH | O_CLOEXEC);
-	if (config.parent_fd < 0 ||
-	    syscall(SYS_landlock_add_rule, (int)fd, LANDLOCK_RULE_PATH_BENEATH, &config, 0) < 0)
+	if (config.parent_fd < 0 || syscall(SYS_landlock_add_rule, (int)fd, LANDLOCK_RULE_PATH_BENEATH, &config, 0) < 0)
 		log_warn("Landlock: %s stays unreadable after start-up: %s", config_path, strerror(errno));
 	if (config.parent_fd >= 0)
 		close(config.parent_fd);

@@ -42,11 +42,7 @@ enum status {
 	__ST_MAX
 };
 
-enum lang {
-	LANG_ZH = 0,
-	LANG_EN,
-	__LANG_MAX
-};
+enum lang { LANG_ZH = 0, LANG_EN, __LANG_MAX };
 
 /* Static strings: never freed, valid for the life of the process. */
 const char *status_name(enum status st);

@@ -86,6 +86,6 @@ int dev_main(const char *config_path)
 	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	rp.on_start = report_state;
-	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer.last));
+	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer_state(&printer)));
 	return roleproc_run(&rp);
 }

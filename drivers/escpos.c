@@ -4,8 +4,8 @@
 #include <string.h>
 
 #define ESC 0x1b
-#define FS 0x1c
-#define GS 0x1d
+#define FS  0x1c
+#define GS  0x1d
 
 static void put(struct escpos *e, const void *data, size_t len)
 {
@@ -19,10 +19,10 @@ static void put_bytes(struct escpos *e, size_t n, const uint8_t *bytes)
 	put(e, bytes, n);
 }
 
-#define PUT(e, ...)                                                                                            \
-	do {                                                                                                   \
-		const uint8_t seq_[] = {__VA_ARGS__};                                                          \
-		put_bytes((e), sizeof(seq_), seq_);                                                            \
+#define PUT(e, ...)                                                                                                    \
+	do {                                                                                                           \
+		const uint8_t seq_[] = {__VA_ARGS__};                                                                  \
+		put_bytes((e), sizeof(seq_), seq_);                                                                    \
 	} while (0)
 
 enum status escpos_begin(struct escpos *e, struct buf *out)

@@ -5,7 +5,7 @@
 #include "appliance/log.h"
 
 static const char *const state_names[__PRINTER_STATE_MAX] = {
-	"ready", "paper_near_end", "paper_out", "cover_open", "offline", "disconnected",
+    "ready", "paper_near_end", "paper_out", "cover_open", "offline", "disconnected",
 };
 
 static const struct printer_ops *const backends[] = {&printer_file_ops};

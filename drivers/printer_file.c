@@ -54,9 +54,9 @@ static void file_close(struct printer *p)
 }
 
 const struct printer_ops printer_file_ops = {
-	.name = "file",
-	.open = file_open,
-	.write = file_write,
-	.state = file_state,
-	.close = file_close,
+    .name = "file",
+    .open = file_open,
+    .write = file_write,
+    .state = file_state,
+    .close = file_close,
 };

@@ -9,10 +9,10 @@
 
 json_t *receipt_to_json(const struct receipt *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name", r->office_name,
-			 "case_code", r->case_code, "item_name", r->item_name, "department", r->department,
-			 "applicant", r->applicant, "received_at", r->received_at, "promised_by", r->promised_by,
-			 "pickup_code", r->pickup_code, "documents", r->documents);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name", r->office_name, "case_code",
+			 r->case_code, "item_name", r->item_name, "department", r->department, "applicant",
+			 r->applicant, "received_at", r->received_at, "promised_by", r->promised_by, "pickup_code",
+			 r->pickup_code, "documents", r->documents);
 }
 
 enum status receipt_from_json(json_t *obj, struct receipt *r)
@@ -21,9 +21,8 @@ enum status receipt_from_json(json_t *obj, struct receipt *r)
 
 	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name",
 			   &r->office_name, "case_code", &r->case_code, "item_name", &r->item_name, "department",
-			   &r->department, "applicant", &r->applicant, "received_at", &r->received_at,
-			   "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "documents",
-			   &r->documents) != 0)
+			   &r->department, "applicant", &r->applicant, "received_at", &r->received_at, "promised_by",
+			   &r->promised_by, "pickup_code", &r->pickup_code, "documents", &r->documents) != 0)
 		return ST_BAD_FIELD;
 	return ST_OK;
 }
@@ -55,10 +54,10 @@ static void body_lines(const struct receipt *r, void (*emit)(void *ctx, const ch
 }
 
 static const char *const footer[] = {
-	"请妥善保管本回执，凭回执、取件码",
-	"及申请人身份证件领取办理结果。",
-	"查询进度：在服务站自助机扫描二维码",
-	"或输入案件编号。",
+    "请妥善保管本回执，凭回执、取件码",
+    "及申请人身份证件领取办理结果。",
+    "查询进度：在服务站自助机扫描二维码",
+    "或输入案件编号。",
 };
 
 static void emit_escpos(void *ctx, const char *line)

@@ -9,3 +9,10 @@ unit-bins: $(UNIT_BINS)
 $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# Test tools used by the integration tests.
+TEST_TOOLS := $(B)/tests/inject
+unit-bins: $(TEST_TOOLS)
+$(B)/tests/inject: tests/inject.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<

@@ -10,10 +10,13 @@
 static const char *media_type(const char *path)
 {
 	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"},	   {".css", "text/css; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"}, {".json", "application/json"},
-		{".svg", "image/svg+xml"},		   {".png", "image/png"},
-		{".ico", "image/x-icon"},
+	    {".html", "text/html; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".json", "application/json"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".ico", "image/x-icon"},
 	};
 	const char *dot = strrchr(path, '.');
 

@@ -114,8 +114,8 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 		}
 		r->fds[r->nfds++] = fd;
 		r->doc_bytes = 0;
-		json_array_append_new(r->docs, json_pack("{s:s, s:s}", "filename", filename, "type",
-							 content_type ? content_type : ""));
+		json_array_append_new(
+		    r->docs, json_pack("{s:s, s:s}", "filename", filename, "type", content_type ? content_type : ""));
 	}
 	if (r->doc_bytes + size > r->cfg->max_document_bytes) {
 		set_error(r, ST_TOO_LARGE, "documents");

@@ -35,13 +35,13 @@ struct web {
 static struct web web;
 
 static const char *const security_headers[][2] = {
-	{"X-Content-Type-Options", "nosniff"},
-	{"Referrer-Policy", "no-referrer"},
-	{"X-Frame-Options", "SAMEORIGIN"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "SAMEORIGIN"},
 };
 
-#define PAGE_CSP                                                                                               \
-	"default-src 'self'; img-src 'self' data: blob:; frame-src 'self'; object-src 'self'; "                \
+#define PAGE_CSP                                                                                                       \
+	"default-src 'self'; img-src 'self' data: blob:; frame-src 'self'; object-src 'self'; "                        \
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
 static void add_headers(struct MHD_Response *resp)
@@ -250,8 +250,8 @@ static enum status on_core_answer(uint32_t id, json_t *body, int *fds, unsigned 
 	json_t *content, *file;
 	const char *cookie = NULL;
 
-	if (json_unpack(body, "{s:I, s:o, s?s, s?o}", "status", &code, "body", &content, "set_cookie", &cookie,
-			"file", &file) != 0 ||
+	if (json_unpack(body, "{s:I, s:o, s?s, s?o}", "status", &code, "body", &content, "set_cookie", &cookie, "file",
+			&file) != 0 ||
 	    code < 100 || code > 599)
 		return ST_PROTO;
 	file = json_object_get(body, "file");
@@ -455,12 +455,12 @@ int web_main(const char *config_path)
 	web.pending = calloc(web.npending, sizeof(*web.pending));
 	if (!web.pending)
 		fatalx("out of memory");
-	web.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				   on_request, NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD,
-				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-				   cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
-				   on_mhd_log, NULL, MHD_OPTION_END);
+	web.mhd =
+	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+			     NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+			     NULL, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
+			     on_mhd_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
 	info = MHD_get_daemon_info(web.mhd, MHD_DAEMON_INFO_EPOLL_FD);

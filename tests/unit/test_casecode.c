@@ -77,10 +77,10 @@ static void test_shape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_sequence_bounds),
-		cmocka_unit_test(test_detects_errors),
-		cmocka_unit_test(test_shape),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_sequence_bounds),
+	    cmocka_unit_test(test_detects_errors),
+	    cmocka_unit_test(test_shape),
 	};
 	return cmocka_run_group_tests_name("casecode", tests, NULL, NULL);
 }

@@ -72,16 +72,16 @@ struct bad_conf {
 };
 
 static const struct bad_conf bad[] = {
-	{"[office]\ncode = SQ01\n[web]\nprot = 80\n", ":4: unknown key 'prot' in section [web]"},
-	{"[web]\nport = 0\n", ":2: [web] port must be a whole number from 1 to 65535"},
-	{"[web]\nport = 80x\n", ":2: [web] port must be a whole number"},
-	{"[web]\nport = -1\n", ":2: [web] port must be a whole number"},
-	{"[office]\ncode = sq-1\n", ":2: [office] code 'sq-1' must be 2 to 8 characters"},
-	{"[core]\n\nlog_level = loud\n", ":3: [core] log_level 'loud'"},
-	{"[nosuch]\nkey = 1\n", ":2: unknown key 'key' in section [nosuch]"},
-	{"[web\nport = 1\n", ":1: "},
-	{"[printer]\nbackend = usb\n", "backend 'usb' is not known"},
-	{"[web]\nmax_document_bytes = 4096\nmax_upload_bytes = 2048\n", "must not exceed"},
+    {"[office]\ncode = SQ01\n[web]\nprot = 80\n", ":4: unknown key 'prot' in section [web]"},
+    {"[web]\nport = 0\n", ":2: [web] port must be a whole number from 1 to 65535"},
+    {"[web]\nport = 80x\n", ":2: [web] port must be a whole number"},
+    {"[web]\nport = -1\n", ":2: [web] port must be a whole number"},
+    {"[office]\ncode = sq-1\n", ":2: [office] code 'sq-1' must be 2 to 8 characters"},
+    {"[core]\n\nlog_level = loud\n", ":3: [core] log_level 'loud'"},
+    {"[nosuch]\nkey = 1\n", ":2: unknown key 'key' in section [nosuch]"},
+    {"[web\nport = 1\n", ":1: "},
+    {"[printer]\nbackend = usb\n", "backend 'usb' is not known"},
+    {"[web]\nmax_document_bytes = 4096\nmax_upload_bytes = 2048\n", "must not exceed"},
 };
 
 static void test_bad(void **state)
@@ -111,9 +111,9 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_good),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

@@ -112,15 +112,15 @@ static void test_limit(void **state)
 }
 
 static const struct receipt sample = {
-	.office_name = "幸福街道便民服务站",
-	.case_code = "SQ01-261128-0007K",
-	.item_name = "居住证办理",
-	.department = "区公安分局",
-	.applicant = "张*三",
-	.received_at = "2026-11-28 09:30",
-	.promised_by = "2026-12-05",
-	.pickup_code = "493027",
-	.documents = 2,
+    .office_name = "幸福街道便民服务站",
+    .case_code = "SQ01-261128-0007K",
+    .item_name = "居住证办理",
+    .department = "区公安分局",
+    .applicant = "张*三",
+    .received_at = "2026-11-28 09:30",
+    .promised_by = "2026-12-05",
+    .pickup_code = "493027",
+    .documents = 2,
 };
 
 static void test_receipt(void **state)
@@ -176,9 +176,9 @@ static void test_mask(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frame),	 cmocka_unit_test(test_text_gb18030), cmocka_unit_test(test_bad_utf8),
-		cmocka_unit_test(test_codes),	 cmocka_unit_test(test_limit),	      cmocka_unit_test(test_receipt),
-		cmocka_unit_test(test_receipt_json), cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_frame),	 cmocka_unit_test(test_text_gb18030), cmocka_unit_test(test_bad_utf8),
+	    cmocka_unit_test(test_codes),	 cmocka_unit_test(test_limit),	      cmocka_unit_test(test_receipt),
+	    cmocka_unit_test(test_receipt_json), cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests_name("escpos", tests, NULL, NULL);
 }

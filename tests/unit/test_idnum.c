@@ -18,18 +18,18 @@ struct idcase {
 
 /* Check digits computed by hand from GB 11643's weights. */
 static const struct idcase cases[] = {
-	{"11010519491231002X", true},  /* the standard's own example */
-	{"11010519491231002x", true},  /* lowercase x accepted */
-	{"110105194912310021", false}, /* wrong check digit */
-	{"440524188001010014", true},
-	{"440524188001010015", false},
-	{"11010519491231002", false},	/* 17 characters */
-	{"11010519491231002XX", false}, /* 19 characters */
-	{"1101051949123100AX", false},	/* letter in the body */
-	{"110105194902300012", false},	/* 30 February, check digit right */
-	{"11010520300101001X", false},	/* born in the future, check digit right */
-	{"010105194912310026", false},	/* region starts with 0, check digit right */
-	{"", false},
+    {"11010519491231002X", true},  /* the standard's own example */
+    {"11010519491231002x", true},  /* lowercase x accepted */
+    {"110105194912310021", false}, /* wrong check digit */
+    {"440524188001010014", true},
+    {"440524188001010015", false},
+    {"11010519491231002", false},   /* 17 characters */
+    {"11010519491231002XX", false}, /* 19 characters */
+    {"1101051949123100AX", false},  /* letter in the body */
+    {"110105194902300012", false},  /* 30 February, check digit right */
+    {"11010520300101001X", false},  /* born in the future, check digit right */
+    {"010105194912310026", false},  /* region starts with 0, check digit right */
+    {"", false},
 };
 
 static void test_table(void **state)
@@ -64,9 +64,9 @@ static void test_leap_day(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_check_char),
-		cmocka_unit_test(test_leap_day),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_check_char),
+	    cmocka_unit_test(test_leap_day),
 	};
 	return cmocka_run_group_tests_name("idnum", tests, NULL, NULL);
 }

@@ -75,10 +75,10 @@ static void reserved_set(uint8_t *f, size_t *n, unsigned *nfds)
 }
 
 static const struct bad_frame bad_frames[] = {
-	{"short header", short_header}, {"bad magic", bad_magic},
-	{"unknown type", unknown_type}, {"zero type", zero_type},
-	{"length past end", len_too_long}, {"truncated payload", truncated},
-	{"fd count mismatch", fd_count_mismatch}, {"reserved bits", reserved_set},
+    {"short header", short_header},	      {"bad magic", bad_magic},
+    {"unknown type", unknown_type},	      {"zero type", zero_type},
+    {"length past end", len_too_long},	      {"truncated payload", truncated},
+    {"fd count mismatch", fd_count_mismatch}, {"reserved bits", reserved_set},
 };
 
 static void test_refuses_malformed(void **state)
@@ -146,10 +146,10 @@ static void test_socket_with_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_refuses_malformed),
-		cmocka_unit_test(test_type_limits),
-		cmocka_unit_test(test_socket_with_fd),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_refuses_malformed),
+	    cmocka_unit_test(test_type_limits),
+	    cmocka_unit_test(test_socket_with_fd),
 	};
 	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
 }

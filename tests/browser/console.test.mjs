@@ -1,0 +1,76 @@
+// The staff console in Chromium (Debian's, driven by playwright-core): log
+// in, take in a case with an upload, see the receipt preview with its code.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startBox, samples } from '../lib.mjs';
+
+let box, browser, files;
+
+before(async () => {
+  box = await startBox();
+  files = mkdtempSync(join(tmpdir(), 'outpost-upload-'));
+  writeFileSync(join(files, '户口簿.pdf'), samples.pdf());
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await box.stop();
+  box.cleanup();
+  rmSync(files, { recursive: true, force: true });
+});
+
+test('log in, take in a case with an upload, see the receipt preview', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${box.base}/staff/`);
+  await page.locator('#login-view').waitFor();
+  assert.equal(await page.locator('#login-view h2').textContent(), '工作人员登录');
+
+  // A wrong password shows the server's message in Chinese.
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', 'wrong');
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#flash').filter({ hasText: '用户名或密码错误' }).waitFor();
+
+  await page.fill('input[name=password]', box.adminPassword());
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#cases-view').waitFor();
+  await page.click('#new-case');
+  await page.locator('#intake-view').waitFor();
+  await page.fill('input[name=applicant_name]', '李小梅');
+  await page.fill('input[name=id_number]', '11010519491231002X');
+  await page.fill('input[name=phone]', '13912345678');
+  await page.selectOption('select[name=service]', 'RS-YL-01');
+  await page.setInputFiles('input[name=document]', join(files, '户口簿.pdf'));
+  await page.click('#intake-form button[type=submit]');
+
+  await page.locator('#case-view').waitFor();
+  const code = (await page.locator('#case-code').textContent()).trim();
+  assert.match(code, /^SQ01-\d{6}-\d{4}[0-9A-Z]$/);
+  const preview = await page.locator('#receipt-preview').textContent();
+  assert.match(preview, new RegExp(`案件编号：${code}`));
+  assert.match(preview, /城乡居民养老保险参保登记/);
+  assert.match(preview, /李\*梅/);
+  assert.match(await page.locator('#flash').textContent(), /回执已打印/);
+  assert.equal(await page.locator('#case-docs a').textContent(), '户口簿.pdf (5 KiB)');
+
+  // English is one click away and survives a reload.
+  await page.click('#lang');
+  assert.equal(await page.locator('#back').textContent(), 'Back to list');
+  await page.click('#back');
+  await page.locator('#case-table tbody tr').first().waitFor();
+  assert.equal(await page.locator('#case-table tbody tr td a').first().textContent(), code);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

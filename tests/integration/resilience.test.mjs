@@ -1,0 +1,95 @@
+// Supervision: crashed or misbehaving children are restarted, the core and
+// its data stay; configuration checks and reloads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBox, samples, goodCase, buildDir, sleep } from '../lib.mjs';
+
+let box;
+before(async () => {
+  box = await startBox();
+  assert.equal((await box.login()).status, 200);
+});
+after(async () => {
+  const code = await box.stop();
+  assert.equal(code, 0, 'stops cleanly on SIGTERM');
+  assert.match(box.log, /stopped/);
+  box.cleanup();
+});
+
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+test('SIGKILL of the web child: the API answers again within 5 s, the case still there', async () => {
+  const made = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  assert.equal(made.status, 201);
+  const { web } = box.pids();
+  process.kill(web, 'SIGKILL');
+  const start = Date.now();
+  await box.waitUntil(async () => (await box.json(`/api/v1/cases/${made.body.code}`)).status === 200, 5000,
+    'the case through a new web process');
+  const took = Date.now() - start;
+  assert.ok(took < 5000, `answered after ${took} ms`);
+  const s = box.status();
+  assert.notEqual(s.roles.web.pid, web);
+  assert.equal(s.roles.web.restarts, 1);
+  assert.ok(alive(box.proc.pid), 'core alive');
+  // The session lives in the core, so the clerk stays logged in.
+  assert.equal((await box.json('/api/v1/session')).status, 200);
+});
+
+test('a malformed message from a child: that child is restarted, the core lives', async () => {
+  const before = box.status();
+  const dev = before.roles.dev.pid;
+  execFileSync(join(buildDir, 'tests/inject'), [String(dev)]);
+  await box.waitUntil(() => box.status().roles.dev.pid !== dev && box.status().roles.dev.state === 'up', 5000,
+    'dev to be restarted');
+  assert.ok(!alive(dev), 'the misbehaving dev process is gone');
+  assert.match(box.log, /malformed (datagram|message) from dev/);
+  assert.equal(box.status().roles.dev.restarts, before.roles.dev.restarts + 1);
+  assert.equal(box.status().roles.web.pid, before.roles.web.pid, 'other children untouched');
+  // And printing works again through the new dev process.
+  const made = await box.createCase(goodCase, [{ name: 'b.png', type: 'image/png', data: samples.png() }]);
+  assert.equal(made.status, 201);
+  assert.equal(made.body.receipt.printed, true);
+});
+
+test('health is 503 while a role is down, and intake still saves the case', async () => {
+  const { dev } = box.pids();
+  process.kill(dev, 'SIGKILL');
+  let seen = null;
+  await box.waitUntil(async () => {
+    const r = await box.json('/api/v1/health');
+    if (r.status === 503) seen = r.body;
+    return seen !== null;
+  }, 2000, 'health to report dev down');
+  assert.equal(seen.status, 'degraded');
+  assert.notEqual(seen.roles.dev, 'up');
+  assert.equal(seen.roles.core, 'up');
+  await box.waitUntil(async () => (await box.json('/api/v1/health')).status === 200, 5000, 'dev back');
+});
+
+test('outpostd -n checks a configuration', () => {
+  const ok = spawnSync(join(buildDir, 'outpostd'), ['-n', '-c', box.config], { encoding: 'utf8' });
+  assert.equal(ok.status, 0);
+  assert.equal(ok.stdout.trim(), 'configuration OK');
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-conf-'));
+  writeFileSync(join(dir, 'bad.conf'), '[office]\ncode = SQ01\n\n[web]\nport = 99999\n');
+  const bad = spawnSync(join(buildDir, 'outpostd'), ['-n', '-c', join(dir, 'bad.conf')], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /bad\.conf:5: \[web\] port must be a whole number from 1 to 65535/);
+});
+
+test('SIGHUP reloads a valid configuration and refuses an invalid one', async () => {
+  appendFileSync(box.config, '[auth]\nlockout_failures = 7\n');
+  process.kill(box.proc.pid, 'SIGHUP');
+  await box.waitUntil(() => /configuration reloaded/.test(box.log), 3000, 'reload');
+  appendFileSync(box.config, 'bogus_key = 1\n');
+  process.kill(box.proc.pid, 'SIGHUP');
+  await box.waitUntil(() => /reload refused, keeping the running configuration: .*unknown key 'bogus_key'/.test(box.log),
+    3000, 'refused reload');
+  await sleep(100);
+  assert.equal((await box.json('/api/v1/health')).status, 200);
+});

@@ -1,0 +1,163 @@
+// Shared helpers for the integration and browser tests: start the real
+// outpostd in a temporary folder on a free loopback port, and talk to it.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const top = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const buildDir = join(top, process.env.OUTPOST_BUILD ?? 'build/plain');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export class Box {
+  constructor(dir, port, proc) {
+    this.dir = dir;
+    this.port = port;
+    this.proc = proc;
+    this.base = `http://127.0.0.1:${port}`;
+    this.log = '';
+    this.cookie = '';
+    this.csrf = '';
+    proc.stderr.on('data', (d) => { this.log += d; });
+    proc.stdout.on('data', (d) => { this.log += d; });
+  }
+
+  get config() { return join(this.dir, 'outpost.conf'); }
+  get state() { return join(this.dir, 'state'); }
+
+  adminPassword() { return readFileSync(join(this.state, 'initial-admin-password'), 'utf8').trim(); }
+
+  async fetch(path, opts = {}) {
+    const headers = { ...(opts.headers ?? {}) };
+    if (this.cookie && !('Cookie' in headers)) headers.Cookie = this.cookie;
+    const res = await fetch(this.base + path, { ...opts, headers, redirect: 'manual' });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    return res;
+  }
+
+  async json(path, opts = {}) {
+    const res = await this.fetch(path, opts);
+    const text = await res.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch { body = text; }
+    return { status: res.status, body, headers: res.headers };
+  }
+
+  async login(username = 'admin', password = this.adminPassword()) {
+    const r = await this.json('/api/v1/login', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (r.status === 200) this.csrf = r.body.csrf;
+    return r;
+  }
+
+  // A case through the API as the staff console sends it.
+  async createCase(fields, docs, { csrf = this.csrf, headers = {} } = {}) {
+    const form = new FormData();
+    form.append('case', typeof fields === 'string' ? fields : JSON.stringify(fields));
+    for (const d of docs) form.append('document', new Blob([d.data], { type: d.type }), d.name);
+    const h = { ...headers };
+    if (csrf) h['X-CSRF-Token'] = csrf;
+    return this.json('/api/v1/cases', { method: 'POST', body: form, headers: h });
+  }
+
+  status() {
+    const out = execFileSync(join(buildDir, 'outpostctl'), ['-c', this.config, '-j', 'status'], { encoding: 'utf8' });
+    return JSON.parse(out);
+  }
+
+  pids() {
+    const s = this.status();
+    return Object.fromEntries(Object.entries(s.roles).map(([k, v]) => [k, v.pid]));
+  }
+
+  // Descriptors a process holds, as the paths they point to.
+  openFiles(pid) {
+    const dir = `/proc/${pid}/fd`;
+    return readdirSync(dir).map((fd) => { try { return readlinkSync(join(dir, fd)); } catch { return ''; } });
+  }
+
+  storedFiles() {
+    const root = join(this.state, 'documents');
+    const out = [];
+    for (const sub of readdirSync(root)) {
+      if (sub === 'tmp') continue;
+      for (const f of readdirSync(join(root, sub))) out.push(join(root, sub, f));
+    }
+    return out;
+  }
+
+  async waitUntil(pred, ms = 5000, what = 'condition') {
+    const end = Date.now() + ms;
+    for (;;) {
+      try { if (await pred()) return; } catch { /* not yet */ }
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- log ---\n${this.log}`);
+      await sleep(25);
+    }
+  }
+
+  async stop() {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    const done = new Promise((r) => this.proc.on('exit', (code) => r(code)));
+    this.proc.kill('SIGTERM');
+    const code = await done;
+    return code;
+  }
+
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+export function writeConfig(dir, port, extra = '') {
+  const conf = `[office]
+code = SQ01
+name = 幸福街道便民服务站
+[core]
+state_dir = state
+catalog = ${join(top, 'appliance/catalog-demo.json')}
+restart_backoff_max_seconds = 2
+min_free_disk_bytes = 0
+[web]
+port = ${port}
+${extra}`;
+  writeFileSync(join(dir, 'outpost.conf'), conf);
+}
+
+// Starts a box; extra is appended to the [web] section (or holds whole sections).
+export async function startBox(extra = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
+  const port = await freePort();
+  writeConfig(dir, port, extra);
+  const proc = spawn(join(buildDir, 'outpostd'), ['-c', join(dir, 'outpost.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const box = new Box(dir, port, proc);
+  await box.waitUntil(async () => (await fetch(`${box.base}/api/v1/health`)).status === 200, 10000, 'outpostd to start');
+  return box;
+}
+
+// Small valid documents of each type.
+export const samples = {
+  pdf: () => Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(4096, 0x20), Buffer.from('\n%%EOF\n')]),
+  png: () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(2048, 7)]),
+  jpeg: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 9), Buffer.from([0xff, 0xd9])]),
+};
+
+export const goodCase = {
+  applicant_name: '张三丰', id_number: '11010519491231002X', phone: '13800138000', item: 'GA-JZZ-01',
+};
