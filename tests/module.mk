@@ -16,3 +16,8 @@ unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: tests/inject.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
+
+# The intake floor for make bench.
+$(B)/tests/bench_floor: tests/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS)

@@ -1,0 +1,82 @@
+// Read-path and memory benchmark: wrk (64 connections) against
+// GET /api/v1/health and the case list, and against nginx serving static
+// files of the same sizes, all in this run; resident memory of outpostd's
+// four processes idle and under that load.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBox, samples, goodCase, sleep } from '../lib.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+
+function wrk(url, headers = []) {
+  const args = ['-t2', '-c64', `-d${seconds}s`, ...headers.flatMap((h) => ['-H', h]), url];
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  if (non2xx) throw new Error(`wrk saw ${non2xx[1]} error responses from ${url}`);
+  return rps;
+}
+
+function rssKiB(pids) {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    rss += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    pss += Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))[1]);
+  }
+  return { rss, pss };
+}
+
+const box = await startBox();
+const dir = mkdtempSync(join(tmpdir(), 'outpost-nginx-'));
+let nginx;
+try {
+  await box.login();
+  for (let i = 0; i < 20; i++) {
+    await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  }
+  const health = Buffer.from(await (await box.fetch('/api/v1/health')).arrayBuffer());
+  const list = Buffer.from(await (await box.fetch('/api/v1/cases')).arrayBuffer());
+  const pids = Object.values(box.pids());
+  await sleep(300);
+  const idle = rssKiB(pids);
+
+  // nginx with the same bodies as static files, one worker per core.
+  writeFileSync(join(dir, 'health.json'), health);
+  writeFileSync(join(dir, 'cases.json'), list);
+  const port = box.port + 1;
+  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 2; daemon off; pid ${dir}/nginx.pid;
+error_log ${dir}/error.log; events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir};
+uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; } }`);
+  nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  await sleep(500);
+
+  const cookie = [`Cookie: ${box.cookie}`];
+  let peak = idle;
+  const sampler = setInterval(() => {
+    const now = rssKiB(pids);
+    if (now.rss > peak.rss) peak = now;
+  }, 100);
+  const healthRps = wrk(`${box.base}/api/v1/health`);
+  const listRps = wrk(`${box.base}/api/v1/cases`, cookie);
+  clearInterval(sampler);
+  const nginxHealth = wrk(`http://127.0.0.1:${port}/health.json`);
+  const nginxList = wrk(`http://127.0.0.1:${port}/cases.json`);
+
+  const mib = (k) => (k / 1024).toFixed(1);
+  console.log(`read path, wrk 64 connections ${seconds}s (bytes: health ${health.length}, list ${list.length})`);
+  console.log(`  GET /api/v1/health   ${healthRps.toFixed(0)} req/s   nginx same size ${nginxHealth.toFixed(0)} req/s   ratio ${(healthRps / nginxHealth).toFixed(2)} (target >= 0.5)`);
+  console.log(`  GET /api/v1/cases    ${listRps.toFixed(0)} req/s   nginx same size ${nginxList.toFixed(0)} req/s   ratio ${(listRps / nginxList).toFixed(2)} (target >= 0.5)`);
+  console.log('memory of the four processes (core, web, dev, sync)');
+  console.log(`  idle    RSS ${mib(idle.rss)} MiB  PSS ${mib(idle.pss)} MiB  (target RSS < 16 MiB)`);
+  console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB)`);
+} finally {
+  nginx?.kill('SIGTERM');
+  await box.stop();
+  box.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}
