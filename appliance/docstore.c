@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 
 struct docstore {
@@ -133,22 +134,6 @@ static bool sha_hex_ok(const char *s)
 	return i == 64;
 }
 
-/* Writes all of n bytes or fails. */
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 static enum status io_status(void)
 {
 	return (errno == ENOSPC || errno == EDQUOT) ? ST_DISK_FULL : ST_IO;
@@ -190,7 +175,7 @@ enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_
 		}
 		if (!EVP_DigestUpdate(md, chunk, (size_t)n))
 			goto out;
-		if (!write_all(out, chunk, (size_t)n)) {
+		if (!fdio_write_all(out, chunk, (size_t)n)) {
 			st = io_status();
 			goto out;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "printer.h"
 
@@ -26,17 +27,9 @@ static enum status file_write(struct printer *p, const uint8_t *data, size_t len
 {
 	if (p->fd < 0)
 		return ST_PRINTER;
-	while (len > 0) {
-		ssize_t w = write(p->fd, data, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			log_err("printer file %s: %s", p->path, strerror(errno));
-			return ST_PRINTER;
-		}
-		data += w;
-		len -= (size_t)w;
+	if (!fdio_write_all(p->fd, data, len)) {
+		log_err("printer file %s: %s", p->path, strerror(errno));
+		return ST_PRINTER;
 	}
 	return fdatasync(p->fd) == 0 ? ST_OK : ST_PRINTER;
 }

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "appliance/fdio.h"
 #include "appliance/log.h"
 
 struct webreq *webreq_new(const struct config *cfg, uint64_t *in_flight)
@@ -70,21 +71,6 @@ static bool account(struct webreq *r, size_t size)
 	return true;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
 			       const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
 			       size_t size)
@@ -124,7 +110,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 	if (!account(r, size))
 		return MHD_YES;
 	r->doc_bytes += size;
-	if (!write_all(r->fds[r->nfds - 1], data, size))
+	if (!fdio_write_all(r->fds[r->nfds - 1], data, size))
 		set_error(r, ST_NOMEM, NULL);
 	return MHD_YES;
 }
