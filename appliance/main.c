@@ -3,6 +3,7 @@
  * the core, which re-executes this binary with "--role NAME" for each child.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,15 @@ int main(int argc, char **argv)
 	bool check_only = false;
 	enum role role;
 	int ch;
+
+	/*
+	 * Fixed malloc thresholds.  glibc raises its mmap threshold to the size
+	 * of any large block freed, so after the first argon2 hash (19 MiB) such
+	 * blocks came from the heap and stayed resident in the core.  Fixed
+	 * values keep large blocks in mmap and return freed heap to the kernel.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 
 	while ((ch = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
 		switch (ch) {
