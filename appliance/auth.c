@@ -118,15 +118,14 @@ enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *c
 	int fd = -1;
 
 	*created = false;
-	q = store_prepare(a->db, "SELECT count(*) FROM staff");
-	if (!q || sqlite3_step(q) != SQLITE_ROW)
-		goto out;
-	if (sqlite3_column_int(q, 0) > 0) {
-		st = ST_OK;
-		goto out;
+	switch (store_int(a->db, "SELECT count(*) FROM staff", -1)) {
+	case -1:
+		return ST_IO;
+	case 0:
+		break;
+	default:
+		return ST_OK;
 	}
-	sqlite3_finalize(q);
-	q = NULL;
 	if ((st = random_hex(password, 12)) != ST_OK ||
 	    (st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
 		goto out;

@@ -109,42 +109,30 @@ static enum status validate(json_t *fields, time_t now, char id_number[19], stru
 	return ST_OK;
 }
 
-/* Checks every upload's declared type against its content before any is
- * stored, so a bad file leaves nothing behind. */
-static enum status check_documents(struct core *c, json_t *docs, unsigned nfds, struct case_error *why)
+/*
+ * Checks every upload (names, count, declared type against content) before
+ * any is stored, so a bad file leaves nothing behind; types[i] is the type
+ * of upload i.  The web guarantees one descriptor per entry of docs.
+ */
+static enum status check_documents(struct core *c, json_t *docs, const int *fds, unsigned nfds, enum doc_type types[],
+				   struct case_error *why)
 {
-	size_t n = json_array_size(docs);
-
 	why->field = "documents";
-	if (!json_is_array(docs) || n != nfds)
-		return ST_PROTO;
-	if (n == 0)
+	if (nfds == 0)
 		return ST_NO_DOCUMENT;
-	if (n > c->cfg.max_documents)
+	if (nfds > c->cfg.max_documents)
 		return ST_TOO_MANY_DOCUMENTS;
-	for (size_t i = 0; i < n; i++) {
+	for (unsigned i = 0; i < nfds; i++) {
 		json_t *d = json_array_get(docs, i);
 		const char *filename = json_string_value(json_object_get(d, "filename"));
 
 		if (!filename || strlen(filename) > FILENAME_MAX_BYTES || text_chars(filename) < 1)
 			return ST_BAD_FIELD;
+		types[i] = doc_type_declared(json_string_value(json_object_get(d, "type")), filename);
+		if (types[i] == DOC_UNKNOWN || doc_type_of_fd(fds[i]) != types[i])
+			return ST_BAD_DOCUMENT_TYPE;
 	}
 	why->field = NULL;
-	return ST_OK;
-}
-
-static enum status check_types(json_t *docs, const int *fds, struct case_error *why)
-{
-	for (size_t i = 0; i < json_array_size(docs); i++) {
-		json_t *d = json_array_get(docs, i);
-		enum doc_type declared = doc_type_declared(json_string_value(json_object_get(d, "type")),
-							   json_string_value(json_object_get(d, "filename")));
-
-		if (declared == DOC_UNKNOWN || doc_type_of_fd(fds[i]) != declared) {
-			why->field = "documents";
-			return ST_BAD_DOCUMENT_TYPE;
-		}
-	}
 	return ST_OK;
 }
 
@@ -231,6 +219,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	char id_number[19], pickup[7], code[CASECODE_MAX], day[16], received[32], promised[16];
 	char shas[MSG_MAX_FDS][DOCSTORE_SHA_HEX];
 	uint64_t sizes[MSG_MAX_FDS];
+	enum doc_type types[MSG_MAX_FDS];
 	sqlite3_stmt *q = NULL;
 	const char *item, *item_name = NULL, *dept = NULL;
 	char *receipt = NULL;
@@ -245,7 +234,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	why->field = NULL;
 	if ((st = validate(fields, now, id_number, why)) != ST_OK)
 		return st;
-	if ((st = check_documents(c, docs, nfds, why)) != ST_OK || (st = check_types(docs, fds, why)) != ST_OK)
+	if ((st = check_documents(c, docs, fds, nfds, types, why)) != ST_OK)
 		return st;
 	item = get_text(fields, "item");
 	q = store_prepare(c->db, "SELECT name, department, promised_days FROM catalog_items WHERE code = ?1");
@@ -321,7 +310,6 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	q = NULL;
 	for (unsigned i = 0; i < nfds; i++) {
 		json_t *d = json_array_get(docs, i);
-		enum doc_type t = doc_type_of_fd(fds[i]);
 		sqlite3_stmt *ins = store_prepare(c->db, "INSERT INTO documents (sha256, size, media_type) "
 							 "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
 		sqlite3_stmt *link = store_prepare(c->db, "INSERT INTO case_documents (case_id, position, sha256, "
@@ -330,7 +318,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 		if (ins && link) {
 			sqlite3_bind_text(ins, 1, shas[i], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(ins, 2, (int64_t)sizes[i]);
-			sqlite3_bind_text(ins, 3, doc_type_media(t), -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 3, doc_type_media(types[i]), -1, SQLITE_STATIC);
 			sqlite3_bind_int64(link, 1, case_id);
 			sqlite3_bind_int(link, 2, (int)i + 1);
 			sqlite3_bind_text(link, 3, shas[i], -1, SQLITE_STATIC);
@@ -598,17 +586,15 @@ enum status catalog_list(struct core *c, json_t **out)
 
 enum status catalog_seed(struct core *c, const char *path)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT count(*) FROM catalog_items");
+	int64_t have = store_int(c->db, "SELECT count(*) FROM catalog_items", -1);
+	sqlite3_stmt *q = NULL;
 	json_error_t jerr;
 	json_t *items = NULL, *it;
 	size_t i;
 	enum status st = ST_IO;
-	int have = 0;
 
-	if (q && sqlite3_step(q) == SQLITE_ROW)
-		have = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	q = NULL;
+	if (have < 0)
+		return ST_IO;
 	if (have > 0 || !path[0])
 		return ST_OK;
 	items = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);

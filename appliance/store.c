@@ -74,15 +74,20 @@ static enum status exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return ST_OK;
 }
 
+int64_t store_int(sqlite3 *db, const char *sql, int64_t fallback)
+{
+	sqlite3_stmt *q = store_prepare(db, sql);
+	int64_t v = fallback;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
 int store_schema_version(sqlite3 *db)
 {
-	sqlite3_stmt *st = store_prepare(db, "PRAGMA user_version");
-	int v = -1;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return (int)store_int(db, "PRAGMA user_version", -1);
 }
 
 static enum status migrate(sqlite3 *db, char *err, size_t errlen)
@@ -185,11 +190,12 @@ sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql)
 
 static enum status run(sqlite3 *db, const char *sql)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	char err[256];
+	enum status st = exec(db, sql, err, sizeof(err));
 
-	if (rc != SQLITE_OK)
-		log_err("%s: %s", sql, sqlite3_errmsg(db));
-	return store_status(rc);
+	if (st != ST_OK)
+		log_err("%s: %s", sql, err);
+	return st;
 }
 
 enum status store_begin(sqlite3 *db)
@@ -210,11 +216,5 @@ void store_rollback(sqlite3 *db)
 
 int64_t store_size_bytes(sqlite3 *db)
 {
-	sqlite3_stmt *st = store_prepare(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size");
-	int64_t n = -1;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return store_int(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", -1);
 }

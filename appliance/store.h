@@ -25,6 +25,9 @@ sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql);
 /* Maps a SQLite result code to a status (SQLITE_FULL is ST_DISK_FULL). */
 enum status store_status(int rc);
 
+/* The first column of the first row of sql, or fallback when there is none
+ * or the query fails. */
+int64_t store_int(sqlite3 *db, const char *sql, int64_t fallback);
 int store_schema_version(sqlite3 *db);
 int64_t store_size_bytes(sqlite3 *db);
 
