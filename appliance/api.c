@@ -44,21 +44,43 @@ struct request {
 	json_t *docs;
 };
 
+/*
+ * Answers request id: a small JSON header (the HTTP status, plus extra such
+ * as set_cookie or file) and the HTTP body serialised once, here, as the
+ * message's tail, which the web passes on without parsing.  Steals body and
+ * extra; fd (a file to serve) stays the caller's.
+ */
 static enum status reply(struct core *c, uint32_t id, int http, json_t *body, json_t *extra, int fd)
 {
-	json_t *msg = json_pack("{s:i, s:o}", "status", http, "body", body ? body : json_object());
+	static char text[MSG_MAX_PAYLOAD];
+	json_t *head = json_pack("{s:i}", "status", http);
+	size_t n = 0;
 	enum status st;
 
-	if (!msg) {
+	if (body) {
+		n = json_dumpb(body, text, sizeof(text), JSON_COMPACT);
+		json_decref(body);
+		if (n > sizeof(text)) {
+			log_err("answer %u is larger than a message (%zu bytes)", id, n);
+			json_decref(extra);
+			extra = NULL;
+			json_object_set_new(head, "status", json_integer(500));
+			body = status_json(ST_TOO_LARGE, LANG_ZH, NULL);
+			n = json_dumpb(body, text, sizeof(text), JSON_COMPACT);
+			json_decref(body);
+		}
+	}
+	if (!head || (fd < 0 && n == 0)) {
+		json_decref(head);
 		json_decref(extra);
 		return ST_NOMEM;
 	}
 	if (extra)
-		json_object_update_new(msg, extra);
-	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, msg, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+		json_object_update_new(head, extra);
+	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, text, n, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
 	if (st != ST_OK)
 		log_warn("answer %u to web not sent: %s", id, status_name(st));
-	json_decref(msg);
+	json_decref(head);
 	return ST_OK;
 }
 
@@ -216,7 +238,7 @@ static enum status print_receipt(struct core *c, const char *code, uint32_t web_
 		answer = NULL;
 		job = json_pack("{s:I, s:o}", "job", (json_int_t)w->job, "receipt", receipt);
 		receipt = NULL;
-		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0) : ST_NOMEM;
+		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0, NULL, 0) : ST_NOMEM;
 	}
 	if (st == ST_OK &&
 	    sd_event_add_time_relative(c->ev, &w->timer, CLOCK_MONOTONIC, (uint64_t)c->cfg.printer_timeout_s * 1000000,

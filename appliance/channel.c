@@ -35,8 +35,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	for (int budget = 0; budget < 64; budget++) {
 		json_error_t jerr;
 		struct msg m;
+		struct chmsg cm;
+		const uint8_t *nul;
 		unsigned nfds;
-		size_t n;
+		size_t n, json_len;
 		json_t *body;
 		enum status st = msg_recv(ch->fd, frame, &n, fds, &nfds);
 
@@ -54,7 +56,9 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 			channel_fail(ch, ST_PROTO);
 			return 0;
 		}
-		body = json_loadb((const char *)m.payload, m.len, JSON_REJECT_DUPLICATES, &jerr);
+		nul = memchr(m.payload, '\0', m.len);
+		json_len = nul ? (size_t)(nul - m.payload) : m.len;
+		body = json_loadb((const char *)m.payload, json_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!body || !json_is_object(body)) {
 			log_err("%s message from %s is not a JSON object: %s", msg_type_name(m.type), ch->peer,
 				body ? "not an object" : jerr.text);
@@ -63,7 +67,12 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 			channel_fail(ch, ST_PROTO);
 			return 0;
 		}
-		st = ch->on_msg(ch, m.type, m.id, body, fds, nfds, ch->ud);
+		cm = (struct chmsg){.type = m.type, .id = m.id, .body = body, .fds = fds, .nfds = nfds};
+		if (nul) {
+			cm.tail = nul + 1;
+			cm.tail_len = m.len - json_len - 1;
+		}
+		st = ch->on_msg(ch, &cm, ch->ud);
 		json_decref(body);
 		msg_close_fds(fds, nfds);
 		if (st == ST_PROTO) {
@@ -107,20 +116,28 @@ void channel_free(struct channel **chp)
 	*chp = NULL;
 }
 
-enum status channel_send(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, const int *fds,
-			 unsigned nfds)
+enum status channel_send(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, const void *tail,
+			 size_t tail_len, const int *fds, unsigned nfds)
 {
-	char *text;
+	static char payload[MSG_MAX_PAYLOAD];
+	size_t n;
 	enum status st;
 
 	if (!ch)
 		return ST_UNAVAILABLE;
-	text = json_dumps(body, JSON_COMPACT);
-	if (!text)
+	/* json_dumpb answers the size it needs, which may exceed the buffer. */
+	n = json_dumpb(body, payload, sizeof(payload), JSON_COMPACT);
+	if (n == 0)
 		return ST_NOMEM;
-	st = msg_send(ch->fd, type, id, text, strlen(text), fds, nfds);
+	if (n > sizeof(payload) || (tail_len && tail_len >= sizeof(payload) - n))
+		return ST_TOO_LARGE;
+	if (tail_len) {
+		payload[n++] = '\0';
+		memcpy(payload + n, tail, tail_len);
+		n += tail_len;
+	}
+	st = msg_send(ch->fd, type, id, payload, n, fds, nfds);
 	if (st == ST_PROTO)
 		st = ST_TOO_LARGE; /* our own message was over the type's limit */
-	free(text);
 	return st;
 }

@@ -16,13 +16,23 @@
 
 struct channel;
 
+/* One received message; everything in it is borrowed for the call. */
+struct chmsg {
+	enum msg_type type;
+	uint32_t id;
+	json_t *body;
+	const uint8_t *tail; /* bytes after the JSON and its NUL, or NULL */
+	size_t tail_len;
+	int *fds;
+	unsigned nfds;
+};
+
 /*
- * Handles one message.  body is borrowed for the call.  The handler may take
- * descriptors out of fds by setting their slots to -1; the channel closes the
- * rest afterwards.  Returning ST_PROTO declares the message malformed.
+ * Handles one message.  The handler may take descriptors out of m->fds by
+ * setting their slots to -1; the channel closes the rest afterwards.
+ * Returning ST_PROTO declares the message malformed.
  */
-typedef enum status channel_msg_fn(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds,
-				   unsigned nfds, void *ud);
+typedef enum status channel_msg_fn(struct channel *ch, struct chmsg *m, void *ud);
 /* Called once when the peer closed or misbehaved; why is ST_UNAVAILABLE or
  * ST_PROTO.  The callback may free the channel. */
 typedef void channel_close_fn(struct channel *ch, enum status why, void *ud);
@@ -32,8 +42,9 @@ struct channel *channel_new(sd_event *ev, int fd, const char *peer, channel_msg_
 			    void *ud);
 void channel_free(struct channel **ch);
 
-/* Serialises body (borrowed) and sends it with fds (still the caller's). */
-enum status channel_send(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, const int *fds,
-			 unsigned nfds);
+/* Serialises body (borrowed), appends a NUL and tail when tail_len > 0, and
+ * sends it with fds (still the caller's). */
+enum status channel_send(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, const void *tail,
+			 size_t tail_len, const int *fds, unsigned nfds);
 
 #endif

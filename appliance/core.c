@@ -28,14 +28,14 @@ uint64_t core_now(void)
 	return (uint64_t)time(NULL);
 }
 
-enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const int *fds,
-		      unsigned nfds)
+enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const void *tail,
+		      size_t tail_len, const int *fds, unsigned nfds)
 {
 	struct child *ch = &c->children[role];
 
 	if (!ch->ready)
 		return ST_UNAVAILABLE;
-	return channel_send(ch->ch, type, id, body, fds, nfds);
+	return channel_send(ch->ch, type, id, body, tail, tail_len, fds, nfds);
 }
 
 bool core_all_up(const struct core *c)
@@ -103,18 +103,17 @@ static void on_children_change(void)
 		snprintf(c->printer_state, sizeof(c->printer_state), "unknown");
 }
 
-static enum status on_child_msg(struct channel *chan, enum msg_type type, uint32_t id, json_t *body, int *fds,
-				unsigned nfds, void *ud)
+static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 {
 	struct child *ch = ud;
 	struct core *c = the_core;
 	const char *printer;
 
 	(void)chan;
-	if (type == MSG_HELLO) {
+	if (m->type == MSG_HELLO) {
 		const char *role;
 
-		if (json_unpack(body, "{s:s}", "role", &role) != 0 || strcmp(role, role_name(ch->role)) != 0)
+		if (json_unpack(m->body, "{s:s}", "role", &role) != 0 || strcmp(role, role_name(ch->role)) != 0)
 			return ST_PROTO;
 		ch->ready = true;
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
@@ -125,14 +124,14 @@ static enum status on_child_msg(struct channel *chan, enum msg_type type, uint32
 		return ST_PROTO; /* hello comes first */
 	switch (ch->role) {
 	case ROLE_WEB:
-		if (type == MSG_API_REQUEST)
-			return api_handle(c, id, body, fds, nfds);
+		if (m->type == MSG_API_REQUEST)
+			return api_handle(c, m->id, m->body, m->fds, m->nfds);
 		break;
 	case ROLE_DEV:
-		if (type == MSG_PRINT_RESULT)
-			return api_print_result(c, body);
-		if (type == MSG_DEVICE_STATE) {
-			if (json_unpack(body, "{s:s}", "printer", &printer) != 0)
+		if (m->type == MSG_PRINT_RESULT)
+			return api_print_result(c, m->body);
+		if (m->type == MSG_DEVICE_STATE) {
+			if (json_unpack(m->body, "{s:s}", "printer", &printer) != 0)
 				return ST_PROTO;
 			snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
 			return ST_OK;
@@ -141,7 +140,7 @@ static enum status on_child_msg(struct channel *chan, enum msg_type type, uint32
 	default:
 		break;
 	}
-	log_err("%s may not send %s messages", role_name(ch->role), msg_type_name(type));
+	log_err("%s may not send %s messages", role_name(ch->role), msg_type_name(m->type));
 	return ST_PROTO;
 }
 
@@ -192,7 +191,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	for (int r = 0; r < __ROLE_MAX; r++) {
 		json_t *j = json_pack("{s:s}", "reason", "sighup");
 
-		core_send(c, (enum role)r, MSG_RELOAD, 0, j, NULL, 0);
+		core_send(c, (enum role)r, MSG_RELOAD, 0, j, NULL, 0, NULL, 0);
 		json_decref(j);
 	}
 	log_info("configuration reloaded from %s", c->config_path);

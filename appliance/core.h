@@ -43,9 +43,10 @@ int core_main(const char *config_path);
 /* Wall-clock seconds (the fake clock of test builds would hook here). */
 uint64_t core_now(void);
 
-/* Sends a message to a child; ST_UNAVAILABLE when it is down. */
-enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const int *fds,
-		      unsigned nfds);
+/* Sends a message (see channel_send) to a child; ST_UNAVAILABLE when it is
+ * down. */
+enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const void *tail,
+		      size_t tail_len, const int *fds, unsigned nfds);
 
 /* The status document shared by /api/v1/health and outpostctl. */
 json_t *core_status_json(struct core *c, bool detailed);

@@ -1,6 +1,8 @@
 /*
  * Messages between outpostd's processes.  One message is one SOCK_SEQPACKET
- * datagram: a fixed header and a payload (JSON text for every type so far).
+ * datagram: a fixed header and a payload.  The payload is a JSON object,
+ * optionally followed by a NUL and opaque bytes (the tail) that the receiver
+ * passes on without parsing, such as an HTTP body the core already wrote.
  * File descriptors ride along with SCM_RIGHTS; bulk data (uploaded documents,
  * files to serve) only ever travels as descriptors.
  *

@@ -6,12 +6,11 @@
 
 #include "log.h"
 
-static enum status on_core_msg(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds,
-			       unsigned nfds, void *ud)
+static enum status on_core_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
 	struct roleproc *rp = ud;
 
-	if (type == MSG_RELOAD) {
+	if (m->type == MSG_RELOAD) {
 		struct config next;
 		char err[512];
 
@@ -25,7 +24,7 @@ static enum status on_core_msg(struct channel *ch, enum msg_type type, uint32_t 
 			rp->on_reload(rp);
 		return ST_OK;
 	}
-	return rp->on_msg(ch, type, id, body, fds, nfds, rp);
+	return rp->on_msg(ch, m, rp);
 }
 
 static void on_core_close(struct channel *ch, enum status why, void *ud)
@@ -76,7 +75,7 @@ void roleproc_init(struct roleproc *rp, enum role role, const char *config_path,
 enum status roleproc_send(struct roleproc *rp, enum msg_type type, uint32_t id, json_t *body, const int *fds,
 			  unsigned nfds)
 {
-	return channel_send(rp->ch, type, id, body, fds, nfds);
+	return channel_send(rp->ch, type, id, body, NULL, 0, fds, nfds);
 }
 
 int roleproc_run(struct roleproc *rp)

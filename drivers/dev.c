@@ -48,13 +48,12 @@ static enum status print_job(struct roleproc *rp, json_t *body)
 	return ST_OK;
 }
 
-static enum status on_msg(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds, unsigned nfds,
-			  void *ud)
+static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
-	(void)ch, (void)id, (void)fds, (void)nfds;
-	if (type == MSG_PRINT_JOB)
-		return print_job(ud, body);
-	log_err("dev does not take %s messages", msg_type_name(type));
+	(void)ch;
+	if (m->type == MSG_PRINT_JOB)
+		return print_job(ud, m->body);
+	log_err("dev does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
 }
 

@@ -10,11 +10,10 @@
 
 int sync_main(const char *config_path);
 
-static enum status on_msg(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds, unsigned nfds,
-			  void *ud)
+static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
-	(void)ch, (void)id, (void)body, (void)fds, (void)nfds, (void)ud;
-	log_err("sync does not take %s messages", msg_type_name(type));
+	(void)ch, (void)ud;
+	log_err("sync does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
 }
 

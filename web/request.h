@@ -23,7 +23,7 @@ struct webreq {
 	uint32_t id; /* nonzero while the core has it */
 	unsigned slot;
 	enum lang lang;
-	bool is_api;
+	struct MHD_Connection *conn;
 	bool multipart;
 	enum status error; /* the first problem with the body */
 	const char *error_field;

@@ -50,18 +50,13 @@ static void add_headers(struct MHD_Response *resp)
 		MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
 }
 
-static struct MHD_Response *json_response(json_t *body)
+/* A JSON body; mode says whether libmicrohttpd copies, frees or keeps it. */
+static struct MHD_Response *json_response(size_t len, void *text, enum MHD_ResponseMemoryMode mode)
 {
-	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	struct MHD_Response *resp;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, mode);
 
-	if (!text)
+	if (!resp)
 		return NULL;
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return NULL;
-	}
 	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'");
@@ -72,10 +67,13 @@ static struct MHD_Response *json_response(json_t *body)
 static void set_error(struct webreq *r, enum status st, const char *field)
 {
 	json_t *j = status_json(st, r->lang, field);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	if (r->resp)
 		MHD_destroy_response(r->resp);
-	r->resp = j ? json_response(j) : NULL;
+	r->resp = text ? json_response(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+	if (!r->resp)
+		free(text);
 	r->resp_code = (unsigned)status_http(st);
 	json_decref(j);
 }
@@ -143,14 +141,13 @@ static void unpend(struct webreq *r)
 
 static int on_request_timeout(sd_event_source *s, uint64_t usec, void *ud)
 {
-	struct MHD_Connection *conn = ud;
-	struct webreq *r = *(struct webreq **)MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct webreq *r = ud;
 
 	(void)s, (void)usec;
 	log_warn("the core did not answer request %u in %u s", r->id, web.rp.cfg.request_timeout_s);
 	unpend(r);
 	set_error(r, ST_TIMEOUT, NULL);
-	MHD_resume_connection(conn);
+	MHD_resume_connection(r->conn);
 	mhd_kick();
 	return 0;
 }
@@ -194,10 +191,16 @@ static void forward(struct MHD_Connection *conn, struct webreq *r, const char *m
 			r->lang == LANG_EN ? "en" : "zh", "docs", r->docs);
 	r->slot = slot;
 	r->id = ((uint32_t)++web.serial << 16) | slot;
-	st = req ? roleproc_send(&web.rp, MSG_API_REQUEST, r->id, req, r->fds, r->nfds) : ST_NOMEM;
+	st = req ? ST_OK : ST_NOMEM;
+	if (st == ST_OK && sd_event_add_time_relative(web.rp.ev, &r->timeout, CLOCK_MONOTONIC,
+						      (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 100000,
+						      on_request_timeout, r) < 0)
+		st = ST_NOMEM;
+	if (st == ST_OK)
+		st = roleproc_send(&web.rp, MSG_API_REQUEST, r->id, req, r->fds, r->nfds);
 	json_decref(req);
 	if (st != ST_OK) {
-		r->id = 0;
+		unpend(r);
 		set_error(r, st == ST_TOO_LARGE ? ST_TOO_LARGE : ST_BUSY, NULL);
 		return;
 	}
@@ -205,8 +208,6 @@ static void forward(struct MHD_Connection *conn, struct webreq *r, const char *m
 	msg_close_fds(r->fds, r->nfds);
 	r->nfds = 0;
 	web.pending[slot] = r;
-	sd_event_add_time_relative(web.rp.ev, &r->timeout, CLOCK_MONOTONIC,
-				   (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 100000, on_request_timeout, conn);
 	MHD_suspend_connection(conn);
 }
 
@@ -240,35 +241,34 @@ static struct MHD_Response *file_response(json_t *file, int fd)
 	return resp;
 }
 
-/* An answer from the core: build the response and wake the connection. */
-static enum status on_core_answer(uint32_t id, json_t *body, int *fds, unsigned nfds)
+/* An answer from the core: build the response and wake the connection.  The
+ * body arrives as the message's tail and is copied as it is. */
+static enum status on_core_answer(struct chmsg *m)
 {
-	unsigned slot = id & 0xffff;
+	unsigned slot = m->id & 0xffff;
 	struct webreq *r = slot < web.npending ? web.pending[slot] : NULL;
 	struct MHD_Connection *conn;
 	json_int_t code;
-	json_t *content, *file;
+	json_t *file = NULL;
 	const char *cookie = NULL;
 
-	if (json_unpack(body, "{s:I, s:o, s?s, s?o}", "status", &code, "body", &content, "set_cookie", &cookie, "file",
-			&file) != 0 ||
+	if (json_unpack(m->body, "{s:I, s?s, s?o}", "status", &code, "set_cookie", &cookie, "file", &file) != 0 ||
 	    code < 100 || code > 599)
 		return ST_PROTO;
-	file = json_object_get(body, "file");
-	if ((file != NULL) != (nfds == 1))
+	if (file ? (m->nfds != 1 || m->tail) : (m->nfds != 0 || !m->tail))
 		return ST_PROTO;
-	if (!r || r->id != id) {
-		log_debug("answer %u came too late", id);
+	if (!r || r->id != m->id) {
+		log_debug("answer %u came too late", m->id);
 		return ST_OK;
 	}
-	conn = sd_event_source_get_userdata(r->timeout);
+	conn = r->conn;
 	unpend(r);
 	if (file) {
-		r->resp = file_response(file, fds[0]);
+		r->resp = file_response(file, m->fds[0]);
 		if (r->resp)
-			fds[0] = -1; /* libmicrohttpd closes it */
+			m->fds[0] = -1; /* libmicrohttpd closes it */
 	} else {
-		r->resp = json_response(content);
+		r->resp = json_response(m->tail_len, (void *)m->tail, MHD_RESPMEM_MUST_COPY);
 	}
 	r->resp_code = (unsigned)code;
 	if (r->resp && cookie)
@@ -280,14 +280,12 @@ static enum status on_core_answer(uint32_t id, json_t *body, int *fds, unsigned 
 	return ST_OK;
 }
 
-static enum status on_msg(struct channel *ch, enum msg_type type, uint32_t id, json_t *body, int *fds, unsigned nfds,
-			  void *ud)
+static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
 	(void)ch, (void)ud;
-	if (type == MSG_API_RESPONSE) {
-		return on_core_answer(id, body, fds, nfds);
-	}
-	log_err("web does not take %s messages", msg_type_name(type));
+	if (m->type == MSG_API_RESPONSE)
+		return on_core_answer(m);
+	log_err("web does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
 }
 
@@ -403,7 +401,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		r->is_api = true;
+		r->conn = conn;
 		r->lang = request_lang(conn);
 		api_start(conn, r, method, url);
 		return MHD_YES;

@@ -3,14 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, buildDir, sleep } from '../lib.mjs';
 
 let box;
 before(async () => {
-  box = await startBox();
+  box = await startBox('request_timeout_seconds = 2\n');
   assert.equal((await box.login()).status, 200);
 });
 after(async () => {
@@ -69,6 +69,33 @@ test('health is 503 while a role is down, and intake still saves the case', asyn
   assert.notEqual(seen.roles.dev, 'up');
   assert.equal(seen.roles.core, 'up');
   await box.waitUntil(async () => (await box.json('/api/v1/health')).status === 200, 5000, 'dev back');
+});
+
+test('a core that does not answer: the web answers 504 and drops the late answer', async () => {
+  const webRestarts = box.status().roles.web.restarts;
+  process.kill(box.proc.pid, 'SIGSTOP');
+  let r;
+  try {
+    const start = Date.now();
+    r = await box.json('/api/v1/health');
+    assert.ok(Date.now() - start >= 1900, 'waited for the configured timeout');
+  } finally {
+    process.kill(box.proc.pid, 'SIGCONT');
+  }
+  assert.equal(r.status, 504);
+  assert.equal(r.body.error, 'timeout');
+  assert.match(r.body.message, /处理超时/);
+  await box.waitUntil(async () => (await box.json('/api/v1/health')).status === 200, 3000, 'answers again');
+  assert.equal(box.status().roles.web.restarts, webRestarts, 'the web survived the late answer');
+});
+
+test('every child runs without new privileges and under seccomp', () => {
+  const pids = box.pids();
+  for (const role of ['web', 'dev', 'sync']) {
+    const status = readFileSync(`/proc/${pids[role]}/status`, 'utf8');
+    assert.match(status, /^NoNewPrivs:\s+1$/m, role);
+    assert.match(status, /^Seccomp:\s+2$/m, role);
+  }
 });
 
 test('outpostd -n checks a configuration', () => {
