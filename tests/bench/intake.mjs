@@ -3,7 +3,7 @@
 import { startBox, samples, goodCase } from '../lib.mjs';
 
 const rounds = Number(process.argv[2] ?? 200);
-const box = await startBox('max_pending = 128\n[core]\nmin_free_disk_bytes = 0\n');
+const box = await startBox();
 try {
   await box.login();
   const doc = Buffer.concat([samples.pdf(), Buffer.alloc((1 << 20) - samples.pdf().length, 0x41)]);
