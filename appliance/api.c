@@ -195,12 +195,14 @@ static void wait_answer(struct print_wait *w, enum status outcome, const char *p
 static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct print_wait *w = ud;
+	struct core *c = w->core;
+	int64_t case_id = w->case_id;
 
 	(void)s;
 	(void)usec;
-	log_warn("receipt job %u: no answer from the printer in %u s", w->job, w->core->cfg.printer_timeout_s);
-	cases_set_receipt_state(w->core, w->case_id, "failed");
-	wait_answer(w, ST_TIMEOUT, w->core->printer_state);
+	log_warn("receipt job %u: no answer from the printer in %u s", w->job, c->cfg.printer_timeout_s);
+	wait_answer(w, ST_TIMEOUT, c->printer_state);
+	cases_set_receipt_state(c, case_id, "failed");
 	return 0;
 }
 
@@ -263,17 +265,22 @@ enum status api_print_result(struct core *c, json_t *body)
 {
 	json_int_t job;
 	const char *status, *printer;
+	bool printed;
 
 	if (json_unpack(body, "{s:I, s:s, s:s}", "job", &job, "status", &status, "printer", &printer) != 0)
 		return ST_PROTO;
 	snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
+	printed = strcmp(status, "ok") == 0;
 	for (unsigned i = 0; i < c->nwaits; i++) {
 		struct print_wait *w = &c->waits[i];
 
+		int64_t case_id = w->case_id;
+
 		if (w->job == 0 || w->job != job)
 			continue;
-		cases_set_receipt_state(c, w->case_id, strcmp(status, "ok") == 0 ? "printed" : "failed");
-		wait_answer(w, strcmp(status, "ok") == 0 ? ST_OK : ST_PRINTER, printer);
+		/* The clerk hears first; the bookkeeping commit follows. */
+		wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
+		cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
 		return ST_OK;
 	}
 	log_warn("print result for unknown job %lld", (long long)job);

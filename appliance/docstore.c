@@ -35,8 +35,21 @@ enum status docstore_open(const char *dir, struct docstore **out)
 		free(ds);
 		return ST_IO;
 	}
-	if (mkdirat(ds->dirfd, "tmp", 0700) < 0 && errno != EEXIST) {
-		log_err("mkdir %s/tmp: %s", dir, strerror(errno));
+	/* The 256 fan-out folders exist from the start, so storing a document
+	 * never has to create one and sync the parent on the intake path. */
+	for (unsigned i = 0; i <= 256; i++) {
+		char sub[4] = "tmp";
+
+		if (i < 256)
+			snprintf(sub, sizeof(sub), "%02x", i);
+		if (mkdirat(ds->dirfd, sub, 0700) < 0 && errno != EEXIST) {
+			log_err("mkdir %s/%s: %s", dir, sub, strerror(errno));
+			docstore_free(&ds);
+			return ST_IO;
+		}
+	}
+	if (fsync(ds->dirfd) < 0) {
+		log_err("fsync %s: %s", dir, strerror(errno));
 		docstore_free(&ds);
 		return ST_IO;
 	}
@@ -191,13 +204,6 @@ enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_
 	memcpy(sub, sha_hex, 2);
 	sub[2] = '\0';
 	snprintf(final, sizeof(final), "%s/%s", sub, sha_hex);
-	if (mkdirat(ds->dirfd, sub, 0700) == 0) {
-		if (fsync(ds->dirfd) < 0)
-			goto out;
-	} else if (errno != EEXIST) {
-		st = io_status();
-		goto out;
-	}
 	/* Same content already stored: the rename replaces it with equal bytes. */
 	if (renameat(ds->dirfd, tmp, ds->dirfd, final) < 0) {
 		st = io_status();
