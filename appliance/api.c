@@ -109,27 +109,65 @@ static enum status h_health(struct request *r)
 	return ok(r, core_all_up(c) ? 200 : 503, core_status_json(c, false));
 }
 
+/* A login waiting for its password check in the worker thread. */
+struct login {
+	struct auth_attempt at; /* first: the worker hands back &at.job */
+	struct core *core;
+	uint32_t web_id;
+	uint32_t web_epoch;
+	enum lang lang;
+};
+
+static void login_done(struct worker_job *job)
+{
+	struct login *l = (struct login *)job;
+	struct core *c = l->core;
+	const struct session *s;
+	char cookie[200];
+	enum status st = auth_login_finish(c->auth, &l->at, core_now(), &s);
+
+	if (l->web_epoch != c->web_epoch) {
+		/* The web process that asked is gone; its ids mean nothing now. */
+	} else if (st != ST_OK) {
+		log_warn("failed login for '%s': %s", l->at.username, status_name(st));
+		reply(c, l->web_id, status_http(st), status_json(st, l->lang, NULL), NULL, -1);
+	} else {
+		log_info("%s logged in", s->username);
+		/* The session id never leaves the cookie; pages get the CSRF token. */
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+		reply(c, l->web_id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
+	}
+	auth_login_clear(&l->at);
+	free(l);
+}
+
 static enum status h_login(struct request *r)
 {
 	const char *user = json_string_value(json_object_get(r->body, "username"));
 	const char *pass = json_string_value(json_object_get(r->body, "password"));
-	const struct session *s;
-	char cookie[200];
+	struct login *l;
 	enum status st;
 
 	if (!user || !*user)
 		return fail(r, ST_MISSING_FIELD, "username");
 	if (!pass || !*pass)
 		return fail(r, ST_MISSING_FIELD, "password");
-	st = auth_login(r->core->auth, user, pass, core_now(), &s);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return fail(r, ST_NOMEM, NULL);
+	*l = (struct login){.core = r->core, .web_id = r->id, .web_epoch = r->core->web_epoch, .lang = r->lang};
+	st = auth_login_begin(r->core->auth, user, pass, core_now(), &l->at);
+	if (st == ST_OK) {
+		l->at.job.done = login_done;
+		st = worker_submit(r->core->worker, &l->at.job);
+	}
 	if (st != ST_OK) {
-		log_warn("failed login for '%s': %s", user, status_name(st));
+		log_warn("login for '%s' refused: %s", user, status_name(st));
+		auth_login_clear(&l->at);
+		free(l);
 		return fail(r, st, NULL);
 	}
-	log_info("%s logged in", s->username);
-	/* The session id never leaves the cookie; pages get the CSRF token. */
-	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
-	return reply(r->core, r->id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
+	return ST_OK;
 }
 
 static enum status h_logout(struct request *r)

@@ -20,7 +20,7 @@
 #define ARGON_P	      1
 #define ARGON_SALT    16
 #define ARGON_HASH    32
-#define HASH_TEXT_MAX 160
+#define HASH_TEXT_MAX AUTH_HASH_MAX
 
 #define LOCKOUT_SLOTS 256
 
@@ -186,17 +186,21 @@ static struct session *new_session(struct auth *a, uint64_t now_s)
 	return lru;
 }
 
-enum status auth_login(struct auth *a, const char *username, const char *password, uint64_t now_s,
-		       const struct session **out)
+static void verify_password(struct worker_job *job)
 {
-	sqlite3_stmt *q = NULL;
-	struct lockout *l;
-	struct session *s;
-	const char *hash;
-	bool found;
-	enum status st;
+	struct auth_attempt *at = (struct auth_attempt *)job;
 
-	if (strlen(username) >= AUTH_NAME_MAX || strlen(password) > 256)
+	at->verified = argon2id_verify(at->hash, at->password, strlen(at->password)) == ARGON2_OK;
+}
+
+enum status auth_login_begin(struct auth *a, const char *username, const char *password, uint64_t now_s,
+			     struct auth_attempt *at)
+{
+	struct lockout *l;
+	sqlite3_stmt *q;
+
+	memset(at, 0, sizeof(*at));
+	if (strlen(username) >= AUTH_NAME_MAX || strlen(password) > AUTH_PASSWORD_MAX)
 		return ST_BAD_LOGIN;
 	l = lockout_for(a, username, false);
 	if (l && l->locked_until_s > now_s)
@@ -205,11 +209,29 @@ enum status auth_login(struct auth *a, const char *username, const char *passwor
 	if (!q)
 		return ST_IO;
 	sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
-	found = sqlite3_step(q) == SQLITE_ROW;
-	hash = found ? (const char *)sqlite3_column_text(q, 3) : a->dummy_hash;
-	if (argon2id_verify(hash, password, strlen(password)) != ARGON2_OK || !found) {
-		sqlite3_finalize(q);
-		l = lockout_for(a, username, true);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		at->staff_id = sqlite3_column_int64(q, 0);
+		snprintf(at->display_name, sizeof(at->display_name), "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(at->role, sizeof(at->role), "%s", (const char *)sqlite3_column_text(q, 2));
+		snprintf(at->hash, sizeof(at->hash), "%s", (const char *)sqlite3_column_text(q, 3));
+	} else {
+		memcpy(at->hash, a->dummy_hash, sizeof(at->hash));
+	}
+	sqlite3_finalize(q);
+	snprintf(at->username, sizeof(at->username), "%s", username);
+	snprintf(at->password, sizeof(at->password), "%s", password);
+	at->job.run = verify_password;
+	return ST_OK;
+}
+
+enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t now_s, const struct session **out)
+{
+	struct lockout *l = lockout_for(a, at->username, false);
+	struct session *s;
+	enum status st;
+
+	if (!at->verified || at->staff_id == 0) {
+		l = lockout_for(a, at->username, true);
 		/* A lock that ran out starts a fresh count. */
 		if (l->locked_until_s && l->locked_until_s <= now_s)
 			l->failures = 0, l->locked_until_s = 0;
@@ -217,29 +239,36 @@ enum status auth_login(struct auth *a, const char *username, const char *passwor
 		l->last_failure_s = now_s;
 		if (l->failures >= a->lockout_failures) {
 			l->locked_until_s = now_s + a->lockout_seconds;
-			log_warn("login for '%s' locked for %u s after %u failures", username, a->lockout_seconds,
+			log_warn("login for '%s' locked for %u s after %u failures", at->username, a->lockout_seconds,
 				 l->failures);
 			return ST_LOCKED;
 		}
 		return ST_BAD_LOGIN;
 	}
+	/* An attempt still in flight when the name was locked does not get in. */
+	if (l && l->locked_until_s > now_s)
+		return ST_LOCKED;
 	if (l)
 		memset(l, 0, sizeof(*l));
 	s = new_session(a, now_s);
 	memset(s, 0, sizeof(*s));
 	if ((st = random_hex(s->id, 32)) != ST_OK || (st = random_hex(s->csrf, 32)) != ST_OK) {
 		memset(s, 0, sizeof(*s));
-		sqlite3_finalize(q);
 		return st;
 	}
-	s->staff_id = sqlite3_column_int64(q, 0);
-	snprintf(s->username, sizeof(s->username), "%s", username);
-	snprintf(s->display_name, sizeof(s->display_name), "%s", (const char *)sqlite3_column_text(q, 1));
-	snprintf(s->role, sizeof(s->role), "%s", (const char *)sqlite3_column_text(q, 2));
+	s->staff_id = at->staff_id;
+	memcpy(s->username, at->username, sizeof(s->username));
+	memcpy(s->display_name, at->display_name, sizeof(s->display_name));
+	memcpy(s->role, at->role, sizeof(s->role));
 	s->last_used_s = now_s;
-	sqlite3_finalize(q);
 	*out = s;
 	return ST_OK;
+}
+
+void auth_login_clear(struct auth_attempt *at)
+{
+	OPENSSL_cleanse(at->password, sizeof(at->password));
+	OPENSSL_cleanse(at->hash, sizeof(at->hash));
 }
 
 /* Compares two tokens in time independent of where they differ. */

@@ -14,9 +14,12 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "worker.h"
 
-#define AUTH_TOKEN_HEX 65 /* 32 random bytes in hex and a NUL */
-#define AUTH_NAME_MAX  64
+#define AUTH_TOKEN_HEX	  65 /* 32 random bytes in hex and a NUL */
+#define AUTH_NAME_MAX	  64
+#define AUTH_PASSWORD_MAX 256
+#define AUTH_HASH_MAX	  160
 
 struct session {
 	char id[AUTH_TOKEN_HEX];
@@ -42,10 +45,30 @@ void auth_reconfigure(struct auth *a, const struct config *cfg);
  */
 enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *created);
 
-/* Checks the password; on success creates a session (borrowed pointer, valid
- * until the next auth call).  ST_BAD_LOGIN or ST_LOCKED otherwise. */
-enum status auth_login(struct auth *a, const char *username, const char *password, uint64_t now_s,
-		       const struct session **out);
+/*
+ * A login in two halves around the slow argon2id check, which runs in
+ * job.run (safe in a worker thread: it touches only the attempt).
+ * auth_login_begin() refuses a locked name and fills the caller's attempt
+ * (unknown names get a dummy hash, so they take as long); the caller sets
+ * job.done and hands job to a worker.  auth_login_finish() counts a failure
+ * or creates the session (borrowed, valid until the next auth call).
+ * auth_login_clear() wipes the password and hash from the attempt.
+ */
+struct auth_attempt {
+	struct worker_job job; /* first, so a job pointer is the attempt */
+	char username[AUTH_NAME_MAX];
+	char password[AUTH_PASSWORD_MAX + 1];
+	char hash[AUTH_HASH_MAX];
+	int64_t staff_id; /* 0: no such user */
+	char display_name[AUTH_NAME_MAX];
+	char role[8];
+	bool verified;
+};
+
+enum status auth_login_begin(struct auth *a, const char *username, const char *password, uint64_t now_s,
+			     struct auth_attempt *at);
+enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t now_s, const struct session **out);
+void auth_login_clear(struct auth_attempt *at);
 /* The live session with this id, touched; NULL if none or expired. */
 const struct session *auth_session(struct auth *a, const char *id, uint64_t now_s);
 bool auth_csrf_ok(const struct session *s, const char *token);

@@ -73,6 +73,7 @@ static const struct key_def keys[] = {
     UINT("auth", "lockout_seconds", lockout_seconds, 1, 86400),
     UINT("auth", "session_idle_seconds", session_idle_seconds, 60, 86400 * 7),
     UINT("auth", "max_sessions", max_sessions, 1, 100000),
+    UINT("auth", "max_pending_logins", max_pending_logins, 1, 64),
     TEXT("printer", "backend", printer_backend),
     PATH("printer", "path", printer_path),
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -100,6 +101,7 @@ void config_defaults(struct config *cfg)
 	cfg->lockout_seconds = 300;
 	cfg->session_idle_seconds = 1800;
 	cfg->max_sessions = 256;
+	cfg->max_pending_logins = 4;
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
 }

@@ -46,6 +46,7 @@ struct config {
 	unsigned lockout_seconds;
 	unsigned session_idle_seconds;
 	unsigned max_sessions;
+	unsigned max_pending_logins;
 
 	/* [printer] */
 	char printer_backend[16];

@@ -97,8 +97,10 @@ static void on_children_change(void)
 {
 	struct core *c = the_core;
 
-	if (!c->children[ROLE_WEB].ready)
+	if (!c->children[ROLE_WEB].ready) {
+		c->web_epoch++;
 		api_web_gone(c);
+	}
 	if (!c->children[ROLE_DEV].ready)
 		snprintf(c->printer_state, sizeof(c->printer_state), "unknown");
 }
@@ -309,6 +311,8 @@ int core_main(const char *config_path)
 	sd_event_set_watchdog(c.ev, true);
 	sd_event_now(c.ev, CLOCK_MONOTONIC, &c.started_usec);
 
+	if (worker_new(c.ev, c.cfg.max_pending_logins, &c.worker) != ST_OK)
+		fatalx("cannot start the worker thread");
 	if (control_open(&c) != ST_OK)
 		fatalx("cannot open the control socket %s", c.cfg.control_socket);
 
@@ -329,6 +333,7 @@ int core_main(const char *config_path)
 	sd_event_loop(c.ev);
 
 	control_close(&c);
+	worker_free(&c.worker);
 	api_free(&c);
 	auth_free(&c.auth);
 	docstore_free(&c.docs);

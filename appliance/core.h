@@ -15,6 +15,7 @@
 #include "child.h"
 #include "config.h"
 #include "docstore.h"
+#include "worker.h"
 
 struct print_wait;
 struct control;
@@ -30,6 +31,8 @@ struct core {
 	struct docstore *docs;
 	struct auth *auth;
 	struct control *control;
+	struct worker *worker;
+	uint32_t web_epoch; /* counts web processes, to drop answers for a dead one */
 	char printer_state[32];
 	uint64_t started_usec;
 	uint32_t next_job;

@@ -3,5 +3,5 @@ COMMON_SRCS += appliance/status.c appliance/log.c appliance/buf.c appliance/conf
 	appliance/msg.c appliance/idnum.c appliance/casecode.c appliance/channel.c appliance/fdio.c
 OUTPOSTD_SRCS += appliance/main.c appliance/core.c appliance/child.c appliance/roleproc.c \
 	appliance/store.c appliance/docstore.c appliance/auth.c appliance/cases.c \
-	appliance/api.c appliance/control.c appliance/sandbox.c
+	appliance/api.c appliance/control.c appliance/sandbox.c appliance/worker.c
 CTL_SRCS += appliance/ctl.c

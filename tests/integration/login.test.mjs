@@ -1,0 +1,36 @@
+// Password checks run off the core's event loop and are bounded: while
+// logins hash, the box keeps answering; past the bound logins get 503.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBox } from '../lib.mjs';
+
+let box;
+before(async () => { box = await startBox('[auth]\nmax_pending_logins = 2\n'); });
+after(async () => { await box.stop(); box.cleanup(); });
+
+const attempt = (name) => box.json('/api/v1/login', {
+  method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: '' },
+  body: JSON.stringify({ username: name, password: 'not-the-password' }),
+}).then((r) => ({ ...r, at: performance.now() }));
+
+test('the core answers other requests while passwords are being checked', async () => {
+  const logins = [attempt('nobody-1'), attempt('nobody-2')];
+  const health = await box.json('/api/v1/health');
+  const healthAt = performance.now();
+  const done = await Promise.all(logins);
+  assert.equal(health.status, 200);
+  for (const r of done) assert.equal(r.status, 401);
+  // Each check takes tens of milliseconds; a loop blocked by them would
+  // answer health only after both.
+  assert.ok(healthAt < Math.max(...done.map((r) => r.at)), 'health answered before the password checks ended');
+});
+
+test('more logins than max_pending_logins: the rest get 503 with a clear message', async () => {
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(`flood-${i}`)));
+  const busy = results.filter((r) => r.status === 503);
+  assert.ok(busy.length > 0, 'some were refused');
+  assert.ok(results.filter((r) => r.status === 401).length >= 2, 'the bounded ones were checked');
+  assert.match(busy[0].body.message, /系统繁忙/);
+  // And the real password still works afterwards.
+  assert.equal((await box.login()).status, 200);
+});
