@@ -22,8 +22,6 @@
 #define ARGON_HASH    32
 #define HASH_TEXT_MAX AUTH_HASH_MAX
 
-#define LOCKOUT_SLOTS 256
-
 struct lockout {
 	char username[AUTH_NAME_MAX];
 	unsigned failures;
@@ -38,7 +36,8 @@ struct auth {
 	unsigned idle_seconds;
 	unsigned max_sessions;
 	struct session *sessions; /* max_sessions slots; id[0] == 0 is free */
-	struct lockout lockouts[LOCKOUT_SLOTS];
+	struct lockout *lockouts; /* nlockouts slots; username[0] == 0 is free */
+	unsigned nlockouts;
 	char dummy_hash[HASH_TEXT_MAX];
 };
 
@@ -79,8 +78,11 @@ enum status auth_new(sqlite3 *db, const struct config *cfg, struct auth **out)
 	a->db = db;
 	a->max_sessions = cfg->max_sessions;
 	a->sessions = calloc(a->max_sessions, sizeof(*a->sessions));
+	a->nlockouts = cfg->max_lockout_entries;
+	a->lockouts = calloc(a->nlockouts, sizeof(*a->lockouts));
 	/* Unknown names are checked against this so they take as long. */
-	if (!a->sessions || auth_hash_password("outpost-no-such-user", a->dummy_hash, sizeof(a->dummy_hash)) != ST_OK) {
+	if (!a->sessions || !a->lockouts ||
+	    auth_hash_password("outpost-no-such-user", a->dummy_hash, sizeof(a->dummy_hash)) != ST_OK) {
 		auth_free(&a);
 		return ST_NOMEM;
 	}
@@ -98,6 +100,7 @@ void auth_free(struct auth **ap)
 	if (a->sessions)
 		OPENSSL_cleanse(a->sessions, a->max_sessions * sizeof(*a->sessions));
 	free(a->sessions);
+	free(a->lockouts);
 	free(a);
 	*ap = NULL;
 }
@@ -151,23 +154,45 @@ out:
 	return st;
 }
 
-static struct lockout *lockout_for(struct auth *a, const char *username, bool create)
+/* How much a failure record is worth keeping: a running lock most, then
+ * more failures, then a more recent one. */
+static bool keep_before(const struct lockout *x, const struct lockout *y, uint64_t now_s)
 {
-	struct lockout *oldest = &a->lockouts[0];
+	bool xl = x->locked_until_s > now_s, yl = y->locked_until_s > now_s;
+	unsigned xf = x->locked_until_s && !xl ? 0 : x->failures;
+	unsigned yf = y->locked_until_s && !yl ? 0 : y->failures;
 
-	for (size_t i = 0; i < LOCKOUT_SLOTS; i++) {
+	if (xl != yl)
+		return xl;
+	if (xl)
+		return x->locked_until_s > y->locked_until_s;
+	if (xf != yf)
+		return xf > yf;
+	return x->last_failure_s > y->last_failure_s;
+}
+
+/*
+ * The failure record of a name, created when asked.  When the table is full
+ * the least valuable record goes, so a flood of failures under made-up names
+ * cannot push out the count of a name under attack.
+ */
+static struct lockout *lockout_for(struct auth *a, const char *username, bool create, uint64_t now_s)
+{
+	struct lockout *victim = NULL;
+
+	for (unsigned i = 0; i < a->nlockouts; i++) {
 		struct lockout *l = &a->lockouts[i];
 
 		if (l->username[0] && strcmp(l->username, username) == 0)
 			return l;
-		if (l->last_failure_s < oldest->last_failure_s)
-			oldest = l;
+		if (!victim || (victim->username[0] && (!l->username[0] || keep_before(victim, l, now_s))))
+			victim = l;
 	}
 	if (!create)
 		return NULL;
-	memset(oldest, 0, sizeof(*oldest));
-	snprintf(oldest->username, sizeof(oldest->username), "%s", username);
-	return oldest;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->username, sizeof(victim->username), "%s", username);
+	return victim;
 }
 
 static struct session *new_session(struct auth *a, uint64_t now_s)
@@ -202,7 +227,7 @@ enum status auth_login_begin(struct auth *a, const char *username, const char *p
 	memset(at, 0, sizeof(*at));
 	if (strlen(username) >= AUTH_NAME_MAX || strlen(password) > AUTH_PASSWORD_MAX)
 		return ST_BAD_LOGIN;
-	l = lockout_for(a, username, false);
+	l = lockout_for(a, username, false, now_s);
 	if (l && l->locked_until_s > now_s)
 		return ST_LOCKED;
 	q = store_prepare(a->db, "SELECT id, display_name, role, password_hash FROM staff WHERE username = ?1");
@@ -226,12 +251,12 @@ enum status auth_login_begin(struct auth *a, const char *username, const char *p
 
 enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t now_s, const struct session **out)
 {
-	struct lockout *l = lockout_for(a, at->username, false);
+	struct lockout *l = lockout_for(a, at->username, false, now_s);
 	struct session *s;
 	enum status st;
 
 	if (!at->verified || at->staff_id == 0) {
-		l = lockout_for(a, at->username, true);
+		l = lockout_for(a, at->username, true, now_s);
 		/* A lock that ran out starts a fresh count. */
 		if (l->locked_until_s && l->locked_until_s <= now_s)
 			l->failures = 0, l->locked_until_s = 0;

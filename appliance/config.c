@@ -74,6 +74,7 @@ static const struct key_def keys[] = {
     UINT("auth", "session_idle_seconds", session_idle_seconds, 60, 86400 * 7),
     UINT("auth", "max_sessions", max_sessions, 1, 100000),
     UINT("auth", "max_pending_logins", max_pending_logins, 1, 64),
+    UINT("auth", "max_lockout_entries", max_lockout_entries, 4, 100000),
     TEXT("printer", "backend", printer_backend),
     PATH("printer", "path", printer_path),
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -102,6 +103,7 @@ void config_defaults(struct config *cfg)
 	cfg->session_idle_seconds = 1800;
 	cfg->max_sessions = 256;
 	cfg->max_pending_logins = 4;
+	cfg->max_lockout_entries = 1024;
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
 }

@@ -47,6 +47,7 @@ struct config {
 	unsigned session_idle_seconds;
 	unsigned max_sessions;
 	unsigned max_pending_logins;
+	unsigned max_lockout_entries;
 
 	/* [printer] */
 	char printer_backend[16];

@@ -164,10 +164,23 @@ static int listen_socket(const struct config *cfg)
 	return fd;
 }
 
+/* What is set up once at start (the state folder, the listening socket,
+ * table sizes): a reload keeps the running values. */
+static void keep_startup_settings(struct config *next, const struct config *cur)
+{
+	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
+	memcpy(next->listen_address, cur->listen_address, sizeof(next->listen_address));
+	next->port = cur->port;
+	next->max_pending = cur->max_pending;
+	next->max_sessions = cur->max_sessions;
+	next->max_pending_logins = cur->max_pending_logins;
+	next->max_lockout_entries = cur->max_lockout_entries;
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
 {
 	struct core *c = ud;
-	struct config next;
+	struct config next, kept;
 	char err[512];
 
 	(void)s;
@@ -176,17 +189,12 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		log_err("reload refused, keeping the running configuration: %s", err);
 		return 0;
 	}
-	if (strcmp(next.state_dir, c->cfg.state_dir) != 0 || next.port != c->cfg.port ||
-	    strcmp(next.listen_address, c->cfg.listen_address) != 0 || next.max_pending != c->cfg.max_pending ||
-	    next.max_sessions != c->cfg.max_sessions)
-		log_warn(
-		    "reload: state_dir, listen address, port, max_pending and max_sessions take effect at restart");
-	/* Keep what only a restart can change, take the rest. */
-	memcpy(next.state_dir, c->cfg.state_dir, sizeof(next.state_dir));
-	memcpy(next.listen_address, c->cfg.listen_address, sizeof(next.listen_address));
-	next.port = c->cfg.port;
-	next.max_pending = c->cfg.max_pending;
-	next.max_sessions = c->cfg.max_sessions;
+	kept = next;
+	keep_startup_settings(&kept, &c->cfg);
+	/* Both structs start zeroed by config_load, padding included. */
+	if (memcmp(&kept, &next, sizeof(next)) != 0)
+		log_warn("reload: state_dir, listen address, port and table sizes take effect at restart");
+	next = kept;
 	c->cfg = next;
 	log_set_level(c->cfg.log_level);
 	auth_reconfigure(c->auth, &c->cfg);

@@ -34,3 +34,23 @@ test('more logins than max_pending_logins: the rest get 503 with a clear message
   // And the real password still works afterwards.
   assert.equal((await box.login()).status, 200);
 });
+
+test('failures under made-up names do not push out the count of a name under attack', async () => {
+  // A second box whose failure table has room for four names.
+  const small = await startBox('[auth]\nlockout_failures = 3\nmax_lockout_entries = 4\n');
+  try {
+    const fail = (name) => small.json('/api/v1/login', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: name, password: 'wrong' }),
+    });
+    assert.equal((await fail('admin')).status, 401);
+    assert.equal((await fail('admin')).status, 401);
+    for (let i = 0; i < 8; i++) assert.equal((await fail(`decoy-${i}`)).status, 401);
+    const third = await fail('admin');
+    assert.equal(third.status, 429, 'the two earlier failures were still counted');
+    assert.match(third.body.message, /账户已暂时锁定/);
+  } finally {
+    await small.stop();
+    small.cleanup();
+  }
+});
