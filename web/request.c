@@ -117,7 +117,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 
 enum status webreq_multipart(struct webreq *r, struct MHD_Connection *conn)
 {
-	r->pp = MHD_create_post_processor(conn, 128 * 1024, on_part, r);
+	r->pp = MHD_create_post_processor(conn, 32 * 1024, on_part, r);
 	if (!r->pp)
 		return ST_BAD_REQUEST;
 	r->multipart = true;

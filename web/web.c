@@ -457,13 +457,13 @@ int web_main(const char *config_path)
 	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
 			     NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 			     NULL, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
+			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
 			     on_mhd_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
 	info = MHD_get_daemon_info(web.mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info || sd_event_add_io(web.rp.ev, &web.mhd_io, info->epoll_fd, EPOLLIN, on_mhd_io, NULL) < 0 ||
-	    sd_event_add_time(web.rp.ev, &web.mhd_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_mhd_timer, NULL) < 0)
+	    sd_event_add_time(web.rp.ev, &web.mhd_timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_mhd_timer, NULL) < 0)
 		fatalx("cannot put the HTTP server in the event loop");
 	if (sandbox_enter(ROLE_WEB, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
