@@ -2,7 +2,8 @@
 // GET /api/v1/health and the case list, and against nginx serving static
 // files of the same sizes, all in this run; resident memory of outpostd's
 // four processes idle and under that load.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +11,10 @@ import { startBox, samples, goodCase, sleep } from '../lib.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 
-function wrk(url, headers = []) {
+// Asynchronous, so the memory sampler keeps running while wrk loads the box.
+async function wrk(url, headers = []) {
   const args = ['-t2', '-c64', `-d${seconds}s`, ...headers.flatMap((h) => ['-H', h]), url];
-  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const { stdout: out } = await promisify(execFile)('wrk', args, { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) throw new Error(`wrk saw ${non2xx[1]} error responses from ${url}`);
@@ -57,15 +59,18 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
 
   const cookie = [`Cookie: ${box.cookie}`];
   let peak = idle;
+  let sampleCount = 0;
   const sampler = setInterval(() => {
     const now = rssKiB(pids);
+    sampleCount++;
     if (now.rss > peak.rss) peak = now;
-  }, 100);
-  const healthRps = wrk(`${box.base}/api/v1/health`);
-  const listRps = wrk(`${box.base}/api/v1/cases`, cookie);
+  }, 50);
+  const healthRps = await wrk(`${box.base}/api/v1/health`);
+  const listRps = await wrk(`${box.base}/api/v1/cases`, cookie);
   clearInterval(sampler);
-  const nginxHealth = wrk(`http://127.0.0.1:${port}/health.json`);
-  const nginxList = wrk(`http://127.0.0.1:${port}/cases.json`);
+  if (sampleCount === 0) throw new Error('no memory sample was taken under load');
+  const nginxHealth = await wrk(`http://127.0.0.1:${port}/health.json`);
+  const nginxList = await wrk(`http://127.0.0.1:${port}/cases.json`);
 
   const mib = (k) => (k / 1024).toFixed(1);
   console.log(`read path, wrk 64 connections ${seconds}s (bytes: health ${health.length}, list ${list.length})`);
@@ -73,7 +78,12 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
   console.log(`  GET /api/v1/cases    ${listRps.toFixed(0)} req/s   nginx same size ${nginxList.toFixed(0)} req/s   ratio ${(listRps / nginxList).toFixed(2)} (target >= 0.5)`);
   console.log('memory of the four processes (core, web, dev, sync)');
   console.log(`  idle    RSS ${mib(idle.rss)} MiB  PSS ${mib(idle.pss)} MiB  (target RSS < 16 MiB)`);
-  console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB)`);
+  console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
+  const roles = box.pids();
+  console.log(`  per process, idle after the load: ${Object.entries(roles).map(([r, pid]) => {
+    const m = rssKiB([pid]);
+    return `${r} RSS ${mib(m.rss)} PSS ${mib(m.pss)}`;
+  }).join(', ')} MiB (RSS counts the shared libraries once per process)`);
 } finally {
   nginx?.kill('SIGTERM');
   await box.stop();
