@@ -150,7 +150,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	OPENSSL_cleanse(password, sizeof(password));
-	sqlite3_finalize(q);
+	store_finish(q);
 	return st;
 }
 
@@ -242,7 +242,7 @@ enum status auth_login_begin(struct auth *a, const char *username, const char *p
 	} else {
 		memcpy(at->hash, a->dummy_hash, sizeof(at->hash));
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	snprintf(at->username, sizeof(at->username), "%s", username);
 	snprintf(at->password, sizeof(at->password), "%s", password);
 	at->job.run = verify_password;

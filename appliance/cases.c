@@ -182,7 +182,7 @@ static enum status next_sequence(struct core *c, const char *day, unsigned *seq)
 	} else {
 		st = store_status(sqlite3_errcode(c->db));
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	return st;
 }
 
@@ -242,7 +242,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 		return ST_IO;
 	sqlite3_bind_text(q, 1, item, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
+		store_finish(q);
 		why->field = "item";
 		return ST_UNKNOWN_ITEM;
 	}
@@ -252,7 +252,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 		st = ST_NOMEM;
 		goto out;
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	q = NULL;
 	if ((st = disk_reserve_ok(c, fds, nfds)) != ST_OK)
 		goto out;
@@ -306,7 +306,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	if ((st = store_status(sqlite3_step(q))) != ST_OK)
 		goto out;
 	case_id = sqlite3_last_insert_rowid(c->db);
-	sqlite3_finalize(q);
+	store_finish(q);
 	q = NULL;
 	for (unsigned i = 0; i < nfds; i++) {
 		json_t *d = json_array_get(docs, i);
@@ -330,8 +330,8 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 		} else {
 			st = ST_IO;
 		}
-		sqlite3_finalize(ins);
-		sqlite3_finalize(link);
+		store_finish(ins);
+		store_finish(link);
 		if (st != ST_OK)
 			goto out;
 	}
@@ -343,7 +343,7 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 out:
 	if (in_tx)
 		store_rollback(c->db);
-	sqlite3_finalize(q);
+	store_finish(q);
 	free((void *)item_name);
 	free((void *)dept);
 	free(receipt);
@@ -408,7 +408,7 @@ enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t
 	int rc;
 
 	if (!q || !list) {
-		sqlite3_finalize(q);
+		store_finish(q);
 		json_decref(list);
 		return ST_IO;
 	}
@@ -426,7 +426,7 @@ enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t
 	}
 	if (st == ST_OK && rc != SQLITE_DONE)
 		st = store_status(rc);
-	sqlite3_finalize(q);
+	store_finish(q);
 	if (st != ST_OK) {
 		json_decref(list);
 		return st;
@@ -470,8 +470,8 @@ enum status cases_get(struct core *c, const char *code, json_t **out)
 	st = ST_OK;
 out:
 	json_decref(j);
-	sqlite3_finalize(q);
-	sqlite3_finalize(d);
+	store_finish(q);
+	store_finish(d);
 	return st;
 }
 
@@ -503,7 +503,7 @@ enum status cases_document(struct core *c, const char *code, unsigned n, int *fd
 			json_decref(*meta);
 		}
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	return st;
 }
 
@@ -543,7 +543,7 @@ enum status cases_receipt(struct core *c, const char *code, json_t **out, int64_
 		*out = receipt_to_json(&r);
 		st = *out ? ST_OK : ST_NOMEM;
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	return st;
 }
 
@@ -557,7 +557,7 @@ enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char 
 	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, case_id);
 	st = store_status(sqlite3_step(q));
-	sqlite3_finalize(q);
+	store_finish(q);
 	return st;
 }
 
@@ -568,7 +568,7 @@ enum status catalog_list(struct core *c, json_t **out)
 	json_t *list = json_array();
 
 	if (!q || !list) {
-		sqlite3_finalize(q);
+		store_finish(q);
 		json_decref(list);
 		return ST_IO;
 	}
@@ -579,7 +579,7 @@ enum status catalog_list(struct core *c, json_t **out)
 						(const char *)sqlite3_column_text(q, 2), "promised_days",
 						sqlite3_column_int(q, 3)));
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	*out = list;
 	return ST_OK;
 }
@@ -628,7 +628,7 @@ enum status catalog_seed(struct core *c, const char *path)
 		sqlite3_bind_int(q, 4, days);
 		st = store_status(sqlite3_step(q));
 	}
-	sqlite3_finalize(q);
+	store_finish(q);
 	if (st == ST_OK)
 		st = store_commit(c->db);
 	if (st != ST_OK)

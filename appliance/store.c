@@ -5,6 +5,20 @@
 #include "log.h"
 
 /*
+ * Prepared statements are kept and reused, keyed by the address of their
+ * SQL: parsing a query cost the core more than running it.  A statement
+ * still in use when asked for again (nested use) is prepared afresh and
+ * finalized by store_finish().
+ */
+#define STMT_CACHE 64
+
+static struct {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *stmt;
+} stmt_cache[STMT_CACHE];
+
+/*
  * Migrations, oldest first.  Never edit one that has shipped: add the next.
  * Migration i brings the schema from user_version i to i + 1.
  */
@@ -81,7 +95,7 @@ int64_t store_int(sqlite3 *db, const char *sql, int64_t fallback)
 
 	if (q && sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	store_finish(q);
 	return v;
 }
 
@@ -153,8 +167,17 @@ enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen
 
 void store_close(sqlite3 **db)
 {
-	if (*db)
-		sqlite3_close(*db);
+	if (!*db)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].db == *db) {
+			sqlite3_finalize(stmt_cache[i].stmt);
+			stmt_cache[i].db = NULL;
+			stmt_cache[i].sql = NULL;
+			stmt_cache[i].stmt = NULL;
+		}
+	}
+	sqlite3_close(*db);
 	*db = NULL;
 }
 
@@ -180,12 +203,42 @@ enum status store_status(int rc)
 sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
+	int slot = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].db == db && stmt_cache[i].sql == sql) {
+			if (!sqlite3_stmt_busy(stmt_cache[i].stmt))
+				return stmt_cache[i].stmt;
+			slot = -2; /* in use: a fresh one, not cached */
+			break;
+		}
+		if (!stmt_cache[i].db && slot == -1)
+			slot = i;
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
 		log_err("prepare failed: %s: %s", sqlite3_errmsg(db), sql);
 		return NULL;
 	}
+	if (slot >= 0) {
+		stmt_cache[slot].db = db;
+		stmt_cache[slot].sql = sql;
+		stmt_cache[slot].stmt = st;
+	}
 	return st;
+}
+
+void store_finish(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].stmt == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 static enum status run(sqlite3 *db, const char *sql)

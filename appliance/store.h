@@ -20,8 +20,13 @@ enum status store_begin(sqlite3 *db);
 enum status store_commit(sqlite3 *db);
 void store_rollback(sqlite3 *db);
 
-/* Prepares sql, logging the error on failure; NULL means a bug or I/O. */
+/*
+ * A prepared statement for sql, which must be a string literal: statements
+ * are cached by its address.  NULL (logged) means a bug or I/O.  Release it
+ * with store_finish(), never sqlite3_finalize().
+ */
 sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql);
+void store_finish(sqlite3_stmt *st);
 /* Maps a SQLite result code to a status (SQLITE_FULL is ST_DISK_FULL). */
 enum status store_status(int rc);
 
