@@ -46,42 +46,56 @@ struct request {
 
 /*
  * Answers request id: a small JSON header (the HTTP status, plus extra such
- * as set_cookie or file) and the HTTP body serialised once, here, as the
- * message's tail, which the web passes on without parsing.  Steals body and
- * extra; fd (a file to serve) stays the caller's.
+ * as set_cookie or file) and the HTTP body text (len bytes, none with a
+ * file) as the message's tail, which the web passes on without parsing.
+ * Steals extra; text and fd (a file to serve) stay the caller's.
  */
-static enum status reply(struct core *c, uint32_t id, int http, json_t *body, json_t *extra, int fd)
+static enum status reply_text(struct core *c, uint32_t id, int http, const char *text, size_t len, json_t *extra,
+			      int fd)
 {
-	static char text[MSG_MAX_PAYLOAD];
 	json_t *head = json_pack("{s:i}", "status", http);
-	size_t n = 0;
 	enum status st;
 
-	if (body) {
-		n = json_dumpb(body, text, sizeof(text), JSON_COMPACT);
-		json_decref(body);
-		if (n > sizeof(text)) {
-			log_err("answer %u is larger than a message (%zu bytes)", id, n);
-			json_decref(extra);
-			extra = NULL;
-			json_object_set_new(head, "status", json_integer(500));
-			body = status_json(ST_TOO_LARGE, LANG_ZH, NULL);
-			n = json_dumpb(body, text, sizeof(text), JSON_COMPACT);
-			json_decref(body);
-		}
-	}
-	if (!head || (fd < 0 && n == 0)) {
-		json_decref(head);
+	if (!head) {
 		json_decref(extra);
 		return ST_NOMEM;
 	}
 	if (extra)
 		json_object_update_new(head, extra);
-	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, text, n, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, text, len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+	if (st == ST_TOO_LARGE) {
+		json_t *err = status_json(ST_TOO_LARGE, LANG_ZH, NULL);
+		char small[512];
+		size_t n = json_dumpb(err, small, sizeof(small), JSON_COMPACT);
+
+		log_err("answer %u is larger than a message (%zu bytes)", id, len);
+		json_decref(err);
+		json_object_set_new(head, "status", json_integer(500));
+		st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, small, n, NULL, 0);
+	}
 	if (st != ST_OK)
 		log_warn("answer %u to web not sent: %s", id, status_name(st));
 	json_decref(head);
 	return ST_OK;
+}
+
+/* The same with a JSON body, serialised once here.  Steals body and extra. */
+static enum status reply(struct core *c, uint32_t id, int http, json_t *body, json_t *extra, int fd)
+{
+	char *text = NULL;
+	enum status st;
+
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!text) {
+			json_decref(extra);
+			return ST_NOMEM;
+		}
+	}
+	st = reply_text(c, id, http, text, text ? strlen(text) : 0, extra, fd);
+	free(text);
+	return st;
 }
 
 static enum status fail(struct request *r, enum status st, const char *field)
@@ -194,7 +208,8 @@ static enum status h_catalog(struct request *r)
 static enum status h_case_list(struct request *r)
 {
 	json_int_t limit = 50, before = 0;
-	json_t *v, *list;
+	json_t *v;
+	char *list = NULL;
 	enum status st;
 
 	if ((v = json_object_get(r->query, "limit")) && json_is_string(v))
@@ -204,7 +219,11 @@ static enum status h_case_list(struct request *r)
 	if (limit < 1 || limit > LIST_LIMIT_MAX || before < 0)
 		return fail(r, ST_BAD_REQUEST, NULL);
 	st = cases_list(r->core, before, (unsigned)limit, &list);
-	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "cases", list)) : fail(r, st, NULL);
+	if (st != ST_OK)
+		return fail(r, st, NULL);
+	st = reply_text(r->core, r->id, 200, list, strlen(list), NULL, -1);
+	free(list);
+	return st;
 }
 
 static void wait_free(struct print_wait *w)

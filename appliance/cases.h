@@ -30,8 +30,9 @@ struct case_error {
 enum status cases_create(struct core *c, const struct session *s, json_t *fields, json_t *docs, const int *fds,
 			 unsigned nfds, json_t **out, struct case_error *why);
 
-/* Newest first; at most limit rows created before before_id (0: newest). */
-enum status cases_list(struct core *c, int64_t before_id, unsigned limit, json_t **out);
+/* Newest first, at most limit cases with ids below before_id (0: from the
+ * newest), as the JSON text {"cases": [...]}; the caller frees *out. */
+enum status cases_list(struct core *c, int64_t before_id, unsigned limit, char **out);
 enum status cases_get(struct core *c, const char *code, json_t **out);
 /* An open descriptor of document n (1-based) of the case and its type. */
 enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media, json_t **meta);

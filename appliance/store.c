@@ -141,12 +141,15 @@ enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen
 	int rc;
 
 	*out = NULL;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE, NULL);
+	rc = sqlite3_open_v2(
+	    path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return ST_IO;
 	}
+	/* NOMUTEX: only the core's loop thread uses the connection (the worker
+	 * thread never does), so SQLite's per-call locking buys nothing. */
 	sqlite3_busy_timeout(db, 5000);
 	/* WAL for concurrent readers later; FULL so a commit survives power loss. */
 	st = exec(db,

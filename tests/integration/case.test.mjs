@@ -52,6 +52,8 @@ test('a case with two documents is stored durably and its receipt printed', asyn
   assert.equal(c.receipt.printed, true);
   assert.equal(c.receipt_state, 'printed');
   assert.equal(c.id_number, '1101**********002X', 'ID number is masked in answers');
+  assert.equal(c.phone, '138****8000', 'phone is masked in answers');
+  assert.match(c.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
 
   // The stored files are byte for byte the uploads.
   const docs = c.document_list;
@@ -99,6 +101,12 @@ test('case codes count up per day and a reprint appends another receipt', async 
   assert.equal(b.status, 201);
   const seq = (code) => Number(code.split('-')[2].slice(0, -1));
   assert.equal(seq(b.body.code), seq(a.body.code) + 1);
+  // The list is newest first, and pages with ?before=.
+  const ids = (await box.json('/api/v1/cases')).body.cases.map((x) => x.id);
+  assert.deepEqual(ids, [...ids].sort((x, y) => y - x));
+  const page = (await box.json(`/api/v1/cases?limit=1&before=${ids[0]}`)).body.cases;
+  assert.deepEqual(page.map((x) => x.id), [ids[1]]);
+  assert.equal((await box.json('/api/v1/cases?limit=0')).status, 400);
   const before = readFileSync(join(box.state, 'printer.out')).length;
   const r = await box.json(`/api/v1/cases/${a.body.code}/receipt`, { method: 'POST', headers: { 'X-CSRF-Token': box.csrf } });
   assert.equal(r.status, 200);
