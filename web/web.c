@@ -2,7 +2,8 @@
  * The web role: libmicrohttpd in external-epoll mode inside an sd-event
  * loop.  It serves the embedded pages itself and turns every /api/ request
  * into a message to the core, suspending the connection until the answer
- * comes back.  It holds no database, no key and (with Landlock) no file.
+ * comes back.  It holds no database and no key, and (with Landlock) can
+ * open no file but its configuration.
  */
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -113,19 +114,23 @@ static void mhd_kick(void)
 	sd_event_source_set_enabled(web.mhd_timer, SD_EVENT_ONESHOT);
 }
 
+static void mhd_step(void)
+{
+	MHD_run(web.mhd);
+	mhd_rearm();
+}
+
 static int on_mhd_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
 	(void)s, (void)fd, (void)revents, (void)ud;
-	MHD_run(web.mhd);
-	mhd_rearm();
+	mhd_step();
 	return 0;
 }
 
 static int on_mhd_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	(void)s, (void)usec, (void)ud;
-	MHD_run(web.mhd);
-	mhd_rearm();
+	mhd_step();
 	return 0;
 }
 
