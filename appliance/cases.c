@@ -186,33 +186,6 @@ static enum status next_sequence(struct core *c, const char *day, unsigned *seq)
 	return st;
 }
 
-static enum status render_receipt_text(struct core *c, const char *code, const char *item_name, const char *dept,
-				       const char *name, const char *received, const char *promised, unsigned ndocs,
-				       const char *pickup, char **text)
-{
-	char masked[128];
-	struct receipt r = {
-	    .office_name = c->cfg.office_name,
-	    .case_code = code,
-	    .item_name = item_name,
-	    .department = dept,
-	    .applicant = masked,
-	    .received_at = received,
-	    .promised_by = promised,
-	    .pickup_code = pickup,
-	    .documents = (int)ndocs,
-	};
-	struct buf b;
-	enum status st;
-
-	receipt_mask_name(name, masked, sizeof(masked));
-	buf_init(&b, 8192);
-	st = receipt_text(&r, &b);
-	*text = st == ST_OK ? strdup(buf_cstr(&b)) : NULL;
-	buf_free(&b);
-	return st == ST_OK && !*text ? ST_NOMEM : st;
-}
-
 enum status cases_create(struct core *c, const struct session *s, json_t *fields, json_t *docs, const int *fds,
 			 unsigned nfds, json_t **out, struct case_error *why)
 {
@@ -222,7 +195,6 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	enum doc_type types[MSG_MAX_FDS];
 	sqlite3_stmt *q = NULL;
 	const char *item, *item_name = NULL, *dept = NULL;
-	char *receipt = NULL;
 	time_t now = (time_t)core_now();
 	struct tm tm, due;
 	unsigned seq = 0;
@@ -283,12 +255,9 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	if ((st = casecode_format(code, sizeof(code), c->cfg.office_code, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				  seq)) != ST_OK)
 		goto out;
-	if ((st = render_receipt_text(c, code, item_name, dept, get_text(fields, "applicant_name"), received, promised,
-				      nfds, pickup, &receipt)) != ST_OK)
-		goto out;
 	q = store_prepare(c->db, "INSERT INTO cases (code, state, item_code, applicant_name, id_number, phone, "
-				 "pickup_code, created_at, created_by, promised_by, receipt_text) "
-				 "VALUES (?1, 'received', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+				 "pickup_code, created_at, created_by, promised_by) "
+				 "VALUES (?1, 'received', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	if (!q) {
 		st = ST_IO;
 		goto out;
@@ -302,7 +271,6 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	sqlite3_bind_int64(q, 7, (int64_t)now);
 	sqlite3_bind_int64(q, 8, s->staff_id);
 	sqlite3_bind_text(q, 9, promised, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 10, receipt, -1, SQLITE_STATIC);
 	if ((st = store_status(sqlite3_step(q))) != ST_OK)
 		goto out;
 	case_id = sqlite3_last_insert_rowid(c->db);
@@ -346,7 +314,6 @@ out:
 	store_finish(q);
 	free((void *)item_name);
 	free((void *)dept);
-	free(receipt);
 	return st;
 }
 
@@ -403,11 +370,32 @@ enum status cases_list(struct core *c, int64_t before_id, unsigned limit, char *
 	return st;
 }
 
+/* The receipt preview, rendered from the same data as the printed receipt. */
+static enum status add_receipt_text(struct core *c, const char *code, json_t *detail)
+{
+	json_t *rj = NULL;
+	struct receipt r;
+	struct buf text;
+	int64_t case_id;
+	enum status st = cases_receipt(c, code, &rj, &case_id);
+
+	buf_init(&text, 8192);
+	if (st == ST_OK)
+		st = receipt_from_json(rj, &r);
+	if (st == ST_OK)
+		st = receipt_text(&r, &text);
+	if (st == ST_OK)
+		st = json_object_set_new(detail, "receipt_text", json_string(buf_cstr(&text))) == 0 ? ST_OK : ST_NOMEM;
+	buf_free(&text);
+	json_decref(rj);
+	return st;
+}
+
 enum status cases_get(struct core *c, const char *code, json_t **out)
 {
 	sqlite3_stmt *q =
-	    store_prepare(c->db, "SELECT json_set(" CASE_JSON ", '$.receipt_text', r.receipt_text, "
-				 "'$.document_list', (SELECT json_group_array(json_object('n', cd.position, "
+	    store_prepare(c->db, "SELECT json_set(" CASE_JSON
+				 ", '$.document_list', (SELECT json_group_array(json_object('n', cd.position, "
 				 "'filename', cd.filename, 'sha256', cd.sha256, 'size', doc.size, "
 				 "'media_type', doc.media_type)) FROM (SELECT * FROM case_documents "
 				 "WHERE case_id = r.id ORDER BY position) cd "
@@ -430,7 +418,12 @@ enum status cases_get(struct core *c, const char *code, json_t **out)
 		log_err("case %s: SQLite wrote JSON that jansson refuses: %s", code, jerr.text);
 		return ST_IO;
 	}
-	return ST_OK;
+	st = add_receipt_text(c, code, *out);
+	if (st != ST_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return st;
 }
 
 enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media, json_t **meta)

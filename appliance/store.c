@@ -71,6 +71,8 @@ static const char *const migrations[] = {
     "  filename TEXT NOT NULL,"
     "  PRIMARY KEY (case_id, position)"
     ") STRICT;",
+    /* 2: the receipt preview is rendered from the case, not stored. */
+    "ALTER TABLE cases DROP COLUMN receipt_text;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
