@@ -256,6 +256,18 @@ static enum status run(sqlite3 *db, const char *sql)
 	return st;
 }
 
+enum status store_step_unsynced(sqlite3 *db, sqlite3_stmt *st)
+{
+	enum status result;
+
+	if (run(db, "PRAGMA synchronous = NORMAL") != ST_OK)
+		return ST_IO;
+	result = store_status(sqlite3_step(st));
+	if (run(db, "PRAGMA synchronous = FULL") != ST_OK)
+		fatalx("cannot restore synchronous=FULL");
+	return result;
+}
+
 enum status store_begin(sqlite3 *db)
 {
 	return run(db, "BEGIN IMMEDIATE");

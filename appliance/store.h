@@ -16,6 +16,13 @@
 enum status store_open(const char *path, sqlite3 **db, char *err, size_t errlen);
 void store_close(sqlite3 **db);
 
+/*
+ * Runs a one-statement write whose loss at a power failure is harmless:
+ * it commits with synchronous=NORMAL (in WAL, durable once the next FULL
+ * commit or checkpoint syncs), so the caller does not wait for the disk.
+ */
+enum status store_step_unsynced(sqlite3 *db, sqlite3_stmt *st);
+
 enum status store_begin(sqlite3 *db);
 enum status store_commit(sqlite3 *db);
 void store_rollback(sqlite3 *db);
