@@ -8,6 +8,7 @@
 #ifndef OUTPOST_DOCSTORE_H
 #define OUTPOST_DOCSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,10 +37,13 @@ enum doc_type doc_type_sniff(const uint8_t *head, size_t n);
 /* Sniffs the content of the open file fd (read with pread, offset kept). */
 enum doc_type doc_type_of_fd(int fd);
 
+/* True when fd is sealed against writing, shrinking and growing, as the web
+ * process seals every upload before handing it over. */
+bool docstore_fd_sealed(int fd);
 /*
- * Copies the whole content of fd (from offset 0) into the store, at most max
- * bytes, and gives its SHA-256 in hex and its size.  Existing content is not
- * written twice.  fd stays the caller's.
+ * Copies the whole content of the sealed upload fd into the store, at most
+ * max bytes, and gives its SHA-256 in hex and its size.  ST_PROTO when fd is
+ * not sealed or empty.  fd stays the caller's.
  */
 enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size);
 /* Opens a stored document read-only; -1 with errno when missing. */

@@ -11,7 +11,7 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # Test tools used by the integration tests.
-TEST_TOOLS := $(B)/tests/inject
+TEST_TOOLS := $(B)/tests/inject $(B)/tests/bench_floor $(B)/tests/bench_intake
 unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: tests/inject.c
 	@mkdir -p $(dir $@)
@@ -21,3 +21,9 @@ $(B)/tests/inject: tests/inject.c
 $(B)/tests/bench_floor: tests/bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS)
+
+# The intake client for make bench: libcurl, so the client costs little.
+CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl)
+$(B)/tests/bench_intake: tests/bench/intake_client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CURL_LIBS)

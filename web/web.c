@@ -114,9 +114,18 @@ static void mhd_kick(void)
 	sd_event_source_set_enabled(web.mhd_timer, SD_EVENT_ONESHOT);
 }
 
+/* libmicrohttpd reads one buffer per connection per run and then asks to
+ * run again at once; doing that here, a few times, spares a trip through
+ * the event loop for each 64 KiB of an upload. */
 static void mhd_step(void)
 {
-	MHD_run(web.mhd);
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	for (int i = 0; i < 16; i++) {
+		MHD_run(web.mhd);
+		if (MHD_get_timeout(web.mhd, &ms) != MHD_YES || ms > 0)
+			break;
+	}
 	mhd_rearm();
 }
 

@@ -13,20 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
+#include "timing.h"
 
 int main(int argc, char **argv)
 {
@@ -71,8 +58,7 @@ int main(int argc, char **argv)
 		lat[i] = now_ms() - t0;
 	}
 	double total = now_ms() - start;
-	qsort(lat, (size_t)rounds, sizeof(*lat), cmp);
-	printf("%.1f %.2f %.2f\n", rounds / (total / 1e3), lat[rounds / 2], lat[(rounds * 99) / 100]);
+	print_rate(lat, rounds, total);
 	sqlite3_finalize(ins);
 	sqlite3_close(db);
 	return 0;
