@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cases.h"
+#include "catalog.h"
 #include "casecode.h"
 #include "log.h"
 #include "msg.h"
@@ -21,6 +23,7 @@ struct print_wait {
 	uint32_t job;
 	uint32_t web_id; /* 0: no one waits (reprint, or the web restarted) */
 	int64_t case_id;
+	enum receipt_kind kind;
 	enum lang lang;
 	json_t *answer; /* the case, sent with the receipt outcome */
 	int answer_http;
@@ -101,6 +104,18 @@ static enum status reply(struct core *c, uint32_t id, int http, json_t *body, js
 static enum status fail(struct request *r, enum status st, const char *field)
 {
 	return reply(r->core, r->id, status_http(st), status_json(st, r->lang, field), NULL, -1);
+}
+
+/* An error with the details a case function gave (why.extra is taken). */
+static enum status fail_why(struct request *r, enum status st, struct case_error *why)
+{
+	json_t *body = status_json(st, r->lang, why->field);
+
+	if (body && why->extra)
+		json_object_update(body, why->extra);
+	json_decref(why->extra);
+	why->extra = NULL;
+	return reply(r->core, r->id, status_http(st), body, NULL, -1);
 }
 
 static enum status ok(struct request *r, int http, json_t *body)
@@ -199,26 +214,43 @@ static enum status h_session(struct request *r)
 
 static enum status h_catalog(struct request *r)
 {
-	json_t *list;
-	enum status st = catalog_list(r->core, &list);
+	char *doc = NULL;
+	enum status st = catalog_document(r->core, &doc);
 
-	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "items", list)) : fail(r, st, NULL);
+	if (st != ST_OK)
+		return fail(r, st, NULL);
+	st = reply_text(r->core, r->id, 200, doc, strlen(doc), NULL, -1);
+	free(doc);
+	return st;
+}
+
+static bool is_admin(const struct request *r)
+{
+	return strcmp(r->session->role, "admin") == 0;
+}
+
+static enum status h_catalog_replace(struct request *r)
+{
+	const char *why = NULL;
+	json_t *err;
+	enum status st;
+
+	if (!is_admin(r))
+		return fail(r, ST_FORBIDDEN, NULL);
+	st = catalog_replace(r->core, r->body, r->session->username, &why);
+	if (st == ST_BAD_FIELD) {
+		err = status_json(ST_BAD_CATALOG, r->lang, NULL);
+		json_object_set_new(err, "detail", json_string(why ? why : ""));
+		return reply(r->core, r->id, 400, err, NULL, -1);
+	}
+	return st == ST_OK ? h_catalog(r) : fail(r, st, NULL);
 }
 
 static enum status h_case_list(struct request *r)
 {
-	json_int_t limit = 50, before = 0;
-	json_t *v;
 	char *list = NULL;
-	enum status st;
+	enum status st = cases_list(r->core, r->session, r->query, &list);
 
-	if ((v = json_object_get(r->query, "limit")) && json_is_string(v))
-		limit = strtoll(json_string_value(v), NULL, 10);
-	if ((v = json_object_get(r->query, "before")) && json_is_string(v))
-		before = strtoll(json_string_value(v), NULL, 10);
-	if (limit < 1 || limit > LIST_LIMIT_MAX || before < 0)
-		return fail(r, ST_BAD_REQUEST, NULL);
-	st = cases_list(r->core, before, (unsigned)limit, &list);
 	if (st != ST_OK)
 		return fail(r, st, NULL);
 	st = reply_text(r->core, r->id, 200, list, strlen(list), NULL, -1);
@@ -239,11 +271,18 @@ static void wait_answer(struct print_wait *w, enum status outcome, const char *p
 	json_t *receipt;
 
 	if (w->web_id) {
+		static const char *const done[__RECEIPT_KIND_MAX][__LANG_MAX] = {
+		    {"回执已打印", "receipt printed"},
+		    {"封面页已打印", "cover sheet printed"},
+		    {"交接单已打印", "handover slip printed"},
+		};
+
 		receipt = json_pack("{s:b, s:s, s:s}", "printed", outcome == ST_OK, "printer", printer, "message",
-				    outcome == ST_OK ? (w->lang == LANG_ZH ? "回执已打印" : "receipt printed")
-						     : status_message(outcome, w->lang));
-		json_object_set_new(w->answer, "receipt", receipt);
-		json_object_set_new(w->answer, "receipt_state", json_string(outcome == ST_OK ? "printed" : "failed"));
+				    outcome == ST_OK ? done[w->kind][w->lang] : status_message(outcome, w->lang));
+		json_object_set_new(w->answer, w->kind == RECEIPT_INTAKE ? "receipt" : "slip", receipt);
+		if (w->kind == RECEIPT_INTAKE)
+			json_object_set_new(w->answer, "receipt_state",
+					    json_string(outcome == ST_OK ? "printed" : "failed"));
 		reply(w->core, w->web_id, w->answer_http, json_incref(w->answer), NULL, -1);
 	}
 	wait_free(w);
@@ -257,18 +296,22 @@ static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
 
 	(void)s;
 	(void)usec;
-	log_warn("receipt job %u: no answer from the printer in %u s", w->job, c->cfg.printer_timeout_s);
+	bool intake = w->kind == RECEIPT_INTAKE;
+
+	log_warn("print job %u: no answer from the printer in %u s", w->job, c->cfg.printer_timeout_s);
 	wait_answer(w, ST_TIMEOUT, c->printer_state);
-	cases_set_receipt_state(c, case_id, "failed");
+	if (intake)
+		cases_set_receipt_state(c, case_id, "failed");
 	return 0;
 }
 
 /*
- * Sends the receipt of a committed case to the dev process.  With web_id set
- * the clerk's answer waits for the outcome; answer is then stolen.
+ * Sends a slip of a committed case (the intake receipt, a cover sheet, a
+ * handover slip) to the dev process.  With web_id set the clerk's answer
+ * waits for the outcome; answer is then stolen.
  */
-static enum status print_receipt(struct core *c, const char *code, uint32_t web_id, int http, json_t *answer,
-				 enum lang lang)
+static enum status print_slip(struct core *c, const char *code, enum receipt_kind kind, uint32_t web_id, int http,
+			      json_t *answer, enum lang lang)
 {
 	struct print_wait *w = NULL;
 	json_t *job = NULL, *receipt = NULL;
@@ -281,7 +324,7 @@ static enum status print_receipt(struct core *c, const char *code, uint32_t web_
 			break;
 		}
 	}
-	st = cases_receipt(c, code, &receipt, &case_id);
+	st = cases_slip(c, code, kind, &receipt, &case_id);
 	if (st == ST_OK && !w)
 		st = ST_BUSY;
 	if (st == ST_OK) {
@@ -290,6 +333,7 @@ static enum status print_receipt(struct core *c, const char *code, uint32_t web_
 		*w = (struct print_wait){.job = c->next_job,
 					 .web_id = web_id,
 					 .case_id = case_id,
+					 .kind = kind,
 					 .lang = lang,
 					 .answer = answer,
 					 .answer_http = http,
@@ -306,8 +350,8 @@ static enum status print_receipt(struct core *c, const char *code, uint32_t web_
 	json_decref(job);
 	json_decref(receipt);
 	if (st != ST_OK) {
-		log_warn("receipt of %s not printed: %s", code, status_name(st));
-		if (case_id)
+		log_warn("slip of %s not printed: %s", code, status_name(st));
+		if (case_id && kind == RECEIPT_INTAKE)
 			cases_set_receipt_state(c, case_id, "failed");
 		if (w && w->job)
 			wait_answer(w, st == ST_UNAVAILABLE ? ST_PRINTER : st, c->printer_state);
@@ -332,12 +376,14 @@ enum status api_print_result(struct core *c, json_t *body)
 		struct print_wait *w = &c->waits[i];
 
 		int64_t case_id = w->case_id;
+		bool intake = w->kind == RECEIPT_INTAKE;
 
 		if (w->job == 0 || w->job != job)
 			continue;
 		/* The clerk hears first; the bookkeeping commit follows. */
 		wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
-		cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
+		if (intake)
+			cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
 		return ST_OK;
 	}
 	log_warn("print result for unknown job %lld", (long long)job);
@@ -352,7 +398,7 @@ void api_web_gone(struct core *c)
 
 static enum status h_case_create(struct request *r)
 {
-	struct case_error why;
+	struct case_error why = {0};
 	json_t *fields = json_object_get(r->body, "case"), *created = NULL;
 	enum status st;
 
@@ -362,8 +408,11 @@ static enum status h_case_create(struct request *r)
 	if (st == ST_PROTO)
 		return ST_PROTO;
 	if (st != ST_OK)
-		return fail(r, st, why.field);
-	print_receipt(r->core, json_string_value(json_object_get(created, "code")), r->id, 201, created, r->lang);
+		return fail_why(r, st, &why);
+	if (strcmp(json_string_value(json_object_get(created, "state")), "draft") == 0)
+		return ok(r, 201, created);
+	print_slip(r->core, json_string_value(json_object_get(created, "code")), RECEIPT_INTAKE, r->id, 201, created,
+		   r->lang);
 	return ST_OK;
 }
 
@@ -383,35 +432,81 @@ static bool case_code_from_path(const char *path, char code[CASECODE_MAX], const
 
 static enum status h_case_get(struct request *r, const char *code)
 {
+	const char *reveal = json_string_value(json_object_get(r->query, "reveal"));
 	json_t *j;
-	enum status st = cases_get(r->core, code, &j);
+	enum status st = cases_get(r->core, r->session, code, reveal && strcmp(reveal, "1") == 0, &j);
 
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
 
-static enum status h_case_reprint(struct request *r, const char *code)
+/* Answers with the case as it is now, printing kind first when asked. */
+static enum status answer_case(struct request *r, const char *code, bool print, enum receipt_kind kind)
 {
 	json_t *j;
-	enum status st = cases_get(r->core, code, &j);
+	enum status st = cases_get(r->core, NULL, code, false, &j);
 
 	if (st != ST_OK)
 		return fail(r, st, NULL);
-	print_receipt(r->core, code, r->id, 200, j, r->lang);
+	if (!print)
+		return ok(r, 200, j);
+	if (kind != RECEIPT_INTAKE)
+		cases_audit_print(r->core, r->session, code, kind);
+	print_slip(r->core, code, kind, r->id, 200, j, r->lang);
 	return ST_OK;
+}
+
+static enum status h_case_action(struct request *r, const char *code, const char *action)
+{
+	struct case_error why = {0};
+	enum status st;
+	bool print = false;
+	enum receipt_kind kind = RECEIPT_INTAKE;
+
+	if (strcmp(action, "/submit") == 0) {
+		st = cases_submit(r->core, r->session, code, r->body, &why);
+		print = true;
+	} else if (strcmp(action, "/discard") == 0) {
+		st = cases_discard(r->core, r->session, code, &why);
+	} else if (strcmp(action, "/withdraw") == 0) {
+		st = cases_withdraw(r->core, r->session, code, r->body, &why);
+	} else if (strcmp(action, "/close") == 0) {
+		st = cases_close(r->core, r->session, code, &why);
+	} else if (strcmp(action, "/supplement") == 0) {
+		st = cases_supplement(r->core, r->session, code, json_object_get(r->body, "case"), r->docs, r->fds,
+				      r->nfds, &why);
+		print = true;
+	} else if (strcmp(action, "/pickup") == 0) {
+		st = cases_pickup(r->core, r->session, code, r->body, &why);
+		print = true;
+		kind = RECEIPT_HANDOVER;
+	} else if (strcmp(action, "/receipt") == 0) {
+		st = ST_OK;
+		print = true;
+	} else if (strcmp(action, "/cover") == 0) {
+		st = ST_OK;
+		print = true;
+		kind = RECEIPT_COVER;
+	} else {
+		return fail(r, ST_NOT_FOUND, NULL);
+	}
+	if (st == ST_PROTO)
+		return ST_PROTO;
+	if (st != ST_OK)
+		return fail_why(r, st, &why);
+	return answer_case(r, code, print, kind);
 }
 
 static enum status h_case_document(struct request *r, const char *code, const char *rest)
 {
 	char *end;
 	unsigned long n = strtoul(rest + strlen("/documents/"), &end, 10);
-	const char *media;
 	json_t *meta;
 	int fd = -1;
 	enum status st;
 
 	if (*end || n == 0 || n > 1000)
 		return fail(r, ST_NOT_FOUND, NULL);
-	st = cases_document(r->core, code, (unsigned)n, &fd, &media, &meta);
+	st = cases_document(r->core, r->session, code, (unsigned)n, &fd, &meta);
 	if (st != ST_OK)
 		return fail(r, st, NULL);
 	log_info("%s opened document %lu of case %s", r->session->username, n, code);
@@ -456,6 +551,8 @@ static enum status route(struct request *r)
 		return h_session(r);
 	if (is(r, "GET", "/api/v1/catalog"))
 		return h_catalog(r);
+	if (is(r, "PUT", "/api/v1/catalog"))
+		return h_catalog_replace(r);
 	if (is(r, "GET", "/api/v1/cases"))
 		return h_case_list(r);
 	if (is(r, "POST", "/api/v1/cases"))
@@ -465,12 +562,21 @@ static enum status route(struct request *r)
 			return fail(r, ST_NOT_FOUND, NULL);
 		if (strcmp(r->method, "GET") == 0 && *rest == '\0')
 			return h_case_get(r, code);
-		if (strcmp(r->method, "POST") == 0 && strcmp(rest, "/receipt") == 0)
-			return h_case_reprint(r, code);
+		if (strcmp(r->method, "POST") == 0 && *rest == '/' && !strchr(rest + 1, '/'))
+			return h_case_action(r, code, rest);
 		if (strcmp(r->method, "GET") == 0 && strncmp(rest, "/documents/", 11) == 0)
 			return h_case_document(r, code, rest);
 	}
 	return fail(r, ST_NOT_FOUND, NULL);
+}
+
+static bool uploads_allowed(struct request *r)
+{
+	size_t n = strlen(r->path);
+
+	return strcmp(r->method, "POST") == 0 &&
+	       (strcmp(r->path, "/api/v1/cases") == 0 || (strncmp(r->path, "/api/v1/cases/", 14) == 0 && n > 11 &&
+							  strcmp(r->path + n - 11, "/supplement") == 0));
 }
 
 enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds)
@@ -484,8 +590,8 @@ enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds,
 	    !json_is_object(r.query) || !json_is_array(r.docs) || json_array_size(r.docs) != nfds)
 		return ST_PROTO;
 	r.lang = lang && strcmp(lang, "en") == 0 ? LANG_EN : LANG_ZH;
-	if (nfds && !is(&r, "POST", "/api/v1/cases"))
-		return ST_PROTO; /* the web only passes uploads for intake */
+	if (nfds && !uploads_allowed(&r))
+		return ST_PROTO; /* the web only passes uploads for intake and supplements */
 	return route(&r);
 }
 

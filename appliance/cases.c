@@ -1,19 +1,28 @@
 #include "cases.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "casecode.h"
 #include "idnum.h"
 #include "log.h"
+#include "msg.h"
 #include "store.h"
+#include "vault.h"
 
 #define NAME_MAX_CHARS	   40
+#define ORG_NAME_MAX_CHARS 60
+#define NOTE_MAX_CHARS	   200
 #define FILENAME_MAX_BYTES 200
+#define ID_MAX		   24
+#define SEALED_MAX	   (ID_MAX + VAULT_SEAL_EXTRA)
+
+/* --- small checks ---------------------------------------------------------- */
 
 /* Counts UTF-8 characters; -1 for control characters. */
 static int text_chars(const char *s)
@@ -61,51 +70,440 @@ static long today_yyyymmdd(time_t now)
 	return (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-static const char *get_text(json_t *fields, const char *key)
+static const char *get_text(json_t *obj, const char *key)
 {
-	json_t *v = json_object_get(fields, key);
+	json_t *v = json_object_get(obj, key);
 	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 
 	return s && *s ? s : NULL;
 }
 
-static enum status validate(json_t *fields, time_t now, char id_number[19], struct case_error *why)
+static bool name_ok(const char *name, int max)
 {
-	static const char *const required[] = {"applicant_name", "id_number", "phone", "item"};
-	const char *name, *id, *phone;
-	int chars;
+	int n = name ? text_chars(name) : -1;
 
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		json_t *v = json_object_get(fields, required[i]);
+	return n >= 1 && n <= max;
+}
 
-		if (v && !json_is_string(v)) {
-			why->field = required[i];
-			return ST_BAD_FIELD;
-		}
-		if (!get_text(fields, required[i])) {
-			why->field = required[i];
-			return ST_MISSING_FIELD;
-		}
+/* ID types a person may show; organisations show their credit code. */
+static const char *const person_id_types[] = {"resident", "passport",	       "hk_macao",
+					      "taiwan",	  "foreign_permanent", "other"};
+
+static bool person_id_type_ok(const char *t)
+{
+	for (size_t i = 0; t && i < sizeof(person_id_types) / sizeof(person_id_types[0]); i++) {
+		if (strcmp(t, person_id_types[i]) == 0)
+			return true;
 	}
-	name = get_text(fields, "applicant_name");
-	chars = text_chars(name);
-	if (chars < 1 || chars > NAME_MAX_CHARS) {
-		why->field = "applicant_name";
-		return ST_BAD_FIELD;
-	}
-	id = get_text(fields, "id_number");
-	if (!idnum_valid(id, today_yyyymmdd(now))) {
-		why->field = "id_number";
+	return false;
+}
+
+/*
+ * Checks an ID number of its type and writes its canonical form (upper
+ * case).  Resident IDs carry the GB 11643 check digit, credit codes the
+ * GB 32100 check character; other documents are 5 to 20 letters, digits
+ * and hyphens.
+ */
+static enum status check_id(const char *type, const char *raw, time_t now, char out[ID_MAX])
+{
+	size_t n = raw ? strlen(raw) : 0;
+
+	if (!raw || n == 0)
+		return ST_MISSING_FIELD;
+	if (n >= ID_MAX)
+		return strcmp(type, "uscc") == 0 ? ST_BAD_CREDIT_CODE : ST_BAD_ID_NUMBER;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (raw[i] >= 'a' && raw[i] <= 'z') ? (char)(raw[i] - 'a' + 'A') : raw[i];
+	if (strcmp(type, "resident") == 0)
+		return idnum_valid(out, today_yyyymmdd(now)) ? ST_OK : ST_BAD_ID_NUMBER;
+	if (strcmp(type, "uscc") == 0)
+		return uscc_valid(out) ? ST_OK : ST_BAD_CREDIT_CODE;
+	if (n < 5 || n > 20)
 		return ST_BAD_ID_NUMBER;
+	for (size_t i = 0; i < n; i++) {
+		if (!((out[i] >= 'A' && out[i] <= 'Z') || (out[i] >= '0' && out[i] <= '9') || out[i] == '-'))
+			return ST_BAD_ID_NUMBER;
 	}
-	memcpy(id_number, id, 18);
-	id_number[17] = id_number[17] == 'x' ? 'X' : id_number[17];
-	id_number[18] = '\0';
-	phone = get_text(fields, "phone");
-	if (!phone_ok(phone)) {
-		why->field = "phone";
-		return ST_BAD_PHONE;
+	return ST_OK;
+}
+
+/* 1101**********002X, 138****8000: the ends only. */
+static void mask_number(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s), keep = n >= 11 ? 4 : n >= 6 ? 2 : 0;
+	size_t head = n >= 15 ? 4 : n >= 11 ? 3 : keep;
+
+	if (cap == 0)
+		return;
+	if (n + 1 > cap || keep == 0) {
+		snprintf(out, cap, "%s", n ? "****" : "");
+		return;
 	}
+	memcpy(out, s, head);
+	memset(out + head, '*', n - head - keep);
+	memcpy(out + n - keep, s + n - keep, keep + 1);
+}
+
+/* --- the case's data key and sealed fields -------------------------------- */
+
+struct sealed {
+	uint8_t data[SEALED_MAX];
+	size_t len;
+};
+
+static enum status seal_text(const uint8_t key[VAULT_KEY_LEN], const char *aad, const char *text, struct sealed *out)
+{
+	size_t n = strlen(text);
+
+	if (n > ID_MAX)
+		return ST_BAD_FIELD;
+	out->len = n + VAULT_SEAL_EXTRA;
+	return vault_seal(key, aad, text, n, out->data);
+}
+
+/* Opens a sealed column into out (NUL-terminated); "" when NULL. */
+static enum status unseal_col(sqlite3_stmt *q, int col, const uint8_t key[VAULT_KEY_LEN], const char *aad, char *out,
+			      size_t cap)
+{
+	int n = sqlite3_column_bytes(q, col);
+
+	out[0] = '\0';
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return ST_OK;
+	if (n < VAULT_SEAL_EXTRA || (size_t)(n - VAULT_SEAL_EXTRA) >= cap)
+		return ST_PROTO;
+	if (vault_unseal(key, aad, sqlite3_column_blob(q, col), (size_t)n, out) != ST_OK)
+		return ST_PROTO;
+	out[n - VAULT_SEAL_EXTRA] = '\0';
+	return ST_OK;
+}
+
+static void bind_sealed(sqlite3_stmt *q, int col, const struct sealed *s)
+{
+	if (s && s->len)
+		sqlite3_bind_blob(q, col, s->data, (int)s->len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, col);
+}
+
+static void bind_hash(sqlite3_stmt *q, int col, const struct core *c, const char *purpose, const char *value)
+{
+	uint8_t h[VAULT_HASH_LEN];
+
+	if (!value || !*value) {
+		sqlite3_bind_null(q, col);
+		return;
+	}
+	vault_index(c->vault, purpose, value, h);
+	sqlite3_bind_blob(q, col, h, sizeof(h), SQLITE_TRANSIENT);
+}
+
+/* --- a case row -------------------------------------------------------------- */
+
+#define CASE_COLS                                                                                                      \
+	"id, code, state, version, item_code, item_name, department, applicant_kind, applicant_name, id_type, "        \
+	"id_sealed, phone_sealed, by_agent, agent_name, agent_id_type, agent_id_sealed, ticket, incomplete_note, "     \
+	"pickup_code, case_key, official_number, central_note, decision, created_at, received_at, ready_at, "          \
+	"collected_at, closed_at, updated_at, promised_by, receipt_state, pickup_failures, pickup_locked_until, "      \
+	"created_by"
+
+enum {
+	COL_ID,
+	COL_CODE,
+	COL_STATE,
+	COL_VERSION,
+	COL_ITEM_CODE,
+	COL_ITEM_NAME,
+	COL_DEPARTMENT,
+	COL_KIND,
+	COL_NAME,
+	COL_ID_TYPE,
+	COL_ID_SEALED,
+	COL_PHONE_SEALED,
+	COL_BY_AGENT,
+	COL_AGENT_NAME,
+	COL_AGENT_ID_TYPE,
+	COL_AGENT_ID_SEALED,
+	COL_TICKET,
+	COL_NOTE,
+	COL_PICKUP_CODE,
+	COL_CASE_KEY,
+	COL_OFFICIAL,
+	COL_CENTRAL_NOTE,
+	COL_DECISION,
+	COL_CREATED,
+	COL_RECEIVED,
+	COL_READY,
+	COL_COLLECTED,
+	COL_CLOSED,
+	COL_UPDATED,
+	COL_PROMISED,
+	COL_RECEIPT,
+	COL_PICKUP_FAILURES,
+	COL_PICKUP_LOCKED,
+	COL_CREATED_BY,
+};
+
+/* The row of a case by code; the statement is the caller's to finish. */
+static enum status load_case(struct core *c, const char *code, sqlite3_stmt **out)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT " CASE_COLS " FROM cases WHERE code = ?1");
+	int rc;
+
+	*out = NULL;
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		store_finish(q);
+		return rc == SQLITE_DONE ? ST_NOT_FOUND : store_status(rc);
+	}
+	*out = q;
+	return ST_OK;
+}
+
+static const char *col_text(sqlite3_stmt *q, int col)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+
+	return t ? (const char *)t : "";
+}
+
+static enum case_state row_state(sqlite3_stmt *q)
+{
+	int s = lifecycle_state_parse(col_text(q, COL_STATE));
+
+	return s < 0 ? CS_PURGED : (enum case_state)s;
+}
+
+static enum status case_key(struct core *c, sqlite3_stmt *q, uint8_t key[VAULT_KEY_LEN])
+{
+	if (sqlite3_column_type(q, COL_CASE_KEY) == SQLITE_NULL)
+		return ST_PURGED;
+	return vault_unwrap_case_key(c->vault, col_text(q, COL_CODE), sqlite3_column_blob(q, COL_CASE_KEY),
+				     (size_t)sqlite3_column_bytes(q, COL_CASE_KEY), key);
+}
+
+static const char *actor(const struct session *s)
+{
+	return s ? s->username : "system";
+}
+
+/*
+ * Applies event ev to the case (id, code, now in state from) inside the
+ * caller's transaction: the state, its timestamp and one audit row.
+ * ST_BAD_STATE, with the current state in why, when the diagram has no such
+ * edge.
+ */
+static enum status transition(struct core *c, int64_t id, const char *code, enum case_state from, enum case_event ev,
+			      const char *who, const char *detail, struct case_error *why)
+{
+	static const char *const stamp[__CS_MAX] = {
+	    [CS_RECEIVED] = "received_at", [CS_READY] = "ready_at",	 [CS_COLLECTED] = "collected_at",
+	    [CS_CLOSED] = "closed_at",	   [CS_DISCARDED] = "closed_at", [CS_WITHDRAWN] = "closed_at",
+	};
+	sqlite3_stmt *q;
+	enum case_state to;
+	char action[48];
+	enum status st;
+	int64_t now = (int64_t)core_now();
+
+	if (!lifecycle_next(from, ev, &to)) {
+		if (why) {
+			why->extra = json_pack("{s:s, s:s}", "state", lifecycle_state_name(from), "event",
+					       lifecycle_event_name(ev));
+		}
+		return ST_BAD_STATE;
+	}
+	q = store_prepare(c->db, "UPDATE cases SET state = ?2, updated_at = ?3, "
+				 "received_at = CASE WHEN ?4 = 'received_at' THEN ?3 ELSE received_at END, "
+				 "ready_at = CASE WHEN ?4 = 'ready_at' THEN ?3 ELSE ready_at END, "
+				 "collected_at = CASE WHEN ?4 = 'collected_at' THEN ?3 ELSE collected_at END, "
+				 "closed_at = CASE WHEN ?4 = 'closed_at' THEN ?3 ELSE closed_at END "
+				 "WHERE id = ?1 AND state = ?5");
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, lifecycle_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_text(q, 4, stamp[to] ? stamp[to] : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, lifecycle_state_name(from), -1, SQLITE_STATIC);
+	st = store_status(sqlite3_step(q));
+	if (st == ST_OK && sqlite3_changes(c->db) != 1)
+		st = ST_BAD_STATE;
+	store_finish(q);
+	snprintf(action, sizeof(action), "case.%s", lifecycle_event_name(ev));
+	if (st == ST_OK)
+		st = audit_append(c->db, c->vault, now, who, action, code, detail);
+	if (st == ST_OK)
+		log_info("case %s: %s -> %s by %s", code, lifecycle_state_name(from), lifecycle_state_name(to), who);
+	return st;
+}
+
+/* --- intake ----------------------------------------------------------------- */
+
+struct party {
+	const char *name;
+	const char *id_type;
+	char id[ID_MAX];
+};
+
+struct intake {
+	const char *item;
+	bool draft;
+	const char *kind; /* person or org */
+	struct party applicant;
+	const char *phone;
+	bool has_agent;
+	struct party agent;
+	const char *ticket;
+	const char *note;
+	json_t *materials;
+	json_t *doc_materials;
+};
+
+struct item_info {
+	char name[256];
+	char department[256];
+	char applicant[8];
+	int days;
+};
+
+static enum status load_item(struct core *c, const char *code, struct item_info *it)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT name, department, applicant, promised_days FROM catalog_items "
+					       "WHERE code = ?1");
+	enum status st = ST_UNKNOWN_ITEM;
+
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(it->name, sizeof(it->name), "%s", col_text(q, 0));
+		snprintf(it->department, sizeof(it->department), "%s", col_text(q, 1));
+		snprintf(it->applicant, sizeof(it->applicant), "%s", col_text(q, 2));
+		it->days = sqlite3_column_int(q, 3);
+		st = ST_OK;
+	}
+	store_finish(q);
+	return st;
+}
+
+static enum status fail_field(struct case_error *why, const char *field, enum status st)
+{
+	why->field = field;
+	return st;
+}
+
+static enum status parse_party(json_t *p, bool org, time_t now, struct party *out, const char *prefix,
+			       struct case_error *why)
+{
+	static char fields[4][32];
+	const char *id_raw = get_text(p, "id_number");
+	enum status st;
+
+	/* Field names for messages: "agent_name", "agent_id_number", ... */
+	snprintf(fields[0], sizeof(fields[0]), "%sname", prefix);
+	snprintf(fields[1], sizeof(fields[1]), "%sid_number", prefix);
+	snprintf(fields[2], sizeof(fields[2]), "%sid_type", prefix);
+	out->name = get_text(p, "name");
+	out->id_type = org ? "uscc" : get_text(p, "id_type");
+	if (!out->id_type)
+		out->id_type = "resident";
+	if (!out->name)
+		return fail_field(why, *prefix ? fields[0] : "applicant_name", ST_MISSING_FIELD);
+	if (!name_ok(out->name, org ? ORG_NAME_MAX_CHARS : NAME_MAX_CHARS))
+		return fail_field(why, *prefix ? fields[0] : "applicant_name", ST_BAD_FIELD);
+	if (!org && !person_id_type_ok(out->id_type))
+		return fail_field(why, *prefix ? fields[2] : "id_type", ST_BAD_FIELD);
+	st = check_id(out->id_type, id_raw, now, out->id);
+	if (st != ST_OK)
+		return fail_field(why, *prefix ? fields[1] : "id_number", st);
+	return ST_OK;
+}
+
+static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct case_error *why)
+{
+	json_t *applicant = json_object_get(f, "applicant"), *agent = json_object_get(f, "agent");
+	json_t *flat = NULL, *v;
+	enum status st;
+
+	memset(in, 0, sizeof(*in));
+	/* Every text field is a string when present. */
+	for (const char *const *k = (const char *const[]){"item", "ticket", "incomplete_note", "applicant_name",
+							  "id_number", "phone", NULL};
+	     *k; k++) {
+		v = json_object_get(f, *k);
+		if (v && !json_is_string(v))
+			return fail_field(why, *k, ST_BAD_FIELD);
+	}
+	if (!(in->item = get_text(f, "item")))
+		return fail_field(why, "item", ST_MISSING_FIELD);
+	v = json_object_get(f, "draft");
+	if (v && !json_is_boolean(v))
+		return fail_field(why, "draft", ST_BAD_FIELD);
+	in->draft = json_is_true(v);
+	if (!applicant) {
+		/* The short form: a person with a resident ID. */
+		flat = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?}", "kind", "person", "name",
+				 get_text(f, "applicant_name"), "id_type", "resident", "id_number",
+				 get_text(f, "id_number"), "phone", get_text(f, "phone"));
+		applicant = flat;
+	}
+	if (!json_is_object(applicant)) {
+		json_decref(flat);
+		return fail_field(why, "applicant", ST_BAD_FIELD);
+	}
+	in->kind = get_text(applicant, "kind");
+	if (!in->kind)
+		in->kind = "person";
+	if (strcmp(in->kind, "person") != 0 && strcmp(in->kind, "org") != 0) {
+		json_decref(flat);
+		return fail_field(why, "applicant_kind", ST_BAD_FIELD);
+	}
+	st = parse_party(applicant, strcmp(in->kind, "org") == 0, now, &in->applicant, "", why);
+	in->phone = get_text(applicant, "phone");
+	if (st == ST_OK && !in->phone)
+		st = fail_field(why, "phone", ST_MISSING_FIELD);
+	if (st == ST_OK && !phone_ok(in->phone))
+		st = fail_field(why, "phone", ST_BAD_PHONE);
+	/* The strings point into fields; flat only repeats them. */
+	if (flat) {
+		in->kind = "person";
+		in->applicant.name = get_text(f, "applicant_name");
+		in->applicant.id_type = "resident";
+		in->phone = get_text(f, "phone");
+	}
+	json_decref(flat);
+	if (st != ST_OK)
+		return st;
+	if (agent && !json_is_null(agent)) {
+		if (!json_is_object(agent))
+			return fail_field(why, "agent", ST_BAD_FIELD);
+		if ((st = parse_party(agent, false, now, &in->agent, "agent_", why)) != ST_OK)
+			return st;
+		in->has_agent = true;
+	}
+	in->ticket = get_text(f, "ticket");
+	if (in->ticket) {
+		size_t n = strlen(in->ticket);
+		bool ok = n >= 2 && n <= 6 && in->ticket[0] >= 'A' && in->ticket[0] <= 'Z';
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = in->ticket[i] >= '0' && in->ticket[i] <= '9';
+		if (!ok)
+			return fail_field(why, "ticket", ST_BAD_FIELD);
+	}
+	in->note = get_text(f, "incomplete_note");
+	if (in->note && (text_chars(in->note) < 1 || text_chars(in->note) > NOTE_MAX_CHARS))
+		return fail_field(why, "incomplete_note", ST_BAD_FIELD);
+	in->materials = json_object_get(f, "materials");
+	if (in->materials && !json_is_array(in->materials))
+		return fail_field(why, "materials", ST_BAD_FIELD);
+	in->doc_materials = json_object_get(f, "documents");
+	if (in->doc_materials && !json_is_array(in->doc_materials))
+		return fail_field(why, "documents", ST_BAD_FIELD);
 	return ST_OK;
 }
 
@@ -118,14 +516,14 @@ static enum status check_documents(struct core *c, json_t *docs, const int *fds,
 				   struct case_error *why)
 {
 	why->field = "documents";
-	if (nfds == 0)
-		return ST_NO_DOCUMENT;
 	if (nfds > c->cfg.max_documents)
 		return ST_TOO_MANY_DOCUMENTS;
 	for (unsigned i = 0; i < nfds; i++) {
 		json_t *d = json_array_get(docs, i);
 		const char *filename = json_string_value(json_object_get(d, "filename"));
 
+		if (!docstore_fd_sealed(fds[i]))
+			return ST_PROTO;
 		if (!filename || strlen(filename) > FILENAME_MAX_BYTES || text_chars(filename) < 1)
 			return ST_BAD_FIELD;
 		types[i] = doc_type_declared(json_string_value(json_object_get(d, "type")), filename);
@@ -158,8 +556,8 @@ static enum status random_pickup_code(char out[7])
 	for (;;) {
 		uint32_t r;
 
-		if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-			return ST_NOMEM;
+		if (vault_random(&r, sizeof(r)) != ST_OK)
+			return ST_IO;
 		if (r >= 4294000000u)
 			continue;
 		snprintf(out, 7, "%06u", (unsigned)(r % 1000000u));
@@ -186,63 +584,311 @@ static enum status next_sequence(struct core *c, const char *day, unsigned *seq)
 	return st;
 }
 
+/* The clerk's checklist entry for material position, or NULL. */
+static json_t *checklist_entry(json_t *materials, int position)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(materials, i, m)
+	{
+		if (json_integer_value(json_object_get(m, "position")) == position)
+			return m;
+	}
+	return NULL;
+}
+
+/* Every checklist entry names a material of the case and says sensible
+ * things about it. */
+static enum status check_checklist(json_t *materials, int count, struct case_error *why)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(materials, i, m)
+	{
+		json_t *pos = json_object_get(m, "position"), *rec = json_object_get(m, "received");
+		json_t *pages = json_object_get(m, "pages");
+		const char *form = json_string_value(json_object_get(m, "form"));
+
+		if (!json_is_object(m) || !json_is_integer(pos) || json_integer_value(pos) < 1 ||
+		    json_integer_value(pos) > count || (rec && !json_is_boolean(rec)) ||
+		    (pages &&
+		     (!json_is_integer(pages) || json_integer_value(pages) < 0 || json_integer_value(pages) > 9999)) ||
+		    (form && strcmp(form, "original") != 0 && strcmp(form, "copy") != 0))
+			return fail_field(why, "materials", ST_BAD_FIELD);
+	}
+	return ST_OK;
+}
+
+/* Copies the item's materials into the case with what the clerk ticked. */
+static enum status insert_materials(struct core *c, int64_t case_id, const char *item, json_t *materials,
+				    struct case_error *why)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, name, form, copies, optional FROM catalog_materials "
+					       "WHERE item_code = ?1 ORDER BY position");
+	sqlite3_stmt *ins = store_prepare(c->db, "INSERT INTO case_materials (case_id, position, name, form, copies, "
+						 "optional, received, received_form, pages) "
+						 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	int count = 0;
+	enum status st = q && ins ? ST_OK : ST_IO;
+
+	if (st == ST_OK) {
+		sqlite3_bind_text(q, 1, item, -1, SQLITE_STATIC);
+		while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
+			int pos = sqlite3_column_int(q, 0);
+			json_t *m = checklist_entry(materials, pos);
+			bool received = json_is_true(json_object_get(m, "received"));
+			const char *form = json_string_value(json_object_get(m, "form"));
+
+			count++;
+			sqlite3_reset(ins);
+			sqlite3_bind_int64(ins, 1, case_id);
+			sqlite3_bind_int(ins, 2, pos);
+			sqlite3_bind_text(ins, 3, col_text(q, 1), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 4, col_text(q, 2), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(ins, 5, sqlite3_column_int(q, 3));
+			sqlite3_bind_int(ins, 6, sqlite3_column_int(q, 4));
+			sqlite3_bind_int(ins, 7, received);
+			if (received)
+				sqlite3_bind_text(ins, 8, form ? form : col_text(q, 2), -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(ins, 8);
+			sqlite3_bind_int(ins, 9, received ? (int)json_integer_value(json_object_get(m, "pages")) : 0);
+			st = store_status(sqlite3_step(ins));
+		}
+	}
+	store_finish(q);
+	store_finish(ins);
+	if (st == ST_OK)
+		st = check_checklist(materials, count, why);
+	return st;
+}
+
+/* Marks materials received on a supplement (never un-receives one). */
+static enum status update_materials(struct core *c, int64_t case_id, int version, json_t *materials,
+				    struct case_error *why)
+{
+	int64_t count = 0;
+	sqlite3_stmt *n = store_prepare(c->db, "SELECT count(*) FROM case_materials WHERE case_id = ?1");
+	sqlite3_stmt *up = NULL;
+	enum status st = n ? ST_OK : ST_IO;
+	json_t *m;
+	size_t i;
+
+	if (st == ST_OK) {
+		sqlite3_bind_int64(n, 1, case_id);
+		if (sqlite3_step(n) == SQLITE_ROW)
+			count = sqlite3_column_int64(n, 0);
+	}
+	store_finish(n);
+	if (st == ST_OK)
+		st = check_checklist(materials, (int)count, why);
+	if (st == ST_OK && !(up = store_prepare(c->db, "UPDATE case_materials SET received = 1, "
+						       "received_form = coalesce(?3, form), pages = ?4, version = ?5 "
+						       "WHERE case_id = ?1 AND position = ?2 AND received = 0")))
+		st = ST_IO;
+	json_array_foreach(materials, i, m)
+	{
+		if (st != ST_OK || !json_is_true(json_object_get(m, "received")))
+			continue;
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, case_id);
+		sqlite3_bind_int(up, 2, (int)json_integer_value(json_object_get(m, "position")));
+		sqlite3_bind_text(up, 3, json_string_value(json_object_get(m, "form")), -1, SQLITE_STATIC);
+		sqlite3_bind_int(up, 4, (int)json_integer_value(json_object_get(m, "pages")));
+		sqlite3_bind_int(up, 5, version);
+		st = store_status(sqlite3_step(up));
+	}
+	store_finish(up);
+	return st;
+}
+
+/* The names of required materials not received, as a JSON array. */
+static json_t *missing_materials(struct core *c, int64_t case_id)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT name FROM case_materials WHERE case_id = ?1 AND optional = 0 "
+					       "AND received = 0 ORDER BY position");
+	json_t *list = json_array();
+
+	if (!q || !list) {
+		store_finish(q);
+		json_decref(list);
+		return NULL;
+	}
+	sqlite3_bind_int64(q, 1, case_id);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		json_array_append_new(list, json_string(col_text(q, 0)));
+	store_finish(q);
+	return list;
+}
+
+/* Refuses an intake that lacks required materials unless it is recorded as
+ * incomplete (容缺) with a note. */
+static enum status materials_complete(struct core *c, int64_t case_id, const char *note, struct case_error *why)
+{
+	json_t *missing = missing_materials(c, case_id);
+
+	if (!missing)
+		return ST_IO;
+	if (json_array_size(missing) == 0 || note) {
+		json_decref(missing);
+		return ST_OK;
+	}
+	why->field = "materials";
+	why->extra = json_pack("{s:o}", "missing", missing);
+	return ST_MATERIALS_MISSING;
+}
+
+/* Names of files stored during one request, removed again if it fails. */
+struct stored_files {
+	char names[MSG_MAX_FDS][DOCSTORE_NAME_HEX];
+	unsigned n;
+};
+
+static void unstore(struct core *c, struct stored_files *sf)
+{
+	for (unsigned i = 0; i < sf->n; i++)
+		docstore_remove(c->docs, sf->names[i]);
+	sf->n = 0;
+}
+
+/* Encrypts and stores the uploads and links them to the case at positions
+ * after the existing ones, for version. */
+static enum status store_documents(struct core *c, int64_t case_id, const uint8_t key[VAULT_KEY_LEN], json_t *docs,
+				   const int *fds, unsigned nfds, const enum doc_type types[], json_t *doc_materials,
+				   int version, struct stored_files *sf, struct case_error *why)
+{
+	sqlite3_stmt *ins =
+	    store_prepare(c->db, "INSERT INTO case_documents (case_id, position, material, file, "
+				 "sha256, size, media_type, filename, version) "
+				 "SELECT ?1, coalesce(max(position), 0) + 1, "
+				 "(SELECT position FROM case_materials WHERE case_id = ?1 AND position = ?2), "
+				 "?3, ?4, ?5, ?6, ?7, ?8 FROM case_documents WHERE case_id = ?1");
+	enum status st = ins ? ST_OK : ST_IO;
+
+	for (unsigned i = 0; st == ST_OK && i < nfds; i++) {
+		char sha[DOCSTORE_SHA_HEX];
+		uint64_t size = 0;
+		json_t *dm = json_array_get(doc_materials, i);
+
+		st = docstore_put_sealed(c->docs, fds[i], c->cfg.max_document_bytes, key, sf->names[sf->n], sha, &size);
+		if (st != ST_OK) {
+			why->field = "documents";
+			break;
+		}
+		sf->n++;
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, case_id);
+		sqlite3_bind_int64(ins, 2, json_integer_value(json_object_get(dm, "material")));
+		sqlite3_bind_text(ins, 3, sf->names[sf->n - 1], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 4, sha, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 5, (int64_t)size);
+		sqlite3_bind_text(ins, 6, doc_type_media(types[i]), -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 7, json_string_value(json_object_get(json_array_get(docs, i), "filename")), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(ins, 8, version);
+		st = store_status(sqlite3_step(ins));
+	}
+	store_finish(ins);
+	return st;
+}
+
+static enum status insert_case(struct core *c, const struct session *s, const struct intake *in,
+			       const struct item_info *it, const char *code, const uint8_t key[VAULT_KEY_LEN],
+			       const uint8_t wrapped[VAULT_WRAPPED_LEN], const char *pickup, const char *promised,
+			       int64_t now, int64_t *case_id)
+{
+	struct sealed id = {0}, phone = {0}, agent_id = {0};
+	sqlite3_stmt *q;
+	enum status st = seal_text(key, "id_number", in->applicant.id, &id);
+
+	if (st == ST_OK)
+		st = seal_text(key, "phone", in->phone, &phone);
+	if (st == ST_OK && in->has_agent)
+		st = seal_text(key, "agent_id_number", in->agent.id, &agent_id);
+	if (st != ST_OK)
+		return st;
+	q = store_prepare(c->db, "INSERT INTO cases (code, state, item_code, item_name, department, applicant_kind, "
+				 "applicant_name, id_type, id_sealed, id_hash, phone_sealed, phone_hash, by_agent, "
+				 "agent_name, agent_id_type, agent_id_sealed, agent_id_hash, ticket, incomplete_note, "
+				 "pickup_code, case_key, created_at, created_by, received_at, updated_at, promised_by, "
+				 "receipt_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+				 "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?22, ?25, ?26)");
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, in->draft ? "draft" : "received", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, in->item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, it->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, it->department, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, in->applicant.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, in->applicant.id_type, -1, SQLITE_STATIC);
+	bind_sealed(q, 9, &id);
+	bind_hash(q, 10, c, "id", in->applicant.id);
+	bind_sealed(q, 11, &phone);
+	bind_hash(q, 12, c, "phone", in->phone);
+	sqlite3_bind_int(q, 13, in->has_agent);
+	sqlite3_bind_text(q, 14, in->has_agent ? in->agent.name : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 15, in->has_agent ? in->agent.id_type : NULL, -1, SQLITE_STATIC);
+	bind_sealed(q, 16, in->has_agent ? &agent_id : NULL);
+	bind_hash(q, 17, c, "id", in->has_agent ? in->agent.id : NULL);
+	sqlite3_bind_text(q, 18, in->ticket, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 19, in->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 20, pickup, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 21, wrapped, VAULT_WRAPPED_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 22, now);
+	sqlite3_bind_int64(q, 23, s->staff_id);
+	if (in->draft)
+		sqlite3_bind_null(q, 24);
+	else
+		sqlite3_bind_int64(q, 24, now);
+	sqlite3_bind_text(q, 25, promised, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 26, in->draft ? "none" : "pending", -1, SQLITE_STATIC);
+	st = store_status(sqlite3_step(q));
+	*case_id = sqlite3_last_insert_rowid(c->db);
+	store_finish(q);
+	vault_wipe(&id, sizeof(id));
+	vault_wipe(&phone, sizeof(phone));
+	vault_wipe(&agent_id, sizeof(agent_id));
+	return st;
+}
+
 enum status cases_create(struct core *c, const struct session *s, json_t *fields, json_t *docs, const int *fds,
 			 unsigned nfds, json_t **out, struct case_error *why)
 {
-	char id_number[19], pickup[7], code[CASECODE_MAX], day[16], received[32], promised[16];
-	char shas[MSG_MAX_FDS][DOCSTORE_SHA_HEX];
-	uint64_t sizes[MSG_MAX_FDS];
+	char pickup[7], code[CASECODE_MAX], day[16], promised[16], detail[128];
+	uint8_t key[VAULT_KEY_LEN], wrapped[VAULT_WRAPPED_LEN];
 	enum doc_type types[MSG_MAX_FDS];
-	sqlite3_stmt *q = NULL;
-	const char *item, *item_name = NULL, *dept = NULL;
+	struct stored_files sf = {.n = 0};
+	struct item_info it;
+	struct intake in;
 	time_t now = (time_t)core_now();
 	struct tm tm, due;
 	unsigned seq = 0;
-	int64_t case_id;
-	int days;
+	int64_t case_id = 0;
 	bool in_tx = false;
 	enum status st;
 
 	why->field = NULL;
-	if ((st = validate(fields, now, id_number, why)) != ST_OK)
+	why->extra = NULL;
+	if ((st = parse_intake(fields, now, &in, why)) != ST_OK)
 		return st;
+	if ((st = load_item(c, in.item, &it)) != ST_OK)
+		return fail_field(why, "item", st);
+	if (strcmp(it.applicant, "both") != 0 && strcmp(it.applicant, in.kind) != 0)
+		return fail_field(why, "applicant_kind", ST_WRONG_APPLICANT);
 	if ((st = check_documents(c, docs, fds, nfds, types, why)) != ST_OK)
 		return st;
-	item = get_text(fields, "item");
-	q = store_prepare(c->db, "SELECT name, department, promised_days FROM catalog_items WHERE code = ?1");
-	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, item, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		store_finish(q);
-		why->field = "item";
-		return ST_UNKNOWN_ITEM;
-	}
-	days = sqlite3_column_int(q, 2);
-	if (!(item_name = strdup((const char *)sqlite3_column_text(q, 0))) ||
-	    !(dept = strdup((const char *)sqlite3_column_text(q, 1)))) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	store_finish(q);
-	q = NULL;
 	if ((st = disk_reserve_ok(c, fds, nfds)) != ST_OK)
-		goto out;
-
-	/* Documents first: durable before the row that names them commits. */
-	for (unsigned i = 0; i < nfds; i++) {
-		if ((st = docstore_put_fd(c->docs, fds[i], c->cfg.max_document_bytes, shas[i], &sizes[i])) != ST_OK) {
-			why->field = "documents";
-			goto out;
-		}
-	}
+		return st;
 	if ((st = random_pickup_code(pickup)) != ST_OK)
-		goto out;
+		return st;
 	localtime_r(&now, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	strftime(received, sizeof(received), "%Y-%m-%d %H:%M", &tm);
 	due = tm;
-	due.tm_mday += days;
+	due.tm_mday += it.days;
 	due.tm_isdst = -1;
 	mktime(&due);
 	strftime(promised, sizeof(promised), "%Y-%m-%d", &due);
@@ -255,119 +901,698 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 	if ((st = casecode_format(code, sizeof(code), c->cfg.office_code, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				  seq)) != ST_OK)
 		goto out;
-	q = store_prepare(c->db, "INSERT INTO cases (code, state, item_code, applicant_name, id_number, phone, "
-				 "pickup_code, created_at, created_by, promised_by) "
-				 "VALUES (?1, 'received', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	if (!q) {
-		st = ST_IO;
+	if ((st = vault_new_case_key(c->vault, code, key, wrapped)) != ST_OK)
 		goto out;
-	}
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, get_text(fields, "applicant_name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, id_number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, get_text(fields, "phone"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, pickup, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 7, (int64_t)now);
-	sqlite3_bind_int64(q, 8, s->staff_id);
-	sqlite3_bind_text(q, 9, promised, -1, SQLITE_STATIC);
-	if ((st = store_status(sqlite3_step(q))) != ST_OK)
+	if ((st = insert_case(c, s, &in, &it, code, key, wrapped, pickup, promised, (int64_t)now, &case_id)) != ST_OK)
 		goto out;
-	case_id = sqlite3_last_insert_rowid(c->db);
-	store_finish(q);
-	q = NULL;
-	for (unsigned i = 0; i < nfds; i++) {
-		json_t *d = json_array_get(docs, i);
-		sqlite3_stmt *ins = store_prepare(c->db, "INSERT INTO documents (sha256, size, media_type) "
-							 "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
-		sqlite3_stmt *link = store_prepare(c->db, "INSERT INTO case_documents (case_id, position, sha256, "
-							  "filename) VALUES (?1, ?2, ?3, ?4)");
-
-		if (ins && link) {
-			sqlite3_bind_text(ins, 1, shas[i], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(ins, 2, (int64_t)sizes[i]);
-			sqlite3_bind_text(ins, 3, doc_type_media(types[i]), -1, SQLITE_STATIC);
-			sqlite3_bind_int64(link, 1, case_id);
-			sqlite3_bind_int(link, 2, (int)i + 1);
-			sqlite3_bind_text(link, 3, shas[i], -1, SQLITE_STATIC);
-			sqlite3_bind_text(link, 4, json_string_value(json_object_get(d, "filename")), -1,
-					  SQLITE_STATIC);
-			st = store_status(sqlite3_step(ins));
-			if (st == ST_OK)
-				st = store_status(sqlite3_step(link));
-		} else {
-			st = ST_IO;
-		}
-		store_finish(ins);
-		store_finish(link);
-		if (st != ST_OK)
-			goto out;
-	}
-	if ((st = store_commit(c->db)) != ST_OK)
+	if ((st = insert_materials(c, case_id, in.item, in.materials, why)) != ST_OK)
+		goto out;
+	if (!in.draft && (st = materials_complete(c, case_id, in.note, why)) != ST_OK)
+		goto out;
+	/* Documents are durable before the row that names them commits. */
+	if ((st = store_documents(c, case_id, key, docs, fds, nfds, types, in.doc_materials, 1, &sf, why)) != ST_OK)
+		goto out;
+	snprintf(detail, sizeof(detail), "%s%s%s, %u documents", in.item, in.note ? ", incomplete intake" : "",
+		 in.has_agent ? ", by agent" : "", nfds);
+	st = audit_append(c->db, c->vault, (int64_t)now, s->username, in.draft ? "case.draft" : "case.intake", code,
+			  detail);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK)
 		goto out;
 	in_tx = false;
-	log_info("case %s received by %s with %u documents", code, s->username, nfds);
-	st = cases_get(c, code, out);
+	log_info("case %s %s by %s with %u documents", code, in.draft ? "drafted" : "received", s->username, nfds);
+	st = cases_get(c, NULL, code, false, out);
 out:
-	if (in_tx)
+	vault_wipe(key, sizeof(key));
+	if (in_tx) {
 		store_rollback(c->db);
-	store_finish(q);
-	free((void *)item_name);
-	free((void *)dept);
+		unstore(c, &sf);
+	}
 	return st;
 }
 
+/* --- transitions the clerk asks for ----------------------------------------- */
+
+/* Opens the case, begins a transaction; *q holds the row. */
+static enum status begin_on(struct core *c, const char *code, sqlite3_stmt **q)
+{
+	enum status st = store_begin(c->db);
+
+	if (st != ST_OK)
+		return st;
+	st = load_case(c, code, q);
+	if (st != ST_OK)
+		store_rollback(c->db);
+	return st;
+}
+
+static enum status end_on(struct core *c, sqlite3_stmt *q, enum status st)
+{
+	store_finish(q);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK)
+		store_rollback(c->db);
+	return st;
+}
+
+enum status cases_submit(struct core *c, const struct session *s, const char *code, json_t *body,
+			 struct case_error *why)
+{
+	sqlite3_stmt *q;
+	const char *note = get_text(body, "incomplete_note");
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if (note && (text_chars(note) < 1 || text_chars(note) > NOTE_MAX_CHARS))
+		return fail_field(why, "incomplete_note", ST_BAD_FIELD);
+	if ((st = begin_on(c, code, &q)) != ST_OK)
+		return st;
+	if (row_state(q) != CS_DRAFT) {
+		why->extra = json_pack("{s:s}", "state", col_text(q, COL_STATE));
+		return end_on(c, q, ST_BAD_STATE);
+	}
+	st = update_materials(c, sqlite3_column_int64(q, COL_ID), 1, json_object_get(body, "materials"), why);
+	if (!note && sqlite3_column_type(q, COL_NOTE) != SQLITE_NULL)
+		note = col_text(q, COL_NOTE);
+	if (st == ST_OK)
+		st = materials_complete(c, sqlite3_column_int64(q, COL_ID), note, why);
+	if (st == ST_OK && note) {
+		sqlite3_stmt *u =
+		    store_prepare(c->db, "UPDATE cases SET incomplete_note = ?2, receipt_state = 'pending' "
+					 "WHERE id = ?1");
+
+		st = u ? ST_OK : ST_IO;
+		if (u) {
+			sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, COL_ID));
+			sqlite3_bind_text(u, 2, note, -1, SQLITE_STATIC);
+			st = store_status(sqlite3_step(u));
+		}
+		store_finish(u);
+	}
+	if (st == ST_OK)
+		st = transition(c, sqlite3_column_int64(q, COL_ID), code, CS_DRAFT, LC_SUBMIT, s->username,
+				note ? "incomplete intake" : NULL, why);
+	return end_on(c, q, st);
+}
+
+/* A transition with nothing but the event: discard, close. */
+static enum status simple_event(struct core *c, const struct session *s, const char *code, enum case_event ev,
+				const char *detail, struct case_error *why)
+{
+	sqlite3_stmt *q;
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if ((st = begin_on(c, code, &q)) != ST_OK)
+		return st;
+	st = transition(c, sqlite3_column_int64(q, COL_ID), code, row_state(q), ev, actor(s), detail, why);
+	return end_on(c, q, st);
+}
+
+enum status cases_discard(struct core *c, const struct session *s, const char *code, struct case_error *why)
+{
+	return simple_event(c, s, code, LC_DISCARD, NULL, why);
+}
+
+enum status cases_close(struct core *c, const struct session *s, const char *code, struct case_error *why)
+{
+	return simple_event(c, s, code, LC_CLOSE, NULL, why);
+}
+
+enum status cases_withdraw(struct core *c, const struct session *s, const char *code, json_t *body,
+			   struct case_error *why)
+{
+	const char *reason = get_text(body, "reason");
+
+	why->field = NULL;
+	why->extra = NULL;
+	if (!reason)
+		return fail_field(why, "reason", ST_MISSING_FIELD);
+	if (text_chars(reason) < 1 || text_chars(reason) > NOTE_MAX_CHARS)
+		return fail_field(why, "reason", ST_BAD_FIELD);
+	return simple_event(c, s, code, LC_WITHDRAW, reason, why);
+}
+
+enum status cases_supplement(struct core *c, const struct session *s, const char *code, json_t *body, json_t *docs,
+			     const int *fds, unsigned nfds, struct case_error *why)
+{
+	enum doc_type types[MSG_MAX_FDS];
+	struct stored_files sf = {.n = 0};
+	uint8_t key[VAULT_KEY_LEN];
+	sqlite3_stmt *q = NULL, *u;
+	int version;
+	char detail[64];
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if ((st = check_documents(c, docs, fds, nfds, types, why)) != ST_OK)
+		return st;
+	if ((st = disk_reserve_ok(c, fds, nfds)) != ST_OK)
+		return st;
+	if ((st = begin_on(c, code, &q)) != ST_OK)
+		return st;
+	version = sqlite3_column_int(q, COL_VERSION) + 1;
+	if (row_state(q) != CS_RETURNED) {
+		why->extra = json_pack("{s:s, s:s}", "state", col_text(q, COL_STATE), "event", "supplement");
+		st = ST_BAD_STATE;
+	}
+	if (st == ST_OK)
+		st = case_key(c, q, key);
+	if (st == ST_OK)
+		st = update_materials(c, sqlite3_column_int64(q, COL_ID), version, json_object_get(body, "materials"),
+				      why);
+	if (st == ST_OK)
+		st = materials_complete(c, sqlite3_column_int64(q, COL_ID), get_text(body, "incomplete_note"), why);
+	if (st == ST_OK)
+		st = store_documents(c, sqlite3_column_int64(q, COL_ID), key, docs, fds, nfds, types,
+				     json_object_get(body, "documents"), version, &sf, why);
+	if (st == ST_OK) {
+		u = store_prepare(c->db,
+				  "UPDATE cases SET version = ?2, receipt_state = 'pending', central_note = NULL "
+				  "WHERE id = ?1");
+		st = u ? ST_OK : ST_IO;
+		if (u) {
+			sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, COL_ID));
+			sqlite3_bind_int(u, 2, version);
+			st = store_status(sqlite3_step(u));
+		}
+		store_finish(u);
+	}
+	snprintf(detail, sizeof(detail), "version %d, %u documents", version, nfds);
+	if (st == ST_OK)
+		st = transition(c, sqlite3_column_int64(q, COL_ID), code, CS_RETURNED, LC_SUPPLEMENT, s->username,
+				detail, why);
+	vault_wipe(key, sizeof(key));
+	st = end_on(c, q, st);
+	if (st != ST_OK)
+		unstore(c, &sf);
+	return st;
+}
+
+/* --- pickup ------------------------------------------------------------------ */
+
+/* Counts a failed check; locks the case's pickup after too many. */
+static void pickup_failed(struct core *c, const struct session *s, int64_t id, const char *code, int failures)
+{
+	sqlite3_stmt *u = store_prepare(c->db, "UPDATE cases SET pickup_failures = ?2, pickup_locked_until = ?3 "
+					       "WHERE id = ?1");
+	int64_t now = (int64_t)core_now();
+	bool lock = (unsigned)failures >= c->cfg.pickup_max_failures;
+
+	if (!u || store_begin(c->db) != ST_OK) {
+		store_finish(u);
+		return;
+	}
+	sqlite3_bind_int64(u, 1, id);
+	sqlite3_bind_int(u, 2, lock ? 0 : failures);
+	sqlite3_bind_int64(u, 3, lock ? now + c->cfg.pickup_lock_seconds : 0);
+	if (store_status(sqlite3_step(u)) == ST_OK &&
+	    audit_append(c->db, c->vault, now, s->username, lock ? "pickup.locked" : "pickup.failed", code, NULL) ==
+		ST_OK)
+		store_commit(c->db);
+	else
+		store_rollback(c->db);
+	store_finish(u);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	unsigned diff = n != strlen(b);
+
+	/* Constant time in the length: the codes are secrets. */
+	for (size_t i = 0; i < n && !diff; i++)
+		diff |= (unsigned)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+enum status cases_pickup(struct core *c, const struct session *s, const char *code, json_t *body,
+			 struct case_error *why)
+{
+	json_t *collector = json_object_get(body, "collector");
+	const char *kind = get_text(collector, "kind"), *given_code = get_text(body, "pickup_code");
+	const char *given_last4 = get_text(body, "id_last4");
+	uint8_t key[VAULT_KEY_LEN];
+	char id[ID_MAX + 1], last4[5] = "";
+	struct party agent = {0};
+	struct sealed agent_id = {0};
+	sqlite3_stmt *q = NULL, *ins;
+	enum case_state state;
+	bool match = false;
+	int64_t id_row, now = (int64_t)core_now();
+	int failures;
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if (!given_code && !given_last4)
+		return fail_field(why, "pickup_code", ST_MISSING_FIELD);
+	if (!kind || (strcmp(kind, "applicant") != 0 && strcmp(kind, "agent") != 0))
+		return fail_field(why, "collector", ST_MISSING_FIELD);
+	if (strcmp(kind, "agent") == 0 && (st = parse_party(collector, false, (time_t)now, &agent, "collector_", why)))
+		return st;
+	if ((st = load_case(c, code, &q)) != ST_OK)
+		return st;
+	state = row_state(q);
+	id_row = sqlite3_column_int64(q, COL_ID);
+	failures = sqlite3_column_int(q, COL_PICKUP_FAILURES);
+	if (state == CS_COLLECTED || state == CS_CLOSED) {
+		store_finish(q);
+		return ST_ALREADY_COLLECTED;
+	}
+	if (state != CS_READY) {
+		why->extra = json_pack("{s:s}", "state", lifecycle_state_name(state));
+		store_finish(q);
+		return ST_NOT_READY;
+	}
+	if (sqlite3_column_int64(q, COL_PICKUP_LOCKED) > now) {
+		store_finish(q);
+		return ST_PICKUP_LOCKED;
+	}
+	st = case_key(c, q, key);
+	if (st == ST_OK && given_code) {
+		match = same_text(given_code, col_text(q, COL_PICKUP_CODE));
+	} else if (st == ST_OK) {
+		st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
+		if (st == ST_OK && strlen(id) >= 4 && strlen(given_last4) == 4) {
+			char given[5];
+
+			for (int i = 0; i < 5; i++)
+				given[i] = given_last4[i] == 'x' ? 'X' : given_last4[i];
+			snprintf(last4, sizeof(last4), "%s", id + strlen(id) - 4);
+			match = same_text(given, last4);
+		}
+		vault_wipe(id, sizeof(id));
+	}
+	store_finish(q);
+	q = NULL;
+	if (st != ST_OK) {
+		vault_wipe(key, sizeof(key));
+		return st;
+	}
+	if (!match) {
+		vault_wipe(key, sizeof(key));
+		pickup_failed(c, s, id_row, code, failures + 1);
+		return fail_field(why, given_code ? "pickup_code" : "id_last4", ST_PICKUP_MISMATCH);
+	}
+	if (agent.name)
+		st = seal_text(key, "collector_id_number", agent.id, &agent_id);
+	vault_wipe(key, sizeof(key));
+	if (st == ST_OK && (st = begin_on(c, code, &q)) != ST_OK)
+		return st;
+	ins = store_prepare(c->db, "INSERT INTO pickups (case_id, collector, collector_name, collector_id_sealed, "
+				   "method, staff_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	st = ins ? ST_OK : ST_IO;
+	if (ins) {
+		sqlite3_bind_int64(ins, 1, id_row);
+		sqlite3_bind_text(ins, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, agent.name, -1, SQLITE_STATIC);
+		bind_sealed(ins, 4, agent.name ? &agent_id : NULL);
+		sqlite3_bind_text(ins, 5, given_code ? "pickup_code" : "id_last4", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 6, s->staff_id);
+		sqlite3_bind_int64(ins, 7, now);
+		st = store_status(sqlite3_step(ins));
+	}
+	store_finish(ins);
+	vault_wipe(&agent_id, sizeof(agent_id));
+	if (st == ST_OK)
+		st = transition(c, id_row, code, CS_READY, LC_COLLECT, s->username,
+				strcmp(kind, "agent") == 0 ? "collected by an agent" : "collected by the applicant",
+				why);
+	return end_on(c, q, st);
+}
+
+/* --- events from central ------------------------------------------------------ */
+
+enum status cases_central_event(struct core *c, json_t *body, struct case_error *why)
+{
+	const char *code = NULL, *event = NULL, *number = NULL, *note = NULL, *decision = NULL;
+	sqlite3_stmt *q = NULL, *u;
+	char detail[300];
+	int ev;
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if (json_unpack(body, "{s:s, s:s, s?s, s?s, s?s}", "code", &code, "event", &event, "official_number", &number,
+			"note", &note, "decision", &decision) != 0)
+		return ST_PROTO;
+	ev = lifecycle_event_parse(event);
+	if (ev != LC_QUEUE && ev != LC_SEND && ev != LC_ACCEPT && ev != LC_RETURN && ev != LC_REJECT &&
+	    ev != LC_DECIDE && ev != LC_READY)
+		return ST_PROTO;
+	if ((ev == LC_ACCEPT && !number) ||
+	    (ev == LC_DECIDE && (!decision || (strcmp(decision, "approved") != 0 && strcmp(decision, "denied") != 0))))
+		return ST_PROTO;
+	if ((st = begin_on(c, code, &q)) != ST_OK)
+		return st;
+	u = store_prepare(c->db, "UPDATE cases SET official_number = coalesce(?2, official_number), "
+				 "central_note = coalesce(?3, central_note), decision = coalesce(?4, decision) "
+				 "WHERE id = ?1");
+	st = u ? ST_OK : ST_IO;
+	if (u) {
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, COL_ID));
+		sqlite3_bind_text(u, 2, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 3, note, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 4, decision, -1, SQLITE_STATIC);
+		st = store_status(sqlite3_step(u));
+	}
+	store_finish(u);
+	snprintf(detail, sizeof(detail), "%s%s%s%s", number ? number : "", decision ? decision : "", note ? " " : "",
+		 note ? note : "");
+	if (st == ST_OK)
+		st = transition(c, sqlite3_column_int64(q, COL_ID), code, row_state(q), (enum case_event)ev,
+				ev == LC_QUEUE || ev == LC_SEND ? "sync" : "central", detail, why);
+	return end_on(c, q, st);
+}
+
+/* --- purge after retention ----------------------------------------------------- */
+
+/* Crypto-shreds one case: the wrapped key, the sealed numbers, the names and
+ * the document files go; item, department, dates and state stay for the
+ * statistics. */
+static enum status purge_case(struct core *c, int64_t id, const char *code, enum case_state from)
+{
+	struct stored_files sf = {.n = 0};
+	sqlite3_stmt *f = NULL, *u;
+	enum status st = store_begin(c->db);
+
+	if (st != ST_OK)
+		return st;
+	f = store_prepare(c->db, "SELECT file FROM case_documents WHERE case_id = ?1 AND file IS NOT NULL");
+	st = f ? ST_OK : ST_IO;
+	if (f) {
+		sqlite3_bind_int64(f, 1, id);
+		while (sqlite3_step(f) == SQLITE_ROW && sf.n < MSG_MAX_FDS)
+			snprintf(sf.names[sf.n++], DOCSTORE_NAME_HEX, "%s", col_text(f, 0));
+	}
+	store_finish(f);
+	u = store_prepare(c->db, "UPDATE cases SET case_key = NULL, applicant_name = '', id_sealed = NULL, "
+				 "id_hash = NULL, phone_sealed = NULL, phone_hash = NULL, agent_name = NULL, "
+				 "agent_id_sealed = NULL, agent_id_hash = NULL, pickup_code = NULL, "
+				 "incomplete_note = NULL, central_note = NULL WHERE id = ?1");
+	if (st == ST_OK && u) {
+		sqlite3_bind_int64(u, 1, id);
+		st = store_status(sqlite3_step(u));
+	} else {
+		st = ST_IO;
+	}
+	store_finish(u);
+	u = store_prepare(c->db,
+			  "UPDATE pickups SET collector_name = NULL, collector_id_sealed = NULL WHERE case_id = ?1");
+	if (st == ST_OK && u) {
+		sqlite3_bind_int64(u, 1, id);
+		st = store_status(sqlite3_step(u));
+	}
+	store_finish(u);
+	u = store_prepare(c->db, "UPDATE case_documents SET file = NULL, filename = '' WHERE case_id = ?1");
+	if (st == ST_OK && u) {
+		sqlite3_bind_int64(u, 1, id);
+		st = store_status(sqlite3_step(u));
+	}
+	store_finish(u);
+	if (st == ST_OK)
+		st = transition(c, id, code, from, LC_PURGE, "system", "retention reached", NULL);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		return st;
+	}
+	/* The key is gone with the commit; the files are unreadable already and
+	 * are removed now. */
+	for (unsigned i = 0; i < sf.n; i++)
+		docstore_remove(c->docs, sf.names[i]);
+	return ST_OK;
+}
+
+unsigned cases_purge_due(struct core *c)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT id, code, state FROM cases "
+					       "WHERE state IN ('closed', 'discarded', 'withdrawn') "
+					       "AND coalesce(closed_at, updated_at) <= ?1 LIMIT 100");
+	struct {
+		int64_t id;
+		char code[CASECODE_MAX];
+		enum case_state state;
+	} due[100];
+	unsigned n = 0, done = 0;
+
+	if (!q)
+		return 0;
+	sqlite3_bind_int64(q, 1, (int64_t)core_now() - (int64_t)c->cfg.retention_days * 86400);
+	while (n < 100 && sqlite3_step(q) == SQLITE_ROW) {
+		due[n].id = sqlite3_column_int64(q, 0);
+		snprintf(due[n].code, sizeof(due[n].code), "%s", col_text(q, 1));
+		due[n].state = (enum case_state)lifecycle_state_parse(col_text(q, 2));
+		n++;
+	}
+	store_finish(q);
+	for (unsigned i = 0; i < n; i++)
+		done += purge_case(c, due[i].id, due[i].code, due[i].state) == ST_OK;
+	if (done)
+		log_info("purged the personal data of %u cases past %u days", done, c->cfg.retention_days);
+	return done;
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
 /*
- * A case as the API shows it, written by SQLite so the list goes out as one
- * string without a JSON tree in between.  CASE_ROWS is every case with its
- * item and its local-time offset (tz, seconds); CASE_JSON turns one row r
- * into an object.  Personal numbers show only their ends
- * (1101**********002X, 138****8000).  json_object() feeds
- * json_group_array() at the same query level, so nothing is parsed twice.
+ * A case as lists show it, written by SQLite so the list goes out as one
+ * string without a JSON tree in between: the name masked (persons only),
+ * no personal numbers.  r is a cases row with tz, its local-time offset.
  */
-#define CASE_ROWS                                                                                                      \
-	"(SELECT c.*, i.name AS item_name, i.department AS item_department, "                                          \
-	"strftime('%s', c.created_at, 'unixepoch', 'localtime') - c.created_at AS tz "                                 \
-	"FROM cases c JOIN catalog_items i ON i.code = c.item_code) r "
 #define CASE_JSON                                                                                                      \
-	"json_object('id', r.id, 'code', r.code, 'state', r.state, "                                                   \
-	"'item', json_object('code', r.item_code, 'name', r.item_name, 'department', r.item_department), "             \
-	"'applicant_name', r.applicant_name, "                                                                         \
-	"'id_number', substr(r.id_number, 1, 4) || '**********' || substr(r.id_number, -4), "                          \
-	"'phone', substr(r.phone, 1, 3) || substr('**********', 1, length(r.phone) - 7) || substr(r.phone, -4), "      \
+	"json_object('id', r.id, 'code', r.code, 'state', r.state, 'version', r.version, "                             \
+	"'item', json_object('code', r.item_code, 'name', r.item_name, 'department', r.department), "                  \
+	"'applicant_kind', r.applicant_kind, 'applicant_name', CASE "                                                  \
+	"  WHEN r.applicant_kind = 'org' OR length(r.applicant_name) <= 1 THEN r.applicant_name "                      \
+	"  WHEN length(r.applicant_name) = 2 THEN substr(r.applicant_name, 1, 1) || '*' "                              \
+	"  ELSE substr(r.applicant_name, 1, 1) || '*' || substr(r.applicant_name, -1) END, "                           \
+	"'by_agent', json(CASE WHEN r.by_agent THEN 'true' ELSE 'false' END), "                                        \
+	"'incomplete', json(CASE WHEN r.incomplete_note IS NULL THEN 'false' ELSE 'true' END), "                       \
 	"'created_at', strftime('%Y-%m-%dT%H:%M:%S', r.created_at, 'unixepoch', 'localtime') || "                      \
 	"  printf('%s%02d:%02d', CASE WHEN r.tz < 0 THEN '-' ELSE '+' END, abs(r.tz) / 3600, abs(r.tz) % 3600 / 60), " \
 	"'promised_by', r.promised_by, 'receipt_state', r.receipt_state, "                                             \
+	"'official_number', r.official_number, "                                                                       \
 	"'documents', (SELECT count(*) FROM case_documents d WHERE d.case_id = r.id))"
+#define TZ_COL "strftime('%s', c.created_at, 'unixepoch', 'localtime') - c.created_at AS tz"
 
-/* The first column of the only row as a malloc'd string. */
-static enum status text_result(sqlite3_stmt *q, enum status none, char **out)
+/* Runs a list statement whose only column is the finished JSON text. */
+static enum status text_result(sqlite3_stmt *q, char **out)
 {
 	int rc = sqlite3_step(q);
 
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? none : store_status(rc);
-	if (sqlite3_column_type(q, 0) == SQLITE_NULL)
-		return none;
-	*out = strdup((const char *)sqlite3_column_text(q, 0));
+		return store_status(rc) == ST_OK ? ST_IO : store_status(rc);
+	*out = strdup(col_text(q, 0));
 	return *out ? ST_OK : ST_NOMEM;
 }
 
-enum status cases_list(struct core *c, int64_t before_id, unsigned limit, char **out)
+static const char *const list_sql[] = {
+    /* 0: browse, with optional state, department and dates */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.department = ?2) AND c.created_at >= ?3 "
+    "AND c.created_at < ?4 AND (?5 = 0 OR c.id < ?5) ORDER BY c.id DESC LIMIT ?6) r",
+    /* 1: by case code */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE c.code = ?7) r",
+    /* 2: by ID number (applicant's or agent's), through the keyed hash */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE (c.id_hash = ?8 OR c.agent_id_hash = ?8) AND (?1 IS NULL OR c.state = ?1) "
+    "ORDER BY c.id DESC LIMIT ?6) r",
+    /* 3: by phone */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE c.phone_hash = ?8 AND (?1 IS NULL OR c.state = ?1) ORDER BY c.id DESC LIMIT ?6) r",
+    /* 4: by the start of a name */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE c.applicant_name >= ?7 AND c.applicant_name < ?7 || char(1114111) AND (?1 IS NULL OR c.state = ?1) "
+    "ORDER BY c.id DESC LIMIT ?6) r",
+    /* 5: ready for pickup, oldest first */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE c.state = 'ready' AND (?5 = 0 OR c.id < ?5) ORDER BY c.id DESC LIMIT ?6) r",
+    /* 6: overdue against the promised date */
+    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
+    "WHERE c.state IN ('received', 'queued', 'sent', 'accepted', 'returned', 'decided') AND c.promised_by < ?9 "
+    "AND (?5 = 0 OR c.id < ?5) ORDER BY c.promised_by, c.id LIMIT ?6) r",
+};
+
+enum list_kind { LIST_BROWSE, LIST_CODE, LIST_ID, LIST_PHONE, LIST_NAME, LIST_READY, LIST_OVERDUE };
+
+static int64_t day_start(const char *ymd, int64_t fallback)
 {
-	/* The subquery keeps its order: with a LIMIT SQLite does not flatten it. */
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT json_object('cases', json_group_array(" CASE_JSON ")) "
-					       "FROM (SELECT * FROM " CASE_ROWS "WHERE ?1 = 0 OR r.id < ?1 "
-					       "ORDER BY r.id DESC LIMIT ?2) r");
+	struct tm tm = {0};
+	char *end;
+
+	if (!ymd)
+		return fallback;
+	end = strptime(ymd, "%Y-%m-%d", &tm);
+	if (!end || *end)
+		return -1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static const char *qtext(json_t *query, const char *key)
+{
+	return get_text(query, key);
+}
+
+enum status cases_list(struct core *c, const struct session *s, json_t *query, char **out)
+{
+	const char *q = qtext(query, "q"), *state = qtext(query, "state"), *view = qtext(query, "view");
+	const char *dept = qtext(query, "department");
+	char norm[ID_MAX], today[16];
+	long long limit = qtext(query, "limit") ? strtoll(qtext(query, "limit"), NULL, 10) : 50;
+	long long before = qtext(query, "before") ? strtoll(qtext(query, "before"), NULL, 10) : 0;
+	int64_t from = day_start(qtext(query, "from"), 0), to = day_start(qtext(query, "to"), INT64_MAX - 86400);
+	enum list_kind kind = LIST_BROWSE;
+	time_t now = (time_t)core_now();
+	struct tm tm;
+	sqlite3_stmt *st_q;
 	enum status st;
 
-	if (!q)
+	if (limit < 1 || limit > 200 || before < 0 || from < 0 || to < 0 || (state && lifecycle_state_parse(state) < 0))
+		return ST_BAD_REQUEST;
+	if (q && strlen(q) > 64)
+		return ST_BAD_REQUEST;
+	if (q) {
+		if (casecode_valid(q))
+			kind = LIST_CODE;
+		else if (check_id("resident", q, now, norm) == ST_OK || check_id("uscc", q, now, norm) == ST_OK)
+			kind = LIST_ID;
+		else if (phone_ok(q))
+			kind = LIST_PHONE;
+		else if (text_chars(q) >= 1)
+			kind = LIST_NAME;
+		else
+			return ST_BAD_REQUEST;
+	} else if (view && strcmp(view, "ready") == 0) {
+		kind = LIST_READY;
+	} else if (view && strcmp(view, "overdue") == 0) {
+		kind = LIST_OVERDUE;
+	} else if (view) {
+		return ST_BAD_REQUEST;
+	}
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	st_q = store_prepare(c->db, list_sql[kind]);
+	if (!st_q)
 		return ST_IO;
-	sqlite3_bind_int64(q, 1, before_id);
-	sqlite3_bind_int(q, 2, (int)limit);
-	st = text_result(q, ST_IO, out);
-	store_finish(q);
+	sqlite3_bind_text(st_q, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_q, 2, dept, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st_q, 3, from);
+	sqlite3_bind_int64(st_q, 4, to + 86400);
+	sqlite3_bind_int64(st_q, 5, before);
+	sqlite3_bind_int64(st_q, 6, limit);
+	sqlite3_bind_text(st_q, 7, q, -1, SQLITE_STATIC);
+	if (kind == LIST_ID)
+		bind_hash(st_q, 8, c, "id", norm);
+	else if (kind == LIST_PHONE)
+		bind_hash(st_q, 8, c, "phone", q);
+	sqlite3_bind_text(st_q, 9, today, -1, SQLITE_STATIC);
+	st = text_result(st_q, out);
+	store_finish(st_q);
+	/* Looking a person up is itself a use of their data. */
+	if (st == ST_OK && (kind == LIST_ID || kind == LIST_PHONE || kind == LIST_NAME)) {
+		static const char *const what[] = {
+		    [LIST_ID] = "by ID number", [LIST_PHONE] = "by phone", [LIST_NAME] = "by name"};
+
+		st = audit_append(c->db, c->vault, (int64_t)now, actor(s), "case.search", NULL, what[kind]);
+		if (st != ST_OK) {
+			free(*out);
+			*out = NULL;
+		}
+	}
 	return st;
+}
+
+static json_t *local_time(sqlite3_stmt *q, int col)
+{
+	time_t t;
+	struct tm tm;
+	char buf[32];
+
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return json_null();
+	t = (time_t)sqlite3_column_int64(q, col);
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	return json_string(buf);
+}
+
+static json_t *opt_text(sqlite3_stmt *q, int col)
+{
+	return sqlite3_column_type(q, col) == SQLITE_NULL ? json_null() : json_string(col_text(q, col));
+}
+
+static json_t *materials_json(struct core *c, int64_t case_id)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, name, form, copies, optional, received, "
+					       "received_form, pages, version FROM case_materials WHERE case_id = ?1 "
+					       "ORDER BY position");
+	json_t *list = json_array();
+
+	if (!q)
+		return list;
+	sqlite3_bind_int64(q, 1, case_id);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:i, s:b, s:b, s:o, s:i, s:i}", "position",
+						      sqlite3_column_int(q, 0), "name", col_text(q, 1), "form",
+						      col_text(q, 2), "copies", sqlite3_column_int(q, 3), "optional",
+						      sqlite3_column_int(q, 4), "received", sqlite3_column_int(q, 5),
+						      "received_form", opt_text(q, 6), "pages",
+						      sqlite3_column_int(q, 7), "version", sqlite3_column_int(q, 8)));
+	}
+	store_finish(q);
+	return list;
+}
+
+static json_t *documents_json(struct core *c, int64_t case_id)
+{
+	sqlite3_stmt *q =
+	    store_prepare(c->db, "SELECT position, material, filename, sha256, size, media_type, version, "
+				 "file IS NOT NULL FROM case_documents WHERE case_id = ?1 ORDER BY position");
+	json_t *list = json_array();
+
+	if (!q)
+		return list;
+	sqlite3_bind_int64(q, 1, case_id);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		json_array_append_new(
+		    list,
+		    json_pack("{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:b}", "n", sqlite3_column_int(q, 0), "material",
+			      sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null()
+								       : json_integer(sqlite3_column_int(q, 1)),
+			      "filename", col_text(q, 2), "sha256", col_text(q, 3), "size",
+			      (json_int_t)sqlite3_column_int64(q, 4), "media_type", col_text(q, 5), "version",
+			      sqlite3_column_int(q, 6), "available", sqlite3_column_int(q, 7)));
+	}
+	store_finish(q);
+	return list;
+}
+
+static json_t *history_json(struct core *c, const char *code)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT at, staff, action, detail FROM audit WHERE case_code = ?1 "
+					       "AND action NOT IN ('case.view', 'case.reveal', 'document.open') "
+					       "ORDER BY id");
+	json_t *list = json_array();
+
+	if (!q)
+		return list;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		json_array_append_new(list,
+				      json_pack("{s:o, s:s, s:s, s:s}", "at", local_time(q, 0), "staff", col_text(q, 1),
+						"action", col_text(q, 2), "detail", col_text(q, 3)));
+	store_finish(q);
+	return list;
 }
 
 /* The receipt preview, rendered from the same data as the printed receipt. */
@@ -377,9 +1602,9 @@ static enum status add_receipt_text(struct core *c, const char *code, json_t *de
 	struct receipt r;
 	struct buf text;
 	int64_t case_id;
-	enum status st = cases_receipt(c, code, &rj, &case_id);
+	enum status st = cases_slip(c, code, RECEIPT_INTAKE, &rj, &case_id);
 
-	buf_init(&text, 8192);
+	buf_init(&text, 16384);
 	if (st == ST_OK)
 		st = receipt_from_json(rj, &r);
 	if (st == ST_OK)
@@ -391,111 +1616,255 @@ static enum status add_receipt_text(struct core *c, const char *code, json_t *de
 	return st;
 }
 
-enum status cases_get(struct core *c, const char *code, json_t **out)
+enum status cases_get(struct core *c, const struct session *s, const char *code, bool reveal, json_t **out)
 {
-	sqlite3_stmt *q =
-	    store_prepare(c->db, "SELECT json_set(" CASE_JSON
-				 ", '$.document_list', (SELECT json_group_array(json_object('n', cd.position, "
-				 "'filename', cd.filename, 'sha256', cd.sha256, 'size', doc.size, "
-				 "'media_type', doc.media_type)) FROM (SELECT * FROM case_documents "
-				 "WHERE case_id = r.id ORDER BY position) cd "
-				 "JOIN documents doc ON doc.sha256 = cd.sha256)) "
-				 "FROM " CASE_ROWS "WHERE r.code = ?1");
-	json_error_t jerr;
-	char *text = NULL;
-	enum status st;
+	char id[ID_MAX + 1] = "", phone[ID_MAX + 1] = "", agent_id[ID_MAX + 1] = "";
+	char m_id[ID_MAX + 1] = "", m_phone[ID_MAX + 1] = "", m_agent[ID_MAX + 1] = "";
+	uint8_t key[VAULT_KEY_LEN];
+	sqlite3_stmt *q;
+	enum case_state state;
+	bool purged;
+	json_t *j;
+	enum status st = load_case(c, code, &q);
 
-	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	st = text_result(q, ST_NOT_FOUND, &text);
-	store_finish(q);
 	if (st != ST_OK)
 		return st;
-	*out = json_loads(text, 0, &jerr);
-	free(text);
-	if (!*out) {
-		log_err("case %s: SQLite wrote JSON that jansson refuses: %s", code, jerr.text);
-		return ST_IO;
-	}
-	st = add_receipt_text(c, code, *out);
-	if (st != ST_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return st;
-}
-
-enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media, json_t **meta)
-{
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT cd.sha256, cd.filename, doc.media_type, doc.size "
-					       "FROM cases c JOIN case_documents cd ON cd.case_id = c.id "
-					       "JOIN documents doc ON doc.sha256 = cd.sha256 "
-					       "WHERE c.code = ?1 AND cd.position = ?2");
-	enum status st = ST_NOT_FOUND;
-
-	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, (int)n);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(q, 2);
-
-		*fd = docstore_open_doc(c->docs, (const char *)sqlite3_column_text(q, 0));
-		*media = doc_type_media(doc_type_declared(type, NULL));
-		*meta = json_pack("{s:s, s:s, s:I}", "filename", (const char *)sqlite3_column_text(q, 1), "type",
-				  *media, "size", (json_int_t)sqlite3_column_int64(q, 3));
-		st = *fd >= 0 && *meta ? ST_OK : ST_IO;
+	state = row_state(q);
+	purged = state == CS_PURGED;
+	if (!purged) {
+		st = case_key(c, q, key);
+		if (st == ST_OK)
+			st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
+		if (st == ST_OK)
+			st = unseal_col(q, COL_PHONE_SEALED, key, "phone", phone, sizeof(phone));
+		if (st == ST_OK)
+			st = unseal_col(q, COL_AGENT_ID_SEALED, key, "agent_id_number", agent_id, sizeof(agent_id));
+		vault_wipe(key, sizeof(key));
 		if (st != ST_OK) {
-			log_err("document %s of case %s cannot be opened", (const char *)sqlite3_column_text(q, 0),
-				code);
-			if (*fd >= 0)
-				close(*fd);
-			json_decref(*meta);
+			log_err("case %s: its personal data does not decrypt", code);
+			store_finish(q);
+			return st;
 		}
 	}
+	mask_number(id, m_id, sizeof(m_id));
+	mask_number(phone, m_phone, sizeof(m_phone));
+	mask_number(agent_id, m_agent, sizeof(m_agent));
+	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:o, s:o, "
+		      "s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+		      "id", (json_int_t)sqlite3_column_int64(q, COL_ID), "code", code, "state", col_text(q, COL_STATE),
+		      "state_label", lifecycle_state_label(state, false), "version", sqlite3_column_int(q, COL_VERSION),
+		      "item", "code", col_text(q, COL_ITEM_CODE), "name", col_text(q, COL_ITEM_NAME), "department",
+		      col_text(q, COL_DEPARTMENT), "applicant", "kind", col_text(q, COL_KIND), "name",
+		      col_text(q, COL_NAME), "id_type", col_text(q, COL_ID_TYPE), "id_number", reveal ? id : m_id,
+		      "phone", reveal ? phone : m_phone, "agent",
+		      sqlite3_column_int(q, COL_BY_AGENT)
+			  ? json_pack("{s:s, s:s, s:s}", "name", col_text(q, COL_AGENT_NAME), "id_type",
+				      col_text(q, COL_AGENT_ID_TYPE), "id_number", reveal ? agent_id : m_agent)
+			  : json_null(),
+		      "ticket", opt_text(q, COL_TICKET), "incomplete_note", opt_text(q, COL_NOTE), "official_number",
+		      opt_text(q, COL_OFFICIAL), "central_note", opt_text(q, COL_CENTRAL_NOTE), "decision",
+		      opt_text(q, COL_DECISION), "created_at", local_time(q, COL_CREATED), "promised_by",
+		      col_text(q, COL_PROMISED), "receipt_state", col_text(q, COL_RECEIPT), "received_at",
+		      local_time(q, COL_RECEIVED), "ready_at", local_time(q, COL_READY), "collected_at",
+		      local_time(q, COL_COLLECTED), "closed_at", local_time(q, COL_CLOSED), "materials",
+		      materials_json(c, sqlite3_column_int64(q, COL_ID)), "revealed", reveal);
+	if (j) {
+		json_object_set_new(j, "document_list", documents_json(c, sqlite3_column_int64(q, COL_ID)));
+		json_object_set_new(j, "history", history_json(c, code));
+	}
 	store_finish(q);
+	vault_wipe(id, sizeof(id));
+	vault_wipe(phone, sizeof(phone));
+	vault_wipe(agent_id, sizeof(agent_id));
+	if (!j)
+		return ST_NOMEM;
+	st = purged ? ST_OK : add_receipt_text(c, code, j);
+	/* Showing a case shows its applicant: that is audited (s is NULL only
+	 * when the intake itself answers with the new case). */
+	if (st == ST_OK && s)
+		st = audit_append(c->db, c->vault, (int64_t)core_now(), s->username,
+				  reveal ? "case.reveal" : "case.view", code, NULL);
+	if (st != ST_OK) {
+		json_decref(j);
+		return st;
+	}
+	*out = j;
+	return ST_OK;
+}
+
+enum status cases_document(struct core *c, const struct session *s, const char *code, unsigned n, int *fd,
+			   json_t **meta)
+{
+	sqlite3_stmt *q = NULL, *d;
+	uint8_t key[VAULT_KEY_LEN];
+	enum status st = load_case(c, code, &q);
+	char file[DOCSTORE_NAME_HEX] = "";
+	uint64_t size = 0;
+
+	*fd = -1;
+	*meta = NULL;
+	if (st != ST_OK)
+		return st;
+	st = case_key(c, q, key);
+	d = store_prepare(c->db, "SELECT file, filename, media_type, size FROM case_documents "
+				 "WHERE case_id = ?1 AND position = ?2");
+	if (st == ST_OK && !d)
+		st = ST_IO;
+	if (st == ST_OK) {
+		sqlite3_bind_int64(d, 1, sqlite3_column_int64(q, COL_ID));
+		sqlite3_bind_int(d, 2, (int)n);
+		if (sqlite3_step(d) != SQLITE_ROW || sqlite3_column_type(d, 0) == SQLITE_NULL) {
+			st = ST_NOT_FOUND;
+		} else {
+			snprintf(file, sizeof(file), "%s", col_text(d, 0));
+			size = (uint64_t)sqlite3_column_int64(d, 3);
+			*meta = json_pack("{s:s, s:s, s:I}", "filename", col_text(d, 1), "type",
+					  doc_type_media(doc_type_declared(col_text(d, 2), NULL)), "size",
+					  (json_int_t)size);
+			st = *meta ? ST_OK : ST_NOMEM;
+		}
+	}
+	store_finish(d);
+	store_finish(q);
+	if (st == ST_OK)
+		st = docstore_read(c->docs, file, key, size, fd);
+	vault_wipe(key, sizeof(key));
+	if (st == ST_OK) {
+		char detail[32];
+
+		snprintf(detail, sizeof(detail), "document %u", n);
+		st = audit_append(c->db, c->vault, (int64_t)core_now(), s->username, "document.open", code, detail);
+	}
+	if (st != ST_OK) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		json_decref(*meta);
+		*meta = NULL;
+	}
 	return st;
 }
 
-enum status cases_receipt(struct core *c, const char *code, json_t **out, int64_t *case_id)
+/* --- printing ------------------------------------------------------------------ */
+
+static void slip_materials(struct core *c, int64_t case_id, struct receipt *r, char lines[][256], unsigned max)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT c.id, c.code, i.name, i.department, c.applicant_name, "
-					       "c.created_at, c.promised_by, c.pickup_code, "
-					       "(SELECT count(*) FROM case_documents d WHERE d.case_id = c.id) "
-					       "FROM cases c JOIN catalog_items i ON i.code = c.item_code "
-					       "WHERE c.code = ?1");
-	enum status st = ST_NOT_FOUND;
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT name, received_form, copies FROM case_materials "
+					       "WHERE case_id = ?1 AND received = 1 ORDER BY position");
 
 	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		char masked_name[128], received[32];
-		time_t t = (time_t)sqlite3_column_int64(q, 5);
-		struct tm tm;
-		struct receipt r;
-
-		localtime_r(&t, &tm);
-		strftime(received, sizeof(received), "%Y-%m-%d %H:%M", &tm);
-		receipt_mask_name((const char *)sqlite3_column_text(q, 4), masked_name, sizeof(masked_name));
-		r = (struct receipt){
-		    .office_name = c->cfg.office_name,
-		    .case_code = (const char *)sqlite3_column_text(q, 1),
-		    .item_name = (const char *)sqlite3_column_text(q, 2),
-		    .department = (const char *)sqlite3_column_text(q, 3),
-		    .applicant = masked_name,
-		    .received_at = received,
-		    .promised_by = (const char *)sqlite3_column_text(q, 6),
-		    .pickup_code = (const char *)sqlite3_column_text(q, 7),
-		    .documents = sqlite3_column_int(q, 8),
-		};
-		*case_id = sqlite3_column_int64(q, 0);
-		*out = receipt_to_json(&r);
-		st = *out ? ST_OK : ST_NOMEM;
+		return;
+	sqlite3_bind_int64(q, 1, case_id);
+	snprintf(lines[r->nlines], 256, "收件材料：");
+	r->lines[r->nlines] = lines[r->nlines];
+	r->nlines++;
+	while (r->nlines < max && sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(lines[r->nlines], 256, "  %s（%s）%d 份", col_text(q, 0),
+			 strcmp(col_text(q, 1), "copy") == 0 ? "复印件" : "原件", sqlite3_column_int(q, 2));
+		r->lines[r->nlines] = lines[r->nlines];
+		r->nlines++;
 	}
 	store_finish(q);
-	return st;
+}
+
+enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind, json_t **out, int64_t *case_id)
+{
+	static char lines[RECEIPT_MAX_LINES][256];
+	char masked_name[128], when[32], inquiry[256];
+	sqlite3_stmt *q = NULL;
+	struct receipt r;
+	time_t t;
+	struct tm tm;
+	enum status st = load_case(c, code, &q);
+
+	if (st != ST_OK)
+		return st;
+	if (row_state(q) == CS_PURGED) {
+		store_finish(q);
+		return ST_PURGED;
+	}
+	*case_id = sqlite3_column_int64(q, COL_ID);
+	t = kind == RECEIPT_HANDOVER ? (time_t)core_now() : (time_t)sqlite3_column_int64(q, COL_CREATED);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (strcmp(col_text(q, COL_KIND), "org") == 0)
+		snprintf(masked_name, sizeof(masked_name), "%s", col_text(q, COL_NAME));
+	else
+		receipt_mask_name(col_text(q, COL_NAME), masked_name, sizeof(masked_name));
+	if (c->cfg.office_phone[0])
+		snprintf(inquiry, sizeof(inquiry), "咨询电话：%s", c->cfg.office_phone);
+	else
+		inquiry[0] = '\0';
+	r = (struct receipt){
+	    .kind = kind,
+	    .office_name = c->cfg.office_name,
+	    .case_code = code,
+	    .item_name = col_text(q, COL_ITEM_NAME),
+	    .department = col_text(q, COL_DEPARTMENT),
+	    .applicant = masked_name,
+	    .received_at = when,
+	    .promised_by = kind == RECEIPT_INTAKE ? col_text(q, COL_PROMISED) : "",
+	    .pickup_code = kind == RECEIPT_INTAKE ? col_text(q, COL_PICKUP_CODE) : "",
+	    .inquiry = kind == RECEIPT_INTAKE ? inquiry : "",
+	    .documents = 0,
+	};
+	if (kind == RECEIPT_INTAKE) {
+		slip_materials(c, *case_id, &r, lines, RECEIPT_MAX_LINES - 3);
+		if (sqlite3_column_type(q, COL_NOTE) != SQLITE_NULL) {
+			snprintf(lines[r.nlines], 256, "容缺受理：%s", col_text(q, COL_NOTE));
+			r.lines[r.nlines] = lines[r.nlines];
+			r.nlines++;
+		}
+		if (sqlite3_column_int(q, COL_VERSION) > 1) {
+			snprintf(lines[r.nlines], 256, "补正材料：第 %d 次提交", sqlite3_column_int(q, COL_VERSION));
+			r.lines[r.nlines] = lines[r.nlines];
+			r.nlines++;
+		}
+	} else if (kind == RECEIPT_HANDOVER) {
+		snprintf(lines[0], 256, "领 取 人：%s",
+			 sqlite3_column_int(q, COL_BY_AGENT) ? "代办人（已核验证件）" : "申请人本人");
+		r.lines[r.nlines++] = lines[0];
+		if (sqlite3_column_type(q, COL_OFFICIAL) != SQLITE_NULL) {
+			snprintf(lines[1], 256, "受 理 号：%s", col_text(q, COL_OFFICIAL));
+			r.lines[r.nlines++] = lines[1];
+		}
+	}
+	{
+		sqlite3_stmt *n = store_prepare(
+		    c->db,
+		    kind == RECEIPT_COVER
+			? "SELECT coalesce(sum(pages), 0) FROM case_materials WHERE case_id = ?1 AND received = 1"
+			: "SELECT count(*) FROM case_documents WHERE case_id = ?1");
+
+		if (n) {
+			sqlite3_bind_int64(n, 1, *case_id);
+			if (sqlite3_step(n) == SQLITE_ROW)
+				r.documents = sqlite3_column_int(n, 0);
+		}
+		store_finish(n);
+	}
+	if (kind == RECEIPT_HANDOVER) {
+		/* Who collected, from the pickup record. */
+		sqlite3_stmt *p =
+		    store_prepare(c->db, "SELECT collector, collector_name FROM pickups WHERE case_id = ?1");
+
+		if (p) {
+			sqlite3_bind_int64(p, 1, *case_id);
+			if (sqlite3_step(p) == SQLITE_ROW && strcmp(col_text(p, 0), "agent") == 0) {
+				char masked[128];
+
+				receipt_mask_name(col_text(p, 1), masked, sizeof(masked));
+				snprintf(lines[0], 256, "领 取 人：代办人 %s（已核验证件）", masked);
+			} else if (sqlite3_column_type(p, 0) != SQLITE_NULL) {
+				snprintf(lines[0], 256, "领 取 人：申请人本人");
+			}
+		}
+		store_finish(p);
+	}
+	/* r's strings point into q's row: it is finished last. */
+	*out = receipt_to_json(&r);
+	store_finish(q);
+	return *out ? ST_OK : ST_NOMEM;
 }
 
 enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char *state)
@@ -514,81 +1883,32 @@ enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char 
 	return st;
 }
 
-enum status catalog_list(struct core *c, json_t **out)
+void cases_audit_print(struct core *c, const struct session *s, const char *code, enum receipt_kind kind)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT code, name, department, promised_days FROM catalog_items "
-					       "ORDER BY department, code");
-	json_t *list = json_array();
+	static const char *const what[__RECEIPT_KIND_MAX] = {"print.receipt", "print.cover", "print.handover"};
 
-	if (!q || !list) {
-		store_finish(q);
-		json_decref(list);
-		return ST_IO;
-	}
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		json_array_append_new(list,
-				      json_pack("{s:s, s:s, s:s, s:i}", "code", (const char *)sqlite3_column_text(q, 0),
-						"name", (const char *)sqlite3_column_text(q, 1), "department",
-						(const char *)sqlite3_column_text(q, 2), "promised_days",
-						sqlite3_column_int(q, 3)));
-	}
-	store_finish(q);
-	*out = list;
-	return ST_OK;
+	audit_append(c->db, c->vault, (int64_t)core_now(), actor(s), what[kind], code, NULL);
 }
 
-enum status catalog_seed(struct core *c, const char *path)
-{
-	int64_t have = store_int(c->db, "SELECT count(*) FROM catalog_items", -1);
-	sqlite3_stmt *q = NULL;
-	json_error_t jerr;
-	json_t *items = NULL, *it;
-	size_t i;
-	enum status st = ST_IO;
+/* --- schema 2 ------------------------------------------------------------------ */
 
-	if (have < 0)
-		return ST_IO;
-	if (have > 0 || !path[0])
-		return ST_OK;
-	items = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_array(items)) {
-		log_err("catalog %s:%d: %s", path, jerr.line, items ? "not a JSON array" : jerr.text);
-		json_decref(items);
+enum status cases_upgrade_v2(struct core *c)
+{
+	int64_t legacy = store_int(c->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'cases_v2'", -1);
+	int64_t rows;
+
+	if (legacy <= 0)
+		return legacy < 0 ? ST_IO : ST_OK;
+	rows = store_int(c->db, "SELECT count(*) FROM cases_v2", -1);
+	if (rows != 0) {
+		/* Only pre-release demo boxes ever held schema 2 cases. */
+		log_err("the database holds %lld cases of a pre-release build with unencrypted personal data; "
+			"export them and start with an empty state folder",
+			(long long)rows);
 		return ST_CONFIG;
 	}
-	if ((st = store_begin(c->db)) != ST_OK)
-		goto out;
-	q = store_prepare(c->db, "INSERT INTO catalog_items (code, name, department, promised_days) "
-				 "VALUES (?1, ?2, ?3, ?4)");
-	st = q ? ST_OK : ST_IO;
-	json_array_foreach(items, i, it)
-	{
-		const char *code, *name, *dept;
-		int days;
-
-		if (st != ST_OK)
-			break;
-		if (json_unpack(it, "{s:s, s:s, s:s, s:i}", "code", &code, "name", &name, "department", &dept,
-				"promised_days", &days) != 0) {
-			log_err("catalog %s: item %zu lacks code, name, department or promised_days", path, i);
-			st = ST_CONFIG;
-			break;
-		}
-		sqlite3_reset(q);
-		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, dept, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, days);
-		st = store_status(sqlite3_step(q));
-	}
-	store_finish(q);
-	if (st == ST_OK)
-		st = store_commit(c->db);
-	if (st != ST_OK)
-		store_rollback(c->db);
-	else
-		log_info("catalog: %zu items loaded from %s", json_array_size(items), path);
-out:
-	json_decref(items);
-	return st;
+	return store_status(sqlite3_exec(c->db,
+					 "BEGIN IMMEDIATE; DROP TABLE case_documents_v2; DROP TABLE documents_v2; "
+					 "DROP TABLE cases_v2; DROP TABLE catalog_items_v2; COMMIT;",
+					 NULL, NULL, NULL));
 }

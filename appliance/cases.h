@@ -1,11 +1,15 @@
 /*
- * Cases at the office end (DESIGN 3.1).  This first slice creates a case in
- * state "received" with its documents, and reads cases back.
+ * Cases at the office end: intake, the lifecycle of lifecycle.h, pickup,
+ * finding cases, and purging personal data after retention.
  *
- *  draft ──► received ──► queued ──► sent ──► accepted ──► decided ──► ready ──► collected ──► closed
+ * Every transition is one function below and commits together with its
+ * audit row.  Personal numbers (ID numbers, phones) are stored sealed under
+ * the case's own data key (vault.h) and found through keyed hashes; the
+ * case's documents are encrypted under the same key.
  *
- * Only the first transition exists so far: cases_create() makes a
- * "received" case directly (the intake wizard with drafts comes later).
+ * Ownership: functions that give JSON (json_t **out) or text (char **out)
+ * give a new reference / a malloc'd string the caller releases.  fields,
+ * docs and fds stay the caller's.
  */
 #ifndef OUTPOST_CASES_H
 #define OUTPOST_CASES_H
@@ -15,32 +19,86 @@
 #include "auth.h"
 #include "core.h"
 #include "drivers/receipt.h"
+#include "lifecycle.h"
 
-/* The field a status refers to (for messages such as "missing: phone"). */
+/* What went wrong beyond the status: the field it concerns, and extra
+ * members for the error body ({"missing": [...]}, {"state": "sent"}),
+ * which the caller takes over (may be NULL). */
 struct case_error {
 	const char *field;
+	json_t *extra;
 };
 
 /*
- * Validates fields ({"applicant_name","id_number","phone","item"}) and the
- * uploaded documents (docs: [{"filename","type"}], one fd each), stores the
- * documents durably, then commits the case.  On success *out is the case as
- * JSON (caller decrefs).  Nothing is stored when validation fails.
+ * Intake.  fields: {"item", "applicant": {"kind": "person"|"org", "name",
+ * "id_type", "id_number", "phone"}, "agent"?: {"name", "id_type",
+ * "id_number"}, "ticket"?, "materials": [{"position", "received", "form"?,
+ * "pages"?}], "incomplete_note"?, "draft"?: bool, "documents"?:
+ * [{"material"}]}.  The flat form {"applicant_name", "id_number", "phone"}
+ * is a person with a resident ID.  docs are the uploads ([{"filename",
+ * "type"}], one sealed fd each).  A draft skips the materials check and
+ * prints nothing.  On success *out is the case detail.
  */
 enum status cases_create(struct core *c, const struct session *s, json_t *fields, json_t *docs, const int *fds,
 			 unsigned nfds, json_t **out, struct case_error *why);
 
-/* Newest first, at most limit cases with ids below before_id (0: from the
- * newest), as the JSON text {"cases": [...]}; the caller frees *out. */
-enum status cases_list(struct core *c, int64_t before_id, unsigned limit, char **out);
-enum status cases_get(struct core *c, const char *code, json_t **out);
-/* An open descriptor of document n (1-based) of the case and its type. */
-enum status cases_document(struct core *c, const char *code, unsigned n, int *fd, const char **media, json_t **meta);
-/* The receipt to print for a case, as JSON for the dev process. */
-enum status cases_receipt(struct core *c, const char *code, json_t **out, int64_t *case_id);
+/* LC_SUBMIT: a draft becomes received; body may carry "materials" and
+ * "incomplete_note" as at intake. */
+enum status cases_submit(struct core *c, const struct session *s, const char *code, json_t *body,
+			 struct case_error *why);
+/* LC_DISCARD (drafts) and LC_WITHDRAW (body {"reason"}). */
+enum status cases_discard(struct core *c, const struct session *s, const char *code, struct case_error *why);
+enum status cases_withdraw(struct core *c, const struct session *s, const char *code, json_t *body,
+			   struct case_error *why);
+/* LC_SUPPLEMENT: a returned case takes new materials and documents and goes
+ * back to received as the same case with the next version. */
+enum status cases_supplement(struct core *c, const struct session *s, const char *code, json_t *body, json_t *docs,
+			     const int *fds, unsigned nfds, struct case_error *why);
+/*
+ * LC_COLLECT.  body: {"pickup_code"} or {"id_last4"}, and "collector":
+ * {"kind": "applicant"} or {"kind": "agent", "name", "id_type",
+ * "id_number"}.  Failed checks count against the case and lock its pickup
+ * for a while after [cases] pickup_max_failures.
+ */
+enum status cases_pickup(struct core *c, const struct session *s, const char *code, json_t *body,
+			 struct case_error *why);
+/* LC_CLOSE: a collected case is archived. */
+enum status cases_close(struct core *c, const struct session *s, const char *code, struct case_error *why);
+
+/*
+ * An event from central through the sync process: {"code", "event":
+ * "queue"|"send"|"accept"|"return"|"reject"|"decide"|"ready",
+ * "official_number"?, "note"?, "decision"?: "approved"|"denied"}.
+ * ST_BAD_STATE when it does not apply to the case's state (nothing
+ * changes); ST_PROTO when the message is malformed.
+ */
+enum status cases_central_event(struct core *c, json_t *body, struct case_error *why);
+
+/* Purges every case past its retention; returns how many. */
+unsigned cases_purge_due(struct core *c);
+
+/*
+ * Lists cases as the JSON text {"cases": [...]}, newest first.  query holds
+ * strings: "q" (case code, ID number, credit code, phone or the start of a
+ * name), "state", "department", "from"/"to" (YYYY-MM-DD), "view"
+ * ("ready" or "overdue"), "before" (id), "limit".  Lists show masked names
+ * and no personal numbers; searches by person are audited.
+ */
+enum status cases_list(struct core *c, const struct session *s, json_t *query, char **out);
+/* One case in full; personal numbers masked unless reveal.  Audited. */
+enum status cases_get(struct core *c, const struct session *s, const char *code, bool reveal, json_t **out);
+/* Document n (1-based), decrypted into a sealed memfd the caller closes. */
+enum status cases_document(struct core *c, const struct session *s, const char *code, unsigned n, int *fd,
+			   json_t **meta);
+/* What to print for a case (intake receipt, cover sheet or handover slip),
+ * as JSON for the dev process. */
+enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind, json_t **out, int64_t *case_id);
 enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char *state);
-enum status catalog_list(struct core *c, json_t **out);
-/* Loads the demo catalog file into an empty catalog table. */
-enum status catalog_seed(struct core *c, const char *path);
+/* Records a printed slip other than the receipt in the audit. */
+void cases_audit_print(struct core *c, const struct session *s, const char *code, enum receipt_kind kind);
+
+/* Moves the cases of schema 2 (plain ID numbers, plain files) into the
+ * sealed form of schema 3 and drops the old tables; once, at start. */
+enum status cases_upgrade_v2(struct core *c);
 
 #endif

@@ -54,6 +54,7 @@ static const struct key_def keys[] = {
     {"office", "code", KEY_OFFICE_CODE, offsetof(struct config, office_code), sizeof(((struct config *)0)->office_code),
      0, 0},
     TEXT("office", "name", office_name),
+    TEXT("office", "phone", office_phone),
     PATH("core", "state_dir", state_dir),
     PATH("core", "control_socket", control_socket),
     PATH("core", "catalog", catalog),
@@ -75,6 +76,10 @@ static const struct key_def keys[] = {
     UINT("auth", "max_sessions", max_sessions, 1, 100000),
     UINT("auth", "max_pending_logins", max_pending_logins, 1, 64),
     UINT("auth", "max_lockout_entries", max_lockout_entries, 4, 100000),
+    UINT("cases", "pickup_max_failures", pickup_max_failures, 1, 100),
+    UINT("cases", "pickup_lock_seconds", pickup_lock_seconds, 1, 86400 * 7),
+    UINT("cases", "retention_days", retention_days, 0, 36500),
+    UINT("cases", "purge_interval_seconds", purge_interval_seconds, 1, 86400),
     TEXT("printer", "backend", printer_backend),
     PATH("printer", "path", printer_path),
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -104,6 +109,10 @@ void config_defaults(struct config *cfg)
 	cfg->max_sessions = 256;
 	cfg->max_pending_logins = 4;
 	cfg->max_lockout_entries = 1024;
+	cfg->pickup_max_failures = 5;
+	cfg->pickup_lock_seconds = 900;
+	cfg->retention_days = 180;
+	cfg->purge_interval_seconds = 3600;
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
 }

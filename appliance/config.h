@@ -21,6 +21,7 @@ struct config {
 	/* [office] */
 	char office_code[16];
 	char office_name[CONFIG_TEXT_MAX];
+	char office_phone[32];
 
 	/* [core] */
 	char state_dir[CONFIG_PATH_MAX];
@@ -48,6 +49,12 @@ struct config {
 	unsigned max_sessions;
 	unsigned max_pending_logins;
 	unsigned max_lockout_entries;
+
+	/* [cases] */
+	unsigned pickup_max_failures;
+	unsigned pickup_lock_seconds;
+	unsigned retention_days;
+	unsigned purge_interval_seconds;
 
 	/* [printer] */
 	char printer_backend[16];

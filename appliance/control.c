@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 
 #define CONTROL_CLIENTS	     8
@@ -55,14 +56,32 @@ static void answer(struct control_client *cl, json_t *j)
 	json_decref(j);
 }
 
+/* The chain check for outpostctl: {"ok", "rows", "bad_row"?, "why"?}. */
+static json_t *audit_verify_json(struct core *c)
+{
+	int64_t rows = 0, bad = 0;
+	char why[160] = "";
+	enum status st = audit_verify(c->db, c->vault, &rows, &bad, why, sizeof(why));
+
+	if (st == ST_OK)
+		return json_pack("{s:b, s:I}", "ok", true, "rows", (json_int_t)rows);
+	if (st != ST_PROTO)
+		return json_pack("{s:s}", "error", status_name(st));
+	log_err("audit chain broken: %s", why);
+	return json_pack("{s:b, s:I, s:I, s:s}", "ok", false, "rows", (json_int_t)rows, "bad_row", (json_int_t)bad,
+			 "why", why);
+}
+
 static void run_command(struct control_client *cl)
 {
 	struct core *c = cl->ctl->core;
 
 	if (strcmp(cl->line, "status") == 0)
 		answer(cl, core_status_json(c, true));
+	else if (strcmp(cl->line, "audit verify") == 0)
+		answer(cl, audit_verify_json(c));
 	else
-		answer(cl, json_pack("{s:s}", "error", "unknown command (try: status)"));
+		answer(cl, json_pack("{s:s}", "error", "unknown command (try: status, audit verify)"));
 }
 
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *ud)

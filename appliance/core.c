@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "cases.h"
+#include "catalog.h"
 #include "control.h"
 #include "log.h"
 #include "store.h"
@@ -105,6 +106,33 @@ static void on_children_change(void)
 		snprintf(c->printer_state, sizeof(c->printer_state), "unknown");
 }
 
+/* An event from central: one that does not fit the case's state is
+ * logged and dropped (replays land here), a malformed one is the sender's
+ * fault. */
+static enum status on_case_event(struct core *c, json_t *body)
+{
+	struct case_error why;
+	enum status st = cases_central_event(c, body, &why);
+
+	json_decref(why.extra);
+	if (st == ST_PROTO)
+		return ST_PROTO;
+	if (st != ST_OK)
+		log_warn("case event %s for %s not applied: %s", json_string_value(json_object_get(body, "event")),
+			 json_string_value(json_object_get(body, "code")), status_name(st));
+	return ST_OK;
+}
+
+static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	cases_purge_due(c);
+	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.purge_interval_seconds * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
 static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 {
 	struct child *ch = ud;
@@ -128,6 +156,10 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 	case ROLE_WEB:
 		if (m->type == MSG_API_REQUEST)
 			return api_handle(c, m->id, m->body, m->fds, m->nfds);
+		break;
+	case ROLE_SYNC:
+		if (m->type == MSG_CASE_EVENT)
+			return on_case_event(c, m->body);
 		break;
 	case ROLE_DEV:
 		if (m->type == MSG_PRINT_RESULT)
@@ -266,6 +298,10 @@ static void setup_state(struct core *c)
 	snprintf(path, sizeof(path), "%s/outpost.db", c->cfg.state_dir);
 	if (store_open(path, &c->db, err, sizeof(err)) != ST_OK)
 		fatalx("database: %s", err);
+	if (vault_open(c->cfg.state_dir, &c->vault) != ST_OK)
+		fatalx("cannot open the box key in %s", c->cfg.state_dir);
+	if (cases_upgrade_v2(c) != ST_OK)
+		fatalx("cannot move the cases of schema 2");
 	snprintf(path, sizeof(path), "%s/documents", c->cfg.state_dir);
 	if (docstore_open(path, &c->docs) != ST_OK)
 		fatalx("cannot open the document store %s", path);
@@ -323,6 +359,13 @@ int core_main(const char *config_path)
 		fatalx("cannot start the worker thread");
 	if (control_open(&c) != ST_OK)
 		fatalx("cannot open the control socket %s", c.cfg.control_socket);
+	/* Retention: the first look a minute after start (or sooner when the
+	 * interval is shorter), then every interval. */
+	if (sd_event_add_time_relative(c.ev, &c.purge_timer, CLOCK_MONOTONIC,
+				       (c.cfg.purge_interval_seconds < 60 ? c.cfg.purge_interval_seconds : 60) *
+					   1000000ULL,
+				       100000, on_purge_timer, &c) < 0)
+		fatalx("cannot arm the purge timer");
 
 	c.env = (struct child_env){.ev = c.ev,
 				   .exe = c.exe,
@@ -344,7 +387,9 @@ int core_main(const char *config_path)
 	worker_free(&c.worker);
 	api_free(&c);
 	auth_free(&c.auth);
+	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);
 	docstore_free(&c.docs);
+	vault_free(&c.vault);
 	store_close(&c.db);
 	close(listen_fd);
 	sd_event_unref(c.ev);

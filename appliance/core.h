@@ -15,6 +15,7 @@
 #include "child.h"
 #include "config.h"
 #include "docstore.h"
+#include "vault.h"
 #include "worker.h"
 
 struct print_wait;
@@ -29,6 +30,8 @@ struct core {
 	struct child children[__ROLE_MAX];
 	sqlite3 *db;
 	struct docstore *docs;
+	struct vault *vault;
+	sd_event_source *purge_timer;
 	struct auth *auth;
 	struct control *control;
 	struct worker *worker;

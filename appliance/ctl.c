@@ -16,7 +16,7 @@
 
 static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: outpostctl [-c config] [-j] status\n"
+	fprintf(stderr, "usage: outpostctl [-c config] [-j] status | audit verify\n"
 			"  -c FILE  configuration file (default /etc/outpost/outpost.conf)\n"
 			"  -j       print the raw JSON answer\n");
 	exit(2);
@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 	const char *config_path = "/etc/outpost/outpost.conf";
 	struct config cfg;
 	char err[512];
+	const char *command;
 	bool raw = false;
 	json_t *j;
 	int ch;
@@ -111,13 +112,17 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc - 1 || strcmp(argv[optind], "status") != 0)
+	if (optind == argc - 1 && strcmp(argv[optind], "status") == 0)
+		command = "status";
+	else if (optind == argc - 2 && strcmp(argv[optind], "audit") == 0 && strcmp(argv[optind + 1], "verify") == 0)
+		command = "audit verify";
+	else
 		usage();
 	if (config_load(config_path, &cfg, err, sizeof(err)) != ST_OK) {
 		fprintf(stderr, "outpostctl: %s\n", err);
 		return 1;
 	}
-	j = ask(cfg.control_socket, argv[optind]);
+	j = ask(cfg.control_socket, command);
 	if (json_object_get(j, "error")) {
 		fprintf(stderr, "outpostctl: %s\n", json_string_value(json_object_get(j, "error")));
 		return 1;
@@ -127,9 +132,17 @@ int main(int argc, char **argv)
 
 		puts(text ? text : "{}");
 		free(text);
-	} else {
+	} else if (strcmp(command, "status") == 0) {
 		print_status(j);
+	} else if (json_is_true(json_object_get(j, "ok"))) {
+		printf("audit: OK, %lld rows, chain intact\n",
+		       (long long)json_integer_value(json_object_get(j, "rows")));
+	} else {
+		printf("audit: BROKEN at row %lld: %s\n", (long long)json_integer_value(json_object_get(j, "bad_row")),
+		       json_string_value(json_object_get(j, "why")));
 	}
+	/* A broken chain is a failure for scripts, too. */
+	ch = json_is_false(json_object_get(j, "ok")) ? 1 : 0;
 	json_decref(j);
-	return 0;
+	return ch;
 }

@@ -15,6 +15,7 @@
 
 #include "fdio.h"
 #include "log.h"
+#include "vault.h"
 
 struct docstore {
 	int dirfd;
@@ -139,24 +140,13 @@ static void to_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static bool sha_hex_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	}
-	return i == 64;
-}
-
 static enum status io_status(void)
 {
 	return (errno == ENOSPC || errno == EDQUOT) ? ST_DISK_FULL : ST_IO;
 }
 
 /* SHA-256 of a mapped upload, run on its own thread while the file is
- * flushed: the two take about as long, so together they take half. */
+ * encrypted and flushed: the two take about as long. */
 struct hash_job {
 	const uint8_t *data;
 	size_t len;
@@ -181,10 +171,57 @@ bool docstore_fd_sealed(int fd)
 	return seals >= 0 && (seals & need) == need;
 }
 
-enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size)
+static const char file_magic[4] = {'O', 'P', 'D', '1'};
+#define CHUNK (256u * 1024)
+
+/* Writes magic | nonce | AES-256-GCM(data) | tag to out. */
+static enum status encrypt_to(int out, const uint8_t *data, size_t len, const uint8_t key[VAULT_KEY_LEN],
+			      const char *aad)
+{
+	uint8_t nonce[VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	uint8_t *buf = malloc(CHUNK + 32);
+	enum status st = ST_IO;
+	int n = 0;
+
+	if (!cx || !buf || vault_random(nonce, sizeof(nonce)) != ST_OK ||
+	    EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
+	    EVP_EncryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1)
+		goto out;
+	if (!fdio_write_all(out, file_magic, sizeof(file_magic)) || !fdio_write_all(out, nonce, sizeof(nonce))) {
+		st = io_status();
+		goto out;
+	}
+	for (size_t off = 0; off < len; off += CHUNK) {
+		size_t take = len - off < CHUNK ? len - off : CHUNK;
+
+		if (EVP_EncryptUpdate(cx, buf, &n, data + off, (int)take) != 1)
+			goto out;
+		if (!fdio_write_all(out, buf, (size_t)n)) {
+			st = io_status();
+			goto out;
+		}
+	}
+	if (EVP_EncryptFinal_ex(cx, buf, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, sizeof(tag), tag) != 1)
+		goto out;
+	if (!fdio_write_all(out, buf, (size_t)n) || !fdio_write_all(out, tag, sizeof(tag))) {
+		st = io_status();
+		goto out;
+	}
+	st = ST_OK;
+out:
+	free(buf);
+	EVP_CIPHER_CTX_free(cx);
+	return st;
+}
+
+enum status docstore_put_sealed(struct docstore *ds, int fd, uint64_t max, const uint8_t key[VAULT_KEY_LEN],
+				char name[DOCSTORE_NAME_HEX], char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size)
 {
 	struct hash_job hash = {0};
-	char tmp[64], sub[3], final[3 + DOCSTORE_SHA_HEX];
+	char tmp[64], sub[3], final[3 + DOCSTORE_NAME_HEX], aad[16 + DOCSTORE_NAME_HEX];
+	uint8_t rnd[16];
 	struct stat sb;
 	void *map = MAP_FAILED;
 	int out = -1, subfd = -1;
@@ -198,6 +235,10 @@ enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_
 		return ST_PROTO;
 	if ((uint64_t)sb.st_size > max)
 		return ST_TOO_LARGE;
+	/* A random name: nothing on disk tells which content a file holds. */
+	if (vault_random(rnd, sizeof(rnd)) != ST_OK)
+		return ST_IO;
+	to_hex(rnd, sizeof(rnd), name);
 	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return ST_NOMEM;
@@ -212,7 +253,11 @@ enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_
 	hashing = pthread_create(&hasher, NULL, hash_run, &hash) == 0;
 	if (!hashing)
 		hash_run(&hash);
-	if (!fdio_write_all(out, map, (size_t)sb.st_size) || fsync(out) < 0) {
+	docstore_aad(name, aad, sizeof(aad));
+	if ((st = encrypt_to(out, map, (size_t)sb.st_size, key, aad)) != ST_OK)
+		goto out;
+	st = ST_IO;
+	if (fsync(out) < 0) {
 		st = io_status();
 		goto out;
 	}
@@ -223,10 +268,9 @@ enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_
 	if (!hash.ok)
 		goto out;
 	to_hex(hash.digest, sizeof(hash.digest), sha_hex);
-	memcpy(sub, sha_hex, 2);
+	memcpy(sub, name, 2);
 	sub[2] = '\0';
-	snprintf(final, sizeof(final), "%s/%s", sub, sha_hex);
-	/* Same content already stored: the rename replaces it with equal bytes. */
+	snprintf(final, sizeof(final), "%s/%s", sub, name);
 	if (renameat(ds->dirfd, tmp, ds->dirfd, final) < 0) {
 		st = io_status();
 		goto out;
@@ -252,14 +296,102 @@ out:
 	return st;
 }
 
-int docstore_open_doc(struct docstore *ds, const char *sha_hex)
+void docstore_aad(const char *name, char *aad, size_t cap)
 {
-	char path[3 + DOCSTORE_SHA_HEX];
+	snprintf(aad, cap, "document:%s", name);
+}
 
-	if (!sha_hex_ok(sha_hex)) {
-		errno = EINVAL;
-		return -1;
+static bool name_ok(const char *s)
+{
+	if (strlen(s) != DOCSTORE_NAME_HEX - 1)
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
 	}
-	snprintf(path, sizeof(path), "%.2s/%s", sha_hex, sha_hex);
-	return openat(ds->dirfd, path, O_RDONLY | O_CLOEXEC);
+	return true;
+}
+
+enum status docstore_read(struct docstore *ds, const char *name, const uint8_t key[VAULT_KEY_LEN], uint64_t size,
+			  int *memfd)
+{
+	char path[3 + DOCSTORE_NAME_HEX], aad[16 + DOCSTORE_NAME_HEX];
+	uint8_t head[sizeof(file_magic) + VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
+	EVP_CIPHER_CTX *cx = NULL;
+	uint8_t *in = NULL, *plain = NULL;
+	struct stat sb;
+	int fd = -1, mfd = -1, n = 0;
+	enum status st = ST_IO;
+
+	*memfd = -1;
+	if (!name_ok(name))
+		return ST_NOT_FOUND;
+	snprintf(path, sizeof(path), "%.2s/%s", name, name);
+	fd = openat(ds->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ST_NOT_FOUND : ST_IO;
+	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_size != sizeof(head) + size + VAULT_TAG_LEN || size > INT32_MAX)
+		goto out;
+	in = malloc(CHUNK);
+	plain = malloc(CHUNK + 32);
+	cx = EVP_CIPHER_CTX_new();
+	mfd = memfd_create("outpost-document", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	docstore_aad(name, aad, sizeof(aad));
+	if (!in || !plain || !cx || mfd < 0 || pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, file_magic, sizeof(file_magic)) != 0 ||
+	    pread(fd, tag, sizeof(tag), (off_t)(sizeof(head) + size)) != (ssize_t)sizeof(tag) ||
+	    EVP_DecryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, head + sizeof(file_magic)) != 1 ||
+	    EVP_DecryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1)
+		goto out;
+	for (uint64_t off = 0; off < size; off += CHUNK) {
+		size_t take = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+
+		if (!fdio_pread_all(fd, in, take, (off_t)(sizeof(head) + off)) ||
+		    EVP_DecryptUpdate(cx, plain, &n, in, (int)take) != 1 || !fdio_write_all(mfd, plain, (size_t)n))
+			goto out;
+	}
+	/* Nothing leaves before the tag proves the whole file unaltered. */
+	if (EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, sizeof(tag), tag) != 1 ||
+	    EVP_DecryptFinal_ex(cx, plain, &n) != 1) {
+		log_err("document %s does not decrypt: altered, or its case key is gone", name);
+		st = ST_PROTO;
+		goto out;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		goto out;
+	*memfd = mfd;
+	mfd = -1;
+	st = ST_OK;
+out:
+	if (plain)
+		vault_wipe(plain, CHUNK + 32);
+	free(plain);
+	free(in);
+	EVP_CIPHER_CTX_free(cx);
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return st;
+}
+
+enum status docstore_remove(struct docstore *ds, const char *name)
+{
+	char path[3 + DOCSTORE_NAME_HEX], sub[3];
+	int subfd;
+
+	if (!name_ok(name))
+		return ST_NOT_FOUND;
+	snprintf(path, sizeof(path), "%.2s/%s", name, name);
+	if (unlinkat(ds->dirfd, path, 0) < 0 && errno != ENOENT)
+		return ST_IO;
+	memcpy(sub, name, 2);
+	sub[2] = '\0';
+	subfd = openat(ds->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (subfd < 0 || fsync(subfd) < 0) {
+		if (subfd >= 0)
+			close(subfd);
+		return ST_IO;
+	}
+	close(subfd);
+	return ST_OK;
 }

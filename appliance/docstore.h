@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "vault.h"
 
 #define DOCSTORE_SHA_HEX 65
 
@@ -40,13 +41,28 @@ enum doc_type doc_type_of_fd(int fd);
 /* True when fd is sealed against writing, shrinking and growing, as the web
  * process seals every upload before handing it over. */
 bool docstore_fd_sealed(int fd);
+
+#define DOCSTORE_NAME_HEX 33 /* a stored file's name: 32 hex digits and NUL */
+
 /*
- * Copies the whole content of the sealed upload fd into the store, at most
- * max bytes, and gives its SHA-256 in hex and its size.  ST_PROTO when fd is
- * not sealed or empty.  fd stays the caller's.
+ * Stores the sealed upload fd (at most max bytes) encrypted under key
+ * (AES-256-GCM, the case's data key) in a file with a new random name, and
+ * gives that name, the SHA-256 of the plaintext in hex and its size.  The
+ * file is durable (fsync, rename, folder fsync) on return.  ST_PROTO when fd
+ * is not sealed or empty.  fd stays the caller's.
  */
-enum status docstore_put_fd(struct docstore *ds, int fd, uint64_t max, char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size);
-/* Opens a stored document read-only; -1 with errno when missing. */
-int docstore_open_doc(struct docstore *ds, const char *sha_hex);
+enum status docstore_put_sealed(struct docstore *ds, int fd, uint64_t max, const uint8_t key[VAULT_KEY_LEN],
+				char name[DOCSTORE_NAME_HEX], char sha_hex[DOCSTORE_SHA_HEX], uint64_t *size);
+/*
+ * Decrypts stored file name (size plaintext bytes) into a new sealed memfd,
+ * given only when the whole file authenticated; the caller closes it.
+ * ST_PROTO when it does not decrypt, ST_NOT_FOUND when it is gone.
+ */
+enum status docstore_read(struct docstore *ds, const char *name, const uint8_t key[VAULT_KEY_LEN], uint64_t size,
+			  int *memfd);
+/* Deletes a stored file for good (purge). */
+enum status docstore_remove(struct docstore *ds, const char *name);
+/* The additional data a file's encryption is bound to. */
+void docstore_aad(const char *name, char *aad, size_t cap);
 
 #endif

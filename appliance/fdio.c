@@ -19,3 +19,21 @@ bool fdio_write_all(int fd, const void *data, size_t n)
 	}
 	return true;
 }
+
+bool fdio_pread_all(int fd, void *data, size_t n, off_t off)
+{
+	char *p = data;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return true;
+}

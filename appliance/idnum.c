@@ -57,3 +57,25 @@ bool idnum_valid(const char *s, long today_yyyymmdd)
 		return false;
 	return s[17] == c || (c == 'X' && s[17] == 'x');
 }
+
+static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+char uscc_check_char(const char *s)
+{
+	static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+	int sum = 0;
+
+	for (int i = 0; i < 17; i++) {
+		const char *p = s[i] ? strchr(uscc_chars, s[i]) : NULL;
+
+		if (!p)
+			return '\0';
+		sum += (int)(p - uscc_chars) * weights[i];
+	}
+	return uscc_chars[(31 - sum % 31) % 31];
+}
+
+bool uscc_valid(const char *s)
+{
+	return strlen(s) == 18 && s[17] && strchr(uscc_chars, s[17]) && uscc_check_char(s) == s[17];
+}

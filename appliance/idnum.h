@@ -19,4 +19,12 @@ char idnum_check_char(const char *s);
  */
 bool idnum_valid(const char *s, long today_yyyymmdd);
 
+/*
+ * Unified social credit codes of organisations (GB 32100-2015): 18
+ * characters from "0123456789ABCDEFGHJKLMNPQRTUWXY" (no I, O, S, V, Z), the
+ * last a MOD 31 check character.  Uppercase only.
+ */
+char uscc_check_char(const char *s);
+bool uscc_valid(const char *s);
+
 #endif

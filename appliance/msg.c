@@ -20,6 +20,7 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_PRINT_RESULT] = {"print-result", 2, 1024, 0},
     [MSG_DEVICE_STATE] = {"device-state", 2, 1024, 0},
     [MSG_RELOAD] = {"reload", 2, 64, 0},
+    [MSG_CASE_EVENT] = {"case-event", 2, 8192, 0},
 };
 
 const char *msg_type_name(enum msg_type type)

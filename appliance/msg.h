@@ -30,6 +30,7 @@ enum msg_type {
 	MSG_PRINT_RESULT, /* dev -> core: {"job","status","printer"} */
 	MSG_DEVICE_STATE, /* dev -> core: {"printer": state} */
 	MSG_RELOAD,	  /* core -> child: re-read configuration */
+	MSG_CASE_EVENT,	  /* sync -> core: a case event from central, see cases_central_event() */
 	__MSG_TYPE_MAX
 };
 

@@ -76,7 +76,16 @@ int dev_main(const char *config_path)
 	/* iconv loads its GB18030 module on first use: do it before the sandbox. */
 	{
 		struct buf warm;
-		struct receipt r = {"", "", "", "", "", "", "", "", 0};
+		struct receipt r = {.kind = RECEIPT_INTAKE,
+				    .office_name = "",
+				    .case_code = "",
+				    .item_name = "",
+				    .department = "",
+				    .applicant = "",
+				    .received_at = "",
+				    .promised_by = "",
+				    .pickup_code = "",
+				    .inquiry = ""};
 
 		buf_init(&warm, JOB_MAX_BYTES);
 		receipt_escpos(&r, &warm);

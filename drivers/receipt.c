@@ -7,29 +7,56 @@
 
 #define RULE "--------------------------------"
 
+static const char *const kinds[__RECEIPT_KIND_MAX] = {"intake", "cover", "handover"};
+static const char *const titles[__RECEIPT_KIND_MAX] = {"受理回执单", "材料扫描封面页", "办理结果领取交接单"};
+
 json_t *receipt_to_json(const struct receipt *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name", r->office_name, "case_code",
-			 r->case_code, "item_name", r->item_name, "department", r->department, "applicant",
-			 r->applicant, "received_at", r->received_at, "promised_by", r->promised_by, "pickup_code",
-			 r->pickup_code, "documents", r->documents);
+	json_t *lines = json_array();
+
+	for (unsigned i = 0; lines && i < r->nlines; i++)
+		json_array_append_new(lines, json_string(r->lines[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}", "kind", kinds[r->kind],
+			 "office_name", r->office_name, "case_code", r->case_code, "item_name", r->item_name,
+			 "department", r->department, "applicant", r->applicant, "received_at", r->received_at,
+			 "promised_by", r->promised_by, "pickup_code", r->pickup_code, "inquiry", r->inquiry, "lines",
+			 lines, "documents", r->documents);
 }
 
 enum status receipt_from_json(json_t *obj, struct receipt *r)
 {
 	json_error_t err;
+	const char *kind;
+	json_t *lines, *v;
+	size_t i;
 
-	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "office_name",
-			   &r->office_name, "case_code", &r->case_code, "item_name", &r->item_name, "department",
-			   &r->department, "applicant", &r->applicant, "received_at", &r->received_at, "promised_by",
-			   &r->promised_by, "pickup_code", &r->pickup_code, "documents", &r->documents) != 0)
+	memset(r, 0, sizeof(*r));
+	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}",
+			   "kind", &kind, "office_name", &r->office_name, "case_code", &r->case_code, "item_name",
+			   &r->item_name, "department", &r->department, "applicant", &r->applicant, "received_at",
+			   &r->received_at, "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "inquiry",
+			   &r->inquiry, "lines", &lines, "documents", &r->documents) != 0 ||
+	    !json_is_array(lines) || json_array_size(lines) > RECEIPT_MAX_LINES)
 		return ST_BAD_FIELD;
+	for (r->kind = 0; r->kind < __RECEIPT_KIND_MAX && strcmp(kinds[r->kind], kind) != 0; r->kind++)
+		;
+	if (r->kind == __RECEIPT_KIND_MAX)
+		return ST_BAD_FIELD;
+	json_array_foreach(lines, i, v)
+	{
+		if (!json_is_string(v))
+			return ST_BAD_FIELD;
+		r->lines[r->nlines++] = json_string_value(v);
+	}
 	return ST_OK;
 }
 
 void receipt_qr_payload(const struct receipt *r, char *out, size_t cap)
 {
-	snprintf(out, cap, "OUTPOST-CASE:%s;%s", r->case_code, r->office_name);
+	if (r->kind == RECEIPT_COVER)
+		snprintf(out, cap, "OUTPOST-COVER:%s;%d", r->case_code, r->documents);
+	else
+		snprintf(out, cap, "OUTPOST-CASE:%s;%s", r->case_code, r->office_name);
 }
 
 /* Lines shared by print and preview, so the two never disagree. */
@@ -45,20 +72,54 @@ static void body_lines(const struct receipt *r, void (*emit)(void *ctx, const ch
 	emit(ctx, line);
 	snprintf(line, sizeof(line), "申 请 人：%s", r->applicant);
 	emit(ctx, line);
-	snprintf(line, sizeof(line), "收件材料：%d 份", r->documents);
-	emit(ctx, line);
-	snprintf(line, sizeof(line), "收件时间：%s", r->received_at);
-	emit(ctx, line);
-	snprintf(line, sizeof(line), "承诺办结：%s 前", r->promised_by);
-	emit(ctx, line);
+	if (r->kind == RECEIPT_INTAKE) {
+		snprintf(line, sizeof(line), "收件时间：%s", r->received_at);
+		emit(ctx, line);
+		snprintf(line, sizeof(line), "承诺办结：%s 前", r->promised_by);
+		emit(ctx, line);
+		snprintf(line, sizeof(line), "电子材料：%d 份", r->documents);
+		emit(ctx, line);
+	} else if (r->kind == RECEIPT_COVER) {
+		snprintf(line, sizeof(line), "材料页数：%d 页（扫描时核对）", r->documents);
+		emit(ctx, line);
+	} else {
+		snprintf(line, sizeof(line), "领取时间：%s", r->received_at);
+		emit(ctx, line);
+	}
+	for (unsigned i = 0; i < r->nlines; i++)
+		emit(ctx, r->lines[i]);
 }
 
-static const char *const footer[] = {
+static const char *const intake_footer[] = {
     "请妥善保管本回执，凭回执、取件码",
     "及申请人身份证件领取办理结果。",
     "查询进度：在服务站自助机扫描二维码",
     "或输入案件编号。",
 };
+static const char *const cover_footer[] = {
+    "请将本页放在该案件材料的最上面，",
+    "整叠放入扫描仪。",
+};
+static const char *const handover_footer[] = {
+    "领取人签字：",
+    "",
+    "经办人签字：",
+};
+
+static void footer_lines(const struct receipt *r, void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	const char *const *f = r->kind == RECEIPT_INTAKE  ? intake_footer
+			       : r->kind == RECEIPT_COVER ? cover_footer
+							  : handover_footer;
+	size_t n = r->kind == RECEIPT_INTAKE  ? sizeof(intake_footer) / sizeof(intake_footer[0])
+		   : r->kind == RECEIPT_COVER ? sizeof(cover_footer) / sizeof(cover_footer[0])
+					      : sizeof(handover_footer) / sizeof(handover_footer[0]);
+
+	for (size_t i = 0; i < n; i++)
+		emit(ctx, f[i]);
+	if (r->kind == RECEIPT_INTAKE && r->inquiry[0])
+		emit(ctx, r->inquiry);
+}
 
 static void emit_escpos(void *ctx, const char *line)
 {
@@ -78,15 +139,17 @@ enum status receipt_escpos(const struct receipt *r, struct buf *out)
 	escpos_size(&e, 2, 2);
 	escpos_line(&e, r->office_name);
 	escpos_size(&e, 1, 1);
-	escpos_line(&e, "受理回执单");
+	escpos_line(&e, titles[r->kind]);
 	escpos_bold(&e, false);
 	escpos_align(&e, ESCPOS_LEFT);
 	escpos_line(&e, RULE);
 	body_lines(r, emit_escpos, &e);
-	escpos_bold(&e, true);
-	snprintf(line, sizeof(line), "取 件 码：%s", r->pickup_code);
-	escpos_line(&e, line);
-	escpos_bold(&e, false);
+	if (r->kind == RECEIPT_INTAKE) {
+		escpos_bold(&e, true);
+		snprintf(line, sizeof(line), "取 件 码：%s", r->pickup_code);
+		escpos_line(&e, line);
+		escpos_bold(&e, false);
+	}
 	escpos_line(&e, RULE);
 	escpos_align(&e, ESCPOS_CENTER);
 	escpos_code128(&e, r->case_code);
@@ -95,8 +158,7 @@ enum status receipt_escpos(const struct receipt *r, struct buf *out)
 	escpos_qr(&e, qr, 6);
 	escpos_feed(&e, 1);
 	escpos_align(&e, ESCPOS_LEFT);
-	for (size_t i = 0; i < sizeof(footer) / sizeof(footer[0]); i++)
-		escpos_line(&e, footer[i]);
+	footer_lines(r, emit_escpos, &e);
 	return escpos_end(&e);
 }
 
@@ -120,18 +182,18 @@ enum status receipt_text(const struct receipt *r, struct buf *out)
 	char line[512];
 
 	emit_text(&t, r->office_name);
-	emit_text(&t, "受理回执单");
+	emit_text(&t, titles[r->kind]);
 	emit_text(&t, RULE);
 	body_lines(r, emit_text, &t);
-	emit_text(&t, "取 件 码：（仅打印在回执上）");
+	if (r->kind == RECEIPT_INTAKE)
+		emit_text(&t, "取 件 码：（仅打印在回执上）");
 	emit_text(&t, RULE);
 	snprintf(line, sizeof(line), "[条码 Code128] %s", r->case_code);
 	emit_text(&t, line);
 	receipt_qr_payload(r, qr, sizeof(qr));
 	snprintf(line, sizeof(line), "[二维码 QR] %s", qr);
 	emit_text(&t, line);
-	for (size_t i = 0; i < sizeof(footer) / sizeof(footer[0]); i++)
-		emit_text(&t, footer[i]);
+	footer_lines(r, emit_text, &t);
 	return t.st;
 }
 

@@ -11,16 +11,29 @@
 
 #include "../appliance/buf.h"
 
-/* Every string is UTF-8 and borrowed: it must outlive the struct's use. */
+/* What is printed: the intake receipt the citizen keeps, the cover sheet
+ * that leads a case's pages through the document scanner, and the handover
+ * slip signed at pickup. */
+enum receipt_kind { RECEIPT_INTAKE = 0, RECEIPT_COVER, RECEIPT_HANDOVER, __RECEIPT_KIND_MAX };
+
+#define RECEIPT_MAX_LINES 40
+
+/* Every string is UTF-8 and borrowed: it must outlive the struct's use.
+ * Strings a kind does not use are "". */
 struct receipt {
+	enum receipt_kind kind;
 	const char *office_name;
 	const char *case_code;
 	const char *item_name;
 	const char *department;
 	const char *applicant; /* already masked for print, e.g. "张*三" */
 	const char *received_at;
-	const char *promised_by;
-	const char *pickup_code;
+	const char *promised_by; /* intake */
+	const char *pickup_code; /* intake; printed, never previewed */
+	const char *inquiry;	 /* intake: how to ask about the case */
+	/* Kind-specific lines: materials received, who collected, ... */
+	const char *lines[RECEIPT_MAX_LINES];
+	unsigned nlines;
 	int documents;
 };
 

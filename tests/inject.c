@@ -1,22 +1,29 @@
 /*
- * Test tool: sends a malformed datagram to the core as if it came from a
- * child.  It takes a duplicate of the child's channel (descriptor 3) with
+ * Test tool: speaks to the core as if it were one of its children.  It
+ * takes a duplicate of the child's channel (descriptor 3) with
  * pidfd_getfd(2), so the product needs no test hook.
- * Usage: inject PID
+ *
+ *   inject PID              a malformed datagram (the child must be restarted)
+ *   inject PID case-event JSON
+ *                           a well-formed MSG_CASE_EVENT, as the sync process
+ *                           sends central's events (PID must be sync's)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "appliance/msg.h"
 
 int main(int argc, char **argv)
 {
 	static const char garbage[] = "\xde\xad\xbe\xef not a message";
 	int pidfd, fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: inject PID\n");
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "case-event") == 0)) {
+		fprintf(stderr, "usage: inject PID [case-event JSON]\n");
 		return 2;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, atoi(argv[1]), 0);
@@ -28,6 +35,13 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		perror("pidfd_getfd");
 		return 1;
+	}
+	if (argc == 4) {
+		if (msg_send(fd, MSG_CASE_EVENT, 0, argv[3], strlen(argv[3]), NULL, 0) != ST_OK) {
+			fprintf(stderr, "inject: message not sent\n");
+			return 1;
+		}
+		return 0;
 	}
 	if (send(fd, garbage, sizeof(garbage) - 1, 0) < 0) {
 		perror("send");

@@ -79,6 +79,30 @@ export class Box {
     return this.json('/api/v1/cases', { method: 'POST', body: form, headers: h });
   }
 
+  // A JSON POST (or another method) as the console sends it, with the CSRF token.
+  post(path, body = {}, method = 'POST') {
+    return this.json(path, {
+      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  // An event from central, delivered on the sync process's channel as the
+  // sync process will (tests/inject takes a copy of that channel).
+  centralEvent(code, event, extra = {}) {
+    execFileSync(join(buildDir, 'tests/inject'),
+      [String(this.pids().sync), 'case-event', JSON.stringify({ code, event, ...extra })]);
+  }
+
+  async caseState(code) {
+    return (await this.json(`/api/v1/cases/${code}`)).body.state;
+  }
+
+  // Waits until the case is in state (central events arrive asynchronously).
+  async untilState(code, state) {
+    await this.waitUntil(async () => (await this.caseState(code)) === state, 5000, `case ${code} to be ${state}`);
+  }
+
   status() {
     const out = execFileSync(join(buildDir, 'outpostctl'), ['-c', this.config, '-j', 'status'], { encoding: 'utf8' });
     return JSON.parse(out);
@@ -158,6 +182,8 @@ export const samples = {
   jpeg: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 9), Buffer.from([0xff, 0xd9])]),
 };
 
+// GA-JZZ-01 (居住证办理) asks for four materials; the fourth is optional.
 export const goodCase = {
   applicant_name: '张三丰', id_number: '11010519491231002X', phone: '13800138000', item: 'GA-JZZ-01',
+  materials: [1, 2, 3].map((position) => ({ position, received: true, pages: 1 })),
 };

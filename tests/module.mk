@@ -1,5 +1,5 @@
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos
+UNIT_TESTS += msg config idnum casecode escpos lifecycle
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
@@ -13,9 +13,9 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 # Test tools used by the integration tests.
 TEST_TOOLS := $(B)/tests/inject $(B)/tests/bench_floor $(B)/tests/bench_intake
 unit-bins: $(TEST_TOOLS)
-$(B)/tests/inject: tests/inject.c
+$(B)/tests/inject: $(B)/obj/tests/inject.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The intake floor for make bench.
 $(B)/tests/bench_floor: tests/bench/floor.c

@@ -17,7 +17,7 @@
 #include "appliance/config.h"
 #include "appliance/msg.h"
 
-#define REQUEST_JSON_MAX (16 * 1024)
+#define REQUEST_JSON_MAX (48 * 1024)
 
 struct webreq {
 	uint32_t id; /* nonzero while the core has it */

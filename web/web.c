@@ -170,7 +170,8 @@ static json_t *query_json(struct MHD_Connection *conn)
 {
 	json_t *q = json_object();
 	const char *v;
-	static const char *const keys[] = {"limit", "before"};
+	static const char *const keys[] = {"limit", "before", "q",    "state", "department",
+					   "from",  "to",     "view", "reveal"};
 
 	for (size_t i = 0; q && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, keys[i]);
@@ -376,6 +377,15 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, const char *met
 }
 
 /* First call for an API request: check what the body may be. */
+/* Uploads go to intake and to the supplement of a returned case. */
+static bool upload_url(const char *url)
+{
+	size_t n = strlen(url);
+
+	return strcmp(url, "/api/v1/cases") == 0 ||
+	       (strncmp(url, "/api/v1/cases/", 14) == 0 && n > 25 && strcmp(url + n - 11, "/supplement") == 0);
+}
+
 static void api_start(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url)
 {
 	const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -394,7 +404,7 @@ static void api_start(struct MHD_Connection *conn, struct webreq *r, const char 
 		return;
 	}
 	if (type && strncasecmp(type, "multipart/form-data", 19) == 0) {
-		if (strcmp(url, "/api/v1/cases") != 0 || webreq_multipart(r, conn) != ST_OK)
+		if (!upload_url(url) || webreq_multipart(r, conn) != ST_OK)
 			set_error(r, ST_BAD_REQUEST, NULL);
 	} else if (strtoull(len, NULL, 10) > REQUEST_JSON_MAX) {
 		set_error(r, ST_TOO_LARGE, NULL);

@@ -52,7 +52,10 @@ test('missing fields name the field', async () => {
   const r = await refused(() => box.createCase(noPhone, [pdf]), 400, 'missing_field', /缺少必填项：联系电话/);
   assert.equal(r.body.field, 'phone');
   await refused(() => box.createCase({ ...goodCase, applicant_name: '' }, [pdf]), 400, 'missing_field', /申请人姓名/);
-  await refused(() => box.createCase(goodCase, []), 400, 'no_document', /请至少上传一份材料/);
+  // Required materials not ticked: refused, naming them.
+  const m = await refused(() => box.createCase({ ...goodCase, materials: [] }, [pdf]), 400, 'materials_missing',
+    /必需材料未收齐/);
+  assert.deepEqual(m.body.missing, ['申请人居民身份证', '近期一寸免冠照片', '居住登记凭证（租赁合同或房产证明）']);
   await refused(() => box.createCase({ ...goodCase, phone: '12345' }, [pdf]), 400, 'bad_phone', /联系电话格式不正确/);
   await refused(() => box.createCase({ ...goodCase, item: 'NO-SUCH' }, [pdf]), 400, 'unknown_item', /所选事项不存在/);
 });

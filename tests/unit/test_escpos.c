@@ -120,6 +120,9 @@ static const struct receipt sample = {
     .received_at = "2026-11-28 09:30",
     .promised_by = "2026-12-05",
     .pickup_code = "493027",
+    .inquiry = "咨询电话：010-12345678",
+    .lines = {"收件材料：居民身份证（原件）1 份"},
+    .nlines = 1,
     .documents = 2,
 };
 
@@ -137,6 +140,8 @@ static void test_receipt(void **state)
 	assert_int_equal(receipt_text(&sample, &t), ST_OK);
 	assert_non_null(strstr(buf_cstr(&t), "案件编号：SQ01-261128-0007K"));
 	assert_non_null(strstr(buf_cstr(&t), "居住证办理"));
+	assert_non_null(strstr(buf_cstr(&t), "收件材料：居民身份证（原件）1 份"));
+	assert_non_null(strstr(buf_cstr(&t), "咨询电话：010-12345678"));
 	/* The pickup code is printed for the citizen, never previewed. */
 	assert_null(strstr(buf_cstr(&t), "493027"));
 	buf_free(&b);
@@ -153,6 +158,8 @@ static void test_receipt_json(void **state)
 	assert_int_equal(receipt_from_json(j, &r), ST_OK);
 	assert_string_equal(r.case_code, sample.case_code);
 	assert_int_equal(r.documents, 2);
+	assert_int_equal(r.nlines, 1);
+	assert_string_equal(r.lines[0], sample.lines[0]);
 	json_object_set_new(j, "extra", json_true());
 	assert_int_equal(receipt_from_json(j, &r), ST_BAD_FIELD);
 	json_decref(j);

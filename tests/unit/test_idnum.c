@@ -61,10 +61,35 @@ static void test_leap_day(void **state)
 	assert_false(idnum_valid(id, TODAY));
 }
 
+/* Unified social credit codes: published examples, and every single
+ * wrong check character and forbidden letter refused. */
+static void test_uscc(void **state)
+{
+	static const char *const good[] = {"91350100M000100Y43", "911100007109288314"};
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	char bad[19];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_true(uscc_valid(good[i]));
+		for (const char *c = alnum; *c; c++) {
+			memcpy(bad, good[i], 19);
+			bad[17] = *c;
+			assert_int_equal(uscc_valid(bad), *c == good[i][17]);
+		}
+	}
+	assert_false(uscc_valid("91350100M000100Y4"));
+	assert_false(uscc_valid("91350100M000100Y433"));
+	assert_false(uscc_valid("9135010OM000100Y43")); /* O is not in the set */
+	assert_false(uscc_valid("91350100m000100Y43")); /* lowercase */
+	assert_false(uscc_valid(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_uscc),
 	    cmocka_unit_test(test_check_char),
 	    cmocka_unit_test(test_leap_day),
 	};

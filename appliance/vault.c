@@ -1,0 +1,210 @@
+#include "vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdio.h"
+#include "log.h"
+
+struct vault {
+	uint8_t wrap[VAULT_KEY_LEN];
+	uint8_t index[VAULT_KEY_LEN];
+	uint8_t audit[VAULT_KEY_LEN];
+};
+
+static bool hmac(const uint8_t *key, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
+{
+	size_t n = 0;
+
+	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, VAULT_KEY_LEN, data, len, out, VAULT_HASH_LEN, &n) !=
+		   NULL &&
+	       n == VAULT_HASH_LEN;
+}
+
+/* HKDF-Expand (RFC 5869) for one block: T(1) = HMAC(PRK, info | 0x01). */
+static bool derive(const uint8_t prk[VAULT_KEY_LEN], const char *label, uint8_t out[VAULT_KEY_LEN])
+{
+	char info[64];
+	int n = snprintf(info, sizeof(info), "outpost/v1/%s%c", label, 1);
+
+	return n > 0 && (size_t)n < sizeof(info) && hmac(prk, info, (size_t)n, out);
+}
+
+enum status vault_random(void *out, size_t n)
+{
+	return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_IO;
+}
+
+void vault_wipe(void *p, size_t n)
+{
+	OPENSSL_cleanse(p, n);
+}
+
+/* Reads the box key, or makes one when there is none yet. */
+static enum status load_box_key(const char *dir, uint8_t key[VAULT_KEY_LEN])
+{
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/box.key", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		uint8_t buf[VAULT_KEY_LEN + 1]; /* one more, to see a longer file */
+
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		memcpy(key, buf, VAULT_KEY_LEN);
+		vault_wipe(buf, sizeof(buf));
+		if (n != VAULT_KEY_LEN) {
+			log_err("%s: not a %d-byte key; refusing to start rather than lose data", path, VAULT_KEY_LEN);
+			return ST_CONFIG;
+		}
+		return ST_OK;
+	}
+	if (errno != ENOENT) {
+		log_err("%s: %s", path, strerror(errno));
+		return ST_IO;
+	}
+	if (vault_random(key, VAULT_KEY_LEN) != ST_OK)
+		return ST_IO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !fdio_write_all(fd, key, VAULT_KEY_LEN) || fsync(fd) < 0) {
+		log_err("%s: cannot write the new box key: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ST_IO;
+	}
+	close(fd);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	log_info("new box key written to %s; back it up apart from the data", path);
+	return ST_OK;
+}
+
+enum status vault_open(const char *dir, struct vault **out)
+{
+	uint8_t box[VAULT_KEY_LEN];
+	struct vault *v = NULL;
+	enum status st = load_box_key(dir, box);
+
+	if (st == ST_OK && !(v = calloc(1, sizeof(*v))))
+		st = ST_NOMEM;
+	if (st == ST_OK &&
+	    !(derive(box, "wrap", v->wrap) && derive(box, "index", v->index) && derive(box, "audit", v->audit)))
+		st = ST_IO;
+	vault_wipe(box, sizeof(box));
+	if (st != ST_OK) {
+		vault_free(&v);
+		return st;
+	}
+	*out = v;
+	return ST_OK;
+}
+
+void vault_free(struct vault **v)
+{
+	if (!*v)
+		return;
+	vault_wipe(*v, sizeof(**v));
+	free(*v);
+	*v = NULL;
+}
+
+enum status vault_seal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const void *in, size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	uint8_t *nonce = out, *ct = out + VAULT_NONCE_LEN;
+	enum status st = ST_IO;
+	int n = 0, m = 0;
+
+	if (cx && len <= INT32_MAX && vault_random(nonce, VAULT_NONCE_LEN) == ST_OK &&
+	    EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	    EVP_EncryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_EncryptUpdate(cx, ct, &n, in, (int)len) == 1 && EVP_EncryptFinal_ex(cx, ct + n, &m) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, VAULT_TAG_LEN, ct + len) == 1)
+		st = ST_OK;
+	EVP_CIPHER_CTX_free(cx);
+	return st;
+}
+
+enum status vault_unseal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const uint8_t *in, size_t len, void *out)
+{
+	EVP_CIPHER_CTX *cx;
+	size_t clen;
+	enum status st = ST_PROTO;
+	int n = 0, m = 0;
+
+	if (len < VAULT_SEAL_EXTRA || len - VAULT_SEAL_EXTRA > INT32_MAX)
+		return ST_PROTO;
+	clen = len - VAULT_SEAL_EXTRA;
+	cx = EVP_CIPHER_CTX_new();
+	if (cx && EVP_DecryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
+	    EVP_DecryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(cx, out, &n, in + VAULT_NONCE_LEN, (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, VAULT_TAG_LEN, (void *)(in + VAULT_NONCE_LEN + clen)) == 1 &&
+	    EVP_DecryptFinal_ex(cx, (uint8_t *)out + n, &m) == 1)
+		st = ST_OK;
+	EVP_CIPHER_CTX_free(cx);
+	if (st != ST_OK)
+		vault_wipe(out, clen);
+	return st;
+}
+
+static void case_aad(const char *case_code, char *aad, size_t cap)
+{
+	snprintf(aad, cap, "case-key:%s", case_code);
+}
+
+enum status vault_new_case_key(const struct vault *v, const char *case_code, uint8_t key[VAULT_KEY_LEN],
+			       uint8_t wrapped[VAULT_WRAPPED_LEN])
+{
+	char aad[96];
+
+	case_aad(case_code, aad, sizeof(aad));
+	if (vault_random(key, VAULT_KEY_LEN) != ST_OK)
+		return ST_IO;
+	return vault_seal(v->wrap, aad, key, VAULT_KEY_LEN, wrapped);
+}
+
+enum status vault_unwrap_case_key(const struct vault *v, const char *case_code, const uint8_t *wrapped, size_t len,
+				  uint8_t key[VAULT_KEY_LEN])
+{
+	char aad[96];
+
+	if (!wrapped || len != VAULT_WRAPPED_LEN)
+		return ST_PROTO;
+	case_aad(case_code, aad, sizeof(aad));
+	return vault_unseal(v->wrap, aad, wrapped, len, key);
+}
+
+void vault_index(const struct vault *v, const char *purpose, const char *value, uint8_t out[VAULT_HASH_LEN])
+{
+	size_t a = strlen(purpose) + 1, b = strlen(value);
+	uint8_t *buf = malloc(a + b);
+
+	memset(out, 0, VAULT_HASH_LEN);
+	if (buf) {
+		memcpy(buf, purpose, a); /* with its NUL: no purpose is a prefix */
+		memcpy(buf + a, value, b);
+		if (!hmac(v->index, buf, a + b, out))
+			memset(out, 0, VAULT_HASH_LEN);
+	}
+	free(buf);
+}
+
+void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
+{
+	if (!hmac(v->audit, data, len, out))
+		memset(out, 0, VAULT_HASH_LEN);
+}
