@@ -1522,7 +1522,11 @@ static json_t *local_time(sqlite3_stmt *q, int col)
 		return json_null();
 	t = (time_t)sqlite3_column_int64(q, col);
 	localtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* RFC 3339: the offset with a colon, +08:00. */
+	if (strftime(buf, sizeof(buf) - 1, "%Y-%m-%dT%H:%M:%S%z", &tm) == 24) {
+		memmove(buf + 23, buf + 22, 3);
+		buf[22] = ':';
+	}
 	return json_string(buf);
 }
 

@@ -103,6 +103,29 @@ export class Box {
     await this.waitUntil(async () => (await this.caseState(code)) === state, 5000, `case ${code} to be ${state}`);
   }
 
+  // The pickup code is printed on the receipt only, never shown by the API:
+  // tests read it off the printer's bytes (GB18030 "取 件 码：" and six
+  // digits, after the case's code).
+  pickupCode(code) {
+    const raw = readFileSync(join(this.state, 'printer.out'));
+    const marker = Buffer.from([0xc8, 0xa1, 0x20, 0xbc, 0xfe, 0x20, 0xc2, 0xeb]);
+    const at = raw.indexOf(Buffer.from(code, 'latin1'));
+    const m = at < 0 ? -1 : raw.indexOf(marker, at);
+    const digits = m < 0 ? null : raw.subarray(m + marker.length, m + marker.length + 12).toString('latin1').match(/\d{6}/);
+    if (!digits) throw new Error(`no printed pickup code for ${code}`);
+    return digits[0];
+  }
+
+  // Moves a received case on to ready through central's events.
+  async toReady(code) {
+    const steps = [['queue', 'queued'], ['send', 'sent'], ['accept', 'accepted', { official_number: '京公2026-0001' }],
+      ['decide', 'decided', { decision: 'approved' }], ['ready', 'ready']];
+    for (const [ev, state, extra] of steps) {
+      this.centralEvent(code, ev, extra);
+      await this.untilState(code, state);
+    }
+  }
+
   status() {
     const out = execFileSync(join(buildDir, 'outpostctl'), ['-c', this.config, '-j', 'status'], { encoding: 'utf8' });
     return JSON.parse(out);

@@ -1,35 +1,15 @@
 // The staff console in Chromium (Debian's, driven by playwright-core): log
 // in, take in a case with an upload, see the receipt preview with its code.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startBox, samples } from '../lib.mjs';
+import { suite } from './browser.mjs';
+import { samples } from '../lib.mjs';
 
-let box, browser, files;
-
-before(async () => {
-  box = await startBox();
-  files = mkdtempSync(join(tmpdir(), 'outpost-upload-'));
-  writeFileSync(join(files, '户口簿.pdf'), samples.pdf());
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await box.stop();
-  box.cleanup();
-  rmSync(files, { recursive: true, force: true });
-});
+const ctx = suite({ '户口簿.pdf': samples.pdf() });
 
 test('log in, take in a case with an upload, see the receipt preview', async () => {
+  const { box, browser, files } = ctx;
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -48,11 +28,14 @@ test('log in, take in a case with an upload, see the receipt preview', async () 
   await page.locator('#cases-view').waitFor();
   await page.click('#new-case');
   await page.locator('#intake-view').waitFor();
+  await page.selectOption('select[name=service]', 'RS-YL-01');
   await page.fill('input[name=applicant_name]', '李小梅');
   await page.fill('input[name=id_number]', '11010519491231002X');
   await page.fill('input[name=phone]', '13912345678');
-  await page.selectOption('select[name=service]', 'RS-YL-01');
-  await page.setInputFiles('input[name=document]', join(files, '户口簿.pdf'));
+  // RS-YL-01 asks for the ID card and the household register.
+  await page.check('input[name=received-1]');
+  await page.check('input[name=received-2]');
+  await page.setInputFiles('input[name=file-2]', join(files, '户口簿.pdf'));
   await page.click('#intake-form button[type=submit]');
 
   await page.locator('#case-view').waitFor();

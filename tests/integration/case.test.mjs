@@ -3,24 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, sha256 } from '../lib.mjs';
-
-const require = createRequire(import.meta.url);
-const npos = require('npos');
+import { npos, escposParser } from '../escpos.mjs';
 
 let box;
 before(async () => { box = await startBox(); });
 after(async () => { await box.stop(); box.cleanup(); });
-
-// npos knows every command we send except GS ( k (QR); teach it that frame
-// shape (a 16-bit length), as FACTS.md records.
-function escposParser() {
-  const rules = JSON.parse(JSON.stringify(npos.rules));
-  rules[0x1d]['(k'] = [0, 'd16'];
-  return npos.parser(rules);
-}
 
 test('login sets an HttpOnly SameSite=Strict session cookie and returns a CSRF token', async () => {
   const r = await box.fetch('/api/v1/login', {

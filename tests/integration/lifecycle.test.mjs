@@ -22,14 +22,7 @@ async function intake(fields = goodCase, docs = [pdf]) {
   return r.body.code;
 }
 
-// Moves a received case on to ready through central's events.
-async function toReady(code) {
-  for (const [ev, state, extra] of [['queue', 'queued'], ['send', 'sent'], ['accept', 'accepted',
-    { official_number: '京公居字2026-0001' }], ['decide', 'decided', { decision: 'approved' }], ['ready', 'ready']]) {
-    box.centralEvent(code, ev, extra);
-    await box.untilState(code, state);
-  }
-}
+const toReady = (code) => box.toReady(code);
 
 async function refusedAction(code, action, body, status, error, stateBefore) {
   const r = await box.post(`/api/v1/cases/${code}/${action}`, body);
@@ -45,7 +38,7 @@ test('received → queued → sent → accepted → decided → ready → collec
   assert.equal(await box.caseState(code), 'received');
   await toReady(code);
   const detail = (await box.json(`/api/v1/cases/${code}`)).body;
-  assert.equal(detail.official_number, '京公居字2026-0001');
+  assert.equal(detail.official_number, '京公2026-0001');
   assert.equal(detail.decision, 'approved');
   const ready = await box.json('/api/v1/cases?view=ready');
   assert.ok(ready.body.cases.some((c) => c.code === code), 'on the ready-for-pickup list');
@@ -66,19 +59,7 @@ test('received → queued → sent → accepted → decided → ready → collec
     'case.accept', 'case.decide', 'case.ready', 'case.collect', 'case.close']);
 });
 
-// The pickup code is printed on the receipt only, never shown in the API:
-// the tests read it off the printer's bytes (GB18030 "取 件 码：" and six
-// digits after the case's code).
-function extractPickup(code) {
-  const raw = readFileSync(join(box.state, 'printer.out'));
-  const marker = Buffer.from([0xc8, 0xa1, 0x20, 0xbc, 0xfe, 0x20, 0xc2, 0xeb]);
-  const at = raw.indexOf(Buffer.from(`案件编号：${code}`.slice(5), 'latin1'));
-  assert.ok(at >= 0, `the receipt of ${code} was printed`);
-  const m = raw.indexOf(marker, at);
-  const digits = raw.subarray(m + marker.length, m + marker.length + 12).toString('latin1').match(/\d{6}/);
-  assert.ok(m >= 0 && digits, `pickup code of ${code} on the printed receipt`);
-  return digits[0];
-}
+const extractPickup = (code) => box.pickupCode(code);
 
 test('illegal transitions are refused, naming the state, and change nothing', async () => {
   const code = await intake();

@@ -1,31 +1,47 @@
-// The staff console: login, case list, intake with uploads, case detail.
+// The staff console: login, finding cases, the intake wizard, the case with
+// its actions (submit, withdraw, supplement, pickup, close, print).
+// Everything the server sends is put on the page as text, never as HTML.
 import { api, ApiError, setCsrf } from './api.js';
 import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const views = ['login-view', 'cases-view', 'intake-view', 'case-view'];
+const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
+const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
+  'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
+// Which actions each state offers (the server decides; this only hides
+// buttons that would be refused anyway).
+const actionsByState = {
+  draft: ['submit', 'discard'], received: ['withdraw', 'receipt', 'cover'], queued: ['withdraw', 'receipt'],
+  returned: ['withdraw'], collected: ['close'],
+};
+
+let catalog = null;
+let current = null; // the case on screen
+
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
 
 function show(view) {
   for (const v of views) $(v).hidden = v !== view;
 }
 
-function flash(text, ok = false) {
-  const el = $('flash');
-  el.textContent = text;
-  el.className = ok ? 'ok' : '';
-  el.hidden = !text;
+function flash(text, ok = false, list = []) {
+  $('flash').textContent = text;
+  $('flash').className = ok ? 'ok' : '';
+  $('flash').hidden = !text;
+  $('flash-list').replaceChildren(...list.map((x) => el('li', x)));
+  $('flash-list').hidden = list.length === 0;
 }
 
 function failed(err) {
   if (!(err instanceof ApiError)) console.error(err);
-  flash(err instanceof ApiError ? err.message : t('network'));
+  flash(err instanceof ApiError ? err.message : t('network'), false, err?.body?.missing ?? []);
   if (err instanceof ApiError && err.status === 401) showLogin();
-}
-
-function cell(text) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  return td;
 }
 
 function showLogin() {
@@ -40,61 +56,231 @@ function signedIn(session) {
   $('logout').hidden = false;
 }
 
+const localTime = (s) => (s ? s.slice(0, 16).replace('T', ' ') : '');
+
+function fillIdTypes(select) {
+  select.replaceChildren(...personIdTypes.map((k) => new Option(t(`id.${k}`), k)));
+}
+
+async function loadCatalog() {
+  catalog ??= await api('GET', '/catalog');
+  return catalog;
+}
+
+// --- finding cases -----------------------------------------------------------
+
 async function showCases() {
   show('cases-view');
-  const { cases } = await api('GET', '/cases');
-  const body = $('case-table').querySelector('tbody');
-  body.replaceChildren();
-  for (const c of cases) {
-    const tr = document.createElement('tr');
-    const link = document.createElement('a');
-    link.href = `#case/${c.code}`;
-    link.textContent = c.code;
-    const code = document.createElement('td');
-    code.append(link);
-    tr.append(code, cell(c.item.name), cell(c.applicant_name), cell(c.created_at.slice(0, 16).replace('T', ' ')),
-      cell(t(`state.${c.state}`)), cell(t(`receipt.${c.receipt_state}`)));
-    body.append(tr);
-  }
+  const f = $('search-form').elements;
+  const params = new URLSearchParams();
+  for (const k of ['q', 'view', 'state']) if (f[k].value.trim()) params.set(k, f[k].value.trim());
+  const { cases } = await api('GET', `/cases${params.size ? `?${params}` : ''}`);
+  $('case-table').querySelector('tbody').replaceChildren(...cases.map((c) => {
+    const tr = el('tr');
+    const code = el('td');
+    code.append(el('a', c.code, { href: `#case/${c.code}` }));
+    tr.append(code, el('td', c.item.name), el('td', c.applicant_name), el('td', localTime(c.created_at)),
+      el('td', c.promised_by), el('td', t(`state.${c.state}`)));
+    return tr;
+  }));
   $('no-cases').hidden = cases.length > 0;
 }
 
+// --- intake ------------------------------------------------------------------
+
+function itemByCode(code) {
+  return catalog.items.find((i) => i.code === code);
+}
+
+// Items grouped under their category path ("个人业务 · 政务 · 户籍办理").
+function categoryPaths() {
+  const paths = new Map();
+  const walk = (cats, prefix) => {
+    for (const c of cats) {
+      const name = prefix ? `${prefix} · ${c.name}` : c.name;
+      paths.set(c.code, name);
+      walk(c.children ?? [], name);
+    }
+  };
+  walk(catalog.categories, '');
+  return paths;
+}
+
+function renderMaterials() {
+  const item = itemByCode($('intake-form').elements.service.value);
+  $('item-info').textContent = item
+    ? `${item.department} · ${t('promised')} ${item.promised_days} ${t('days')} · ${item.fees}` : '';
+  $('materials-table').querySelector('tbody').replaceChildren(...(item?.materials ?? []).map((m, i) => {
+    const tr = el('tr', undefined, { 'data-position': String(i + 1) });
+    const name = el('td', `${m.name}${m.optional ? t('optional') : ''} · ${t(`form.${m.form}`)} ${m.copies} ${t('copies')}`);
+    const got = el('td');
+    got.append(el('input', undefined, { type: 'checkbox', name: `received-${i + 1}`, 'aria-label': m.name }));
+    const form = el('td');
+    const sel = el('select', undefined, { name: `form-${i + 1}` });
+    sel.append(new Option(t('form.original'), 'original'), new Option(t('form.copy'), 'copy'));
+    sel.value = m.form;
+    form.append(sel);
+    const pages = el('td');
+    pages.append(el('input', undefined, { type: 'number', name: `pages-${i + 1}`, min: '0', max: '9999', value: '1' }));
+    const scan = el('td');
+    scan.append(el('input', undefined, { type: 'file', name: `file-${i + 1}`, multiple: '',
+      accept: 'application/pdf,image/jpeg,image/png' }));
+    tr.append(name, got, form, pages, scan);
+    return tr;
+  }));
+}
+
+function applicantKindChanged() {
+  const f = $('intake-form').elements;
+  const org = f.kind.value === 'org';
+  $('id-type-label').hidden = org;
+  $('id-number-label').textContent = t(org ? 'credit_code' : 'id_number');
+}
+
 async function showIntake() {
-  const { items } = await api('GET', '/catalog');
-  const select = $('intake-form').elements.service;
-  select.replaceChildren(...items.map((it) => new Option(`${it.name}（${it.department}）`, it.code)));
+  await loadCatalog();
+  const f = $('intake-form').elements;
   $('intake-form').reset();
+  const paths = categoryPaths();
+  const groups = new Map();
+  for (const it of catalog.items) {
+    const label = paths.get(it.category) ?? it.category;
+    if (!groups.has(label)) groups.set(label, el('optgroup', undefined, { label }));
+    groups.get(label).append(new Option(`${it.name}（${it.department}）`, it.code));
+  }
+  f.service.replaceChildren(...groups.values());
+  fillIdTypes(f.id_type);
+  fillIdTypes(f.agent_id_type);
+  $('agent-fields').hidden = true;
+  $('note-label').hidden = true;
+  renderMaterials();
+  applicantKindChanged();
   show('intake-view');
 }
 
-async function showCase(code) {
-  const c = await api('GET', `/cases/${encodeURIComponent(code)}`);
+// The intake as the API takes it, and the files with the material each
+// belongs to.
+function intakeRequest(draft) {
+  const f = $('intake-form').elements;
+  const item = itemByCode(f.service.value);
+  const org = f.kind.value === 'org';
+  const fields = {
+    item: item.code,
+    draft,
+    applicant: { kind: org ? 'org' : 'person', name: f.applicant_name.value.trim(),
+      id_type: org ? 'uscc' : f.id_type.value, id_number: f.id_number.value.trim().toUpperCase(),
+      phone: f.phone.value.trim() },
+    materials: [],
+    documents: [],
+  };
+  if (f.ticket.value.trim()) fields.ticket = f.ticket.value.trim().toUpperCase();
+  if (f.has_agent.checked) {
+    fields.agent = { name: f.agent_name.value.trim(), id_type: f.agent_id_type.value,
+      id_number: f.agent_id_number.value.trim().toUpperCase() };
+  }
+  if (f.incomplete.checked) fields.incomplete_note = f.incomplete_note.value.trim();
+  const form = new FormData();
+  const files = [];
+  item.materials.forEach((m, i) => {
+    const n = i + 1;
+    const received = f[`received-${n}`].checked;
+    fields.materials.push({ position: n, received, form: f[`form-${n}`].value,
+      pages: Number(f[`pages-${n}`].value || 0) });
+    for (const file of f[`file-${n}`].files) files.push([file, n]);
+  });
+  for (const [, n] of files) fields.documents.push({ material: n });
+  form.append('case', JSON.stringify(fields));
+  for (const [file] of files) form.append('document', file, file.name);
+  return form;
+}
+
+async function submitIntake(draft) {
+  const buttons = $('intake-form').querySelectorAll('button');
+  for (const b of buttons) b.disabled = true;
+  try {
+    const c = await api('POST', '/cases', intakeRequest(draft));
+    flash(draft ? `${t('draft_saved')}${c.code}` : `${t('saved')}${c.code} · ${c.receipt?.message ?? ''}`,
+      draft || c.receipt?.printed);
+    location.hash = `#case/${c.code}`;
+  } catch (err) {
+    failed(err);
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+// --- one case ----------------------------------------------------------------
+
+function definitionList(pairs) {
+  return pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', t(k)),
+    el('dd', String(v))]);
+}
+
+async function showCase(code, reveal = false) {
+  const c = await api('GET', `/cases/${encodeURIComponent(code)}${reveal ? '?reveal=1' : ''}`);
+  current = c;
   $('case-code').textContent = c.code;
-  const fields = [
-    ['item', c.item.name], ['department', c.item.department], ['applicant_name', c.applicant_name],
-    ['id_number', c.id_number], ['phone', c.phone], ['received', c.created_at.slice(0, 16).replace('T', ' ')],
-    ['promised_by', c.promised_by], ['state', t(`state.${c.state}`)], ['receipt', t(`receipt.${c.receipt_state}`)],
-  ];
-  $('case-fields').replaceChildren(...fields.flatMap(([k, v]) => {
-    const dt = document.createElement('dt');
-    dt.textContent = t(k);
-    const dd = document.createElement('dd');
-    dd.textContent = v;
-    return [dt, dd];
-  }));
+  const a = c.applicant;
+  $('case-fields').replaceChildren(...definitionList([
+    ['state', t(`state.${c.state}`)], ['version', c.version > 1 ? c.version : ''], ['item', c.item.name],
+    ['department', c.item.department], ['applicant_name', a.name], ['id_number', a.id_number], ['phone', a.phone],
+    ['agent', c.agent ? `${c.agent.name} ${c.agent.id_number}` : ''], ['ticket', c.ticket],
+    ['received', localTime(c.received_at ?? c.created_at)], ['promised_by', c.promised_by],
+    ['incomplete_note', c.incomplete_note], ['official_number', c.official_number],
+    ['central_note', c.central_note], ['decision', c.decision ? t(`decision.${c.decision}`) : ''],
+    ['receipt', t(`receipt.${c.receipt_state}`)],
+  ]));
+  $('case-materials').replaceChildren(...c.materials.map((m) => el('li',
+    `${m.received ? '✓' : '✗'} ${m.name} · ${m.received ? `${t(`form.${m.received_form}`)} ${m.pages} ${t('pages_unit')}`
+      : t(m.optional ? 'not_needed' : 'missing')}`)));
   $('case-docs').replaceChildren(...c.document_list.map((d) => {
-    const li = document.createElement('li');
-    const a = document.createElement('a');
-    a.href = `/api/v1/cases/${encodeURIComponent(c.code)}/documents/${d.n}`;
-    a.target = '_blank';
-    a.rel = 'noopener';
-    a.textContent = `${d.filename} (${Math.ceil(d.size / 1024)} KiB)`;
-    li.append(a);
+    const li = el('li');
+    if (d.available) {
+      li.append(el('a', `${d.filename} (${Math.ceil(d.size / 1024)} KiB)`, {
+        href: `/api/v1/cases/${encodeURIComponent(c.code)}/documents/${d.n}`, target: '_blank', rel: 'noopener' }));
+    } else {
+      li.textContent = t('purged_document');
+    }
     return li;
   }));
-  $('receipt-preview').textContent = c.receipt_text;
+  $('case-history').replaceChildren(...c.history.map((h) => el('li',
+    `${localTime(h.at)} · ${t(`action.${h.action}`)} · ${h.staff}${h.detail ? ` · ${h.detail}` : ''}`)));
+  $('receipt-preview').textContent = c.receipt_text ?? '';
+  const allowed = new Set(actionsByState[c.state] ?? []);
+  if (c.state !== 'purged') allowed.add('reveal');
+  for (const b of $('case-actions').querySelectorAll('button')) b.hidden = !allowed.has(b.dataset.action);
+  $('pickup-form').hidden = c.state !== 'ready';
+  $('pickup-form').reset();
+  $('collector-fields').hidden = true;
+  fillIdTypes($('pickup-form').elements.collector_id_type);
+  showSupplement(c);
   show('case-view');
 }
+
+function showSupplement(c) {
+  $('supplement-form').hidden = c.state !== 'returned';
+  if (c.state !== 'returned') return;
+  $('central-note').textContent = c.central_note ? `${t('central_note')}：${c.central_note}` : '';
+  $('supplement-table').querySelector('tbody').replaceChildren(...c.materials.filter((m) => !m.received).map((m) => {
+    const tr = el('tr', undefined, { 'data-position': String(m.position) });
+    const got = el('td');
+    got.append(el('input', undefined, { type: 'checkbox', name: `s-received-${m.position}`, 'aria-label': m.name }));
+    const scan = el('td');
+    scan.append(el('input', undefined, { type: 'file', name: `s-file-${m.position}`, multiple: '',
+      accept: 'application/pdf,image/jpeg,image/png' }));
+    tr.append(el('td', m.name), got, scan);
+    return tr;
+  }));
+}
+
+async function caseAction(action, body) {
+  const c = await api('POST', `/cases/${encodeURIComponent(current.code)}/${action}`, body);
+  const slip = c.slip ?? c.receipt;
+  flash(slip?.message ?? t(`done.${action}`), slip ? slip.printed : true);
+  await showCase(c.code);
+}
+
+// --- events ------------------------------------------------------------------
 
 async function route() {
   const [view, arg] = location.hash.slice(1).split('/');
@@ -107,55 +293,90 @@ async function route() {
   }
 }
 
-$('login-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const f = ev.target.elements;
+async function guarded(fn) {
   try {
-    signedIn(await api('POST', '/login', { username: f.username.value, password: f.password.value }));
-    f.password.value = '';
-    flash('');
-    await route();
+    await fn();
   } catch (err) {
     failed(err);
   }
-});
+}
 
-$('intake-form').addEventListener('submit', async (ev) => {
+$('login-form').addEventListener('submit', (ev) => guarded(async () => {
   ev.preventDefault();
   const f = ev.target.elements;
+  signedIn(await api('POST', '/login', { username: f.username.value, password: f.password.value }));
+  f.password.value = '';
+  flash('');
+  await route();
+}));
+
+$('search-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  guarded(showCases);
+});
+
+$('intake-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  submitIntake(false);
+});
+$('save-draft').addEventListener('click', () => submitIntake(true));
+$('intake-form').elements.service.addEventListener('change', renderMaterials);
+for (const r of $('intake-form').elements.kind) r.addEventListener('change', applicantKindChanged);
+$('intake-form').elements.has_agent.addEventListener('change', (ev) => { $('agent-fields').hidden = !ev.target.checked; });
+$('intake-form').elements.incomplete.addEventListener('change', (ev) => { $('note-label').hidden = !ev.target.checked; });
+
+$('case-actions').addEventListener('click', (ev) => guarded(async () => {
+  const action = ev.target.dataset?.action;
+  if (!action) return;
+  if (action === 'reveal') return showCase(current.code, true);
+  if (action === 'withdraw') {
+    const reason = prompt(t('withdraw_reason'));
+    if (!reason) return;
+    return caseAction('withdraw', { reason });
+  }
+  if (action === 'discard' && !confirm(t('confirm_discard'))) return;
+  return caseAction(action, {});
+}));
+
+for (const r of $('pickup-form').elements.collector) {
+  r.addEventListener('change', () => { $('collector-fields').hidden = $('pickup-form').elements.collector.value !== 'agent'; });
+}
+$('pickup-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const body = { collector: { kind: f.collector.value } };
+  if (f.pickup_code.value.trim()) body.pickup_code = f.pickup_code.value.trim();
+  else body.id_last4 = f.id_last4.value.trim().toUpperCase();
+  if (f.collector.value === 'agent') {
+    Object.assign(body.collector, { name: f.collector_name.value.trim(), id_type: f.collector_id_type.value,
+      id_number: f.collector_id_number.value.trim().toUpperCase() });
+  }
+  await caseAction('pickup', body);
+}));
+
+$('supplement-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const fields = { materials: [], documents: [] };
   const form = new FormData();
-  form.append('case', JSON.stringify({
-    applicant_name: f.applicant_name.value.trim(), id_number: f.id_number.value.trim().toUpperCase(),
-    phone: f.phone.value.trim(), item: f.service.value,
-  }));
-  for (const file of f.document.files) form.append('document', file, file.name);
-  const button = ev.target.querySelector('button[type=submit]');
-  button.disabled = true;
-  try {
-    const c = await api('POST', '/cases', form);
-    flash(`${t('saved')}${c.code} · ${c.receipt?.message ?? ''}`, c.receipt?.printed);
-    location.hash = `#case/${c.code}`;
-  } catch (err) {
-    failed(err);
-  } finally {
-    button.disabled = false;
+  const files = [];
+  for (const m of current.materials.filter((x) => !x.received)) {
+    if (f[`s-received-${m.position}`].checked) fields.materials.push({ position: m.position, received: true });
+    for (const file of f[`s-file-${m.position}`].files) files.push([file, m.position]);
   }
-});
-
-$('reprint').addEventListener('click', async () => {
-  try {
-    const c = await api('POST', `/cases/${encodeURIComponent($('case-code').textContent)}/receipt`);
-    flash(c.receipt?.message ?? '', c.receipt?.printed);
-    await showCase(c.code);
-  } catch (err) {
-    failed(err);
-  }
-});
+  for (const [, n] of files) fields.documents.push({ material: n });
+  form.append('case', JSON.stringify(fields));
+  for (const [file] of files) form.append('document', file, file.name);
+  await caseAction('supplement', form);
+}));
 
 $('new-case').addEventListener('click', () => { location.hash = '#new'; });
 $('cancel-intake').addEventListener('click', () => { location.hash = ''; });
 $('back').addEventListener('click', () => { location.hash = ''; });
-$('lang').addEventListener('click', toggleLang);
+$('lang').addEventListener('click', () => {
+  toggleLang();
+  route();
+});
 $('logout').addEventListener('click', async () => {
   try { await api('POST', '/logout'); } catch { /* the session may be gone already */ }
   setCsrf(null);
@@ -164,6 +385,7 @@ $('logout').addEventListener('click', async () => {
 window.addEventListener('hashchange', route);
 
 applyTexts();
+$('search-form').elements.state.append(...states.map((s) => new Option(t(`state.${s}`), s)));
 try {
   signedIn(await api('GET', '/session'));
   await route();

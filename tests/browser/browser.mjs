@@ -1,0 +1,51 @@
+// Debian's Chromium through playwright-core, as every browser test uses it.
+import { before, after } from 'node:test';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startBox } from '../lib.mjs';
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+}
+
+// A page logged in as the demo admin; page errors are collected in errors.
+export async function loggedIn(browser, box) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => errors.push(`unexpected dialog: ${d.message()}`));
+  await page.goto(`${box.base}/staff/`);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', box.adminPassword());
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#cases-view').waitFor();
+  return { page, errors };
+}
+
+// What a browser test file shares: a box, Chromium, and a folder of files
+// to upload (name -> bytes).  Registers the before/after hooks and returns
+// an object filled in by the time tests run; setup(ctx) runs last.
+export function suite(uploads, setup = async () => {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.box = await startBox();
+    ctx.files = mkdtempSync(join(tmpdir(), 'outpost-upload-'));
+    for (const [name, data] of Object.entries(uploads)) writeFileSync(join(ctx.files, name), data);
+    ctx.browser = await launch();
+    await setup(ctx);
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.box?.stop();
+    ctx.box?.cleanup();
+    rmSync(ctx.files, { recursive: true, force: true });
+  });
+  return ctx;
+}
