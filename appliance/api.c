@@ -11,6 +11,7 @@
 #include "casecode.h"
 #include "log.h"
 #include "msg.h"
+#include "staff.h"
 
 #define SESSION_COOKIE "outpost_session"
 #define LIST_LIMIT_MAX 200
@@ -197,6 +198,126 @@ static enum status h_login(struct request *r)
 		return fail(r, st, NULL);
 	}
 	return ST_OK;
+}
+
+/* A staff change waiting for its password hash in the worker thread. */
+struct staff_job {
+	struct worker_job job; /* first: the worker hands back &job */
+	struct core *core;
+	uint32_t web_id;
+	uint32_t web_epoch;
+	enum lang lang;
+	struct session by; /* a copy: the session may end meanwhile */
+	json_t *who;	   /* {"username", ...} for a new account */
+	char username[AUTH_NAME_MAX];
+	char password[AUTH_PASSWORD_MAX + 1];
+	char hash[AUTH_HASH_MAX];
+	enum status hashed;
+};
+
+static void staff_hash_run(struct worker_job *job)
+{
+	struct staff_job *j = (struct staff_job *)job;
+
+	j->hashed = auth_hash_password(j->password, j->hash, sizeof(j->hash));
+}
+
+static void staff_hash_done(struct worker_job *job)
+{
+	struct staff_job *j = (struct staff_job *)job;
+	struct core *c = j->core;
+	enum status st = j->hashed;
+	json_t *list = NULL;
+
+	if (st == ST_OK)
+		st = j->who ? staff_insert(c, &j->by, j->who, j->hash)
+			    : staff_set_password(c, &j->by, j->username, j->hash);
+	if (j->web_epoch == c->web_epoch) {
+		if (st == ST_OK && staff_list(c, &list) == ST_OK)
+			reply(c, j->web_id, j->who ? 201 : 200, json_pack("{s:o}", "staff", list), NULL, -1);
+		else
+			reply(c, j->web_id, status_http(st == ST_OK ? ST_IO : st),
+			      status_json(st == ST_OK ? ST_IO : st, j->lang, st == ST_BAD_FIELD ? "username" : NULL),
+			      NULL, -1);
+	}
+	vault_wipe(j->password, sizeof(j->password));
+	vault_wipe(j->hash, sizeof(j->hash));
+	json_decref(j->who);
+	free(j);
+}
+
+static bool is_admin(const struct request *r);
+
+/* POST /staff (a new account) and POST /staff/<name>/password. */
+static enum status h_staff_hash(struct request *r, const char *username)
+{
+	const char *field = NULL, *pass = json_string_value(json_object_get(r->body, "password"));
+	struct staff_job *j;
+	json_t *check;
+	enum status st;
+
+	if (!is_admin(r))
+		return fail(r, ST_FORBIDDEN, NULL);
+	check = username ? json_pack("{s:s?}", "password", pass) : json_incref(r->body);
+	st = check ? staff_check(check, &field) : ST_NOMEM;
+	json_decref(check);
+	if (st != ST_OK)
+		return fail(r, st, field);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return fail(r, ST_NOMEM, NULL);
+	*j = (struct staff_job){.job = {.run = staff_hash_run, .done = staff_hash_done},
+				.core = r->core,
+				.web_id = r->id,
+				.web_epoch = r->core->web_epoch,
+				.lang = r->lang,
+				.by = *r->session,
+				.who = username ? NULL : json_incref(r->body)};
+	snprintf(j->username, sizeof(j->username), "%s", username ? username : "");
+	snprintf(j->password, sizeof(j->password), "%s", pass);
+	st = worker_submit(r->core->worker, &j->job);
+	if (st != ST_OK) {
+		json_decref(j->who);
+		vault_wipe(j->password, sizeof(j->password));
+		free(j);
+		return fail(r, st, NULL);
+	}
+	return ST_OK;
+}
+
+static enum status h_staff(struct request *r)
+{
+	const char *rest = r->path + strlen("/api/v1/staff");
+	char user[AUTH_NAME_MAX];
+	size_t n;
+	json_t *list;
+	enum status st;
+
+	if (!is_admin(r))
+		return fail(r, ST_FORBIDDEN, NULL);
+	if (*rest == '\0' && strcmp(r->method, "GET") == 0) {
+		st = staff_list(r->core, &list);
+		return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "staff", list)) : fail(r, st, NULL);
+	}
+	if (*rest == '\0' && strcmp(r->method, "POST") == 0)
+		return h_staff_hash(r, NULL);
+	if (*rest != '/' || strcmp(r->method, "POST") != 0)
+		return fail(r, ST_NOT_FOUND, NULL);
+	n = strcspn(rest + 1, "/");
+	if (n == 0 || n >= sizeof(user))
+		return fail(r, ST_NOT_FOUND, NULL);
+	memcpy(user, rest + 1, n);
+	user[n] = '\0';
+	rest += 1 + n;
+	if (strcmp(rest, "/password") == 0)
+		return h_staff_hash(r, user);
+	if (strcmp(rest, "/disable") == 0 || strcmp(rest, "/enable") == 0) {
+		st = staff_set_disabled(r->core, r->session, user, strcmp(rest, "/disable") == 0);
+		if (st == ST_OK)
+			st = staff_list(r->core, &list);
+		return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "staff", list)) : fail(r, st, NULL);
+	}
+	return fail(r, ST_NOT_FOUND, NULL);
 }
 
 static enum status h_logout(struct request *r)
@@ -549,6 +670,8 @@ static enum status route(struct request *r)
 		return h_logout(r);
 	if (is(r, "GET", "/api/v1/session"))
 		return h_session(r);
+	if (strcmp(r->path, "/api/v1/staff") == 0 || strncmp(r->path, "/api/v1/staff/", 14) == 0)
+		return h_staff(r);
 	if (is(r, "GET", "/api/v1/catalog"))
 		return h_catalog(r);
 	if (is(r, "PUT", "/api/v1/catalog"))

@@ -230,7 +230,8 @@ enum status auth_login_begin(struct auth *a, const char *username, const char *p
 	l = lockout_for(a, username, false, now_s);
 	if (l && l->locked_until_s > now_s)
 		return ST_LOCKED;
-	q = store_prepare(a->db, "SELECT id, display_name, role, password_hash FROM staff WHERE username = ?1");
+	q = store_prepare(
+	    a->db, "SELECT id, display_name, role, password_hash FROM staff WHERE username = ?1 AND disabled = 0");
 	if (!q)
 		return ST_IO;
 	sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
@@ -332,6 +333,14 @@ void auth_logout(struct auth *a, const char *id)
 {
 	for (unsigned i = 0; i < a->max_sessions; i++) {
 		if (a->sessions[i].id[0] && token_equal(a->sessions[i].id, id))
+			memset(&a->sessions[i], 0, sizeof(a->sessions[i]));
+	}
+}
+
+void auth_end_staff_sessions(struct auth *a, int64_t staff_id)
+{
+	for (unsigned i = 0; i < a->max_sessions; i++) {
+		if (a->sessions[i].id[0] && a->sessions[i].staff_id == staff_id)
 			memset(&a->sessions[i], 0, sizeof(a->sessions[i]));
 	}
 }

@@ -74,6 +74,8 @@ const struct session *auth_session(struct auth *a, const char *id, uint64_t now_
 bool auth_csrf_ok(const struct session *s, const char *token);
 void auth_logout(struct auth *a, const char *id);
 unsigned auth_session_count(const struct auth *a, uint64_t now_s);
+/* Ends every session of a staff member (disabled, or password reset). */
+void auth_end_staff_sessions(struct auth *a, int64_t staff_id);
 
 /* argon2id hash in PHC string form. */
 enum status auth_hash_password(const char *password, char *out, size_t cap);

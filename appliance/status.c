@@ -128,6 +128,8 @@ static const char *const field_labels[][__LANG_MAX + 1] = {
     {"pickup_code", "取件码", "pickup code"},
     {"collector", "领取人", "collector"},
     {"collector_id_number", "领取人证件号码", "collector ID number"},
+    {"display_name", "姓名", "display name"},
+    {"role", "角色", "role"},
 };
 
 json_t *status_json(enum status st, enum lang lang, const char *field)

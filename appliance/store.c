@@ -77,6 +77,7 @@ static const char *const migrations[] = {
      * data sealed under per-case keys, pickups and the audit chain.  The
      * old tables keep their rows as *_v2 until cases_upgrade_v2() has moved
      * them (encrypting what was plain) and dropped them. */
+    "ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));"
     "DROP INDEX cases_created;"
     "ALTER TABLE case_documents RENAME TO case_documents_v2;"
     "ALTER TABLE documents RENAME TO documents_v2;"
