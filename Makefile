@@ -16,7 +16,7 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
-PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp
+PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp cairo-pdf
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)

@@ -3,14 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "cases.h"
 #include "catalog.h"
 #include "casecode.h"
+#include "fdio.h"
 #include "log.h"
 #include "msg.h"
+#include "reports.h"
 #include "staff.h"
 
 #define SESSION_COOKIE "outpost_session"
@@ -318,6 +321,118 @@ static enum status h_staff(struct request *r)
 		return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "staff", list)) : fail(r, st, NULL);
 	}
 	return fail(r, ST_NOT_FOUND, NULL);
+}
+
+static enum status h_report_summary(struct request *r)
+{
+	json_t *j;
+	enum status st = reports_summary(r->core, r->query, &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
+/* Sends a report file (a sealed memfd) with its name and type. */
+static void reply_file(struct core *c, uint32_t web_id, int fd, const char *name, const char *type)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+
+	lseek(fd, 0, SEEK_SET);
+	reply(c, web_id, 200, NULL,
+	      json_pack("{s:{s:s, s:s, s:I}}", "file", "filename", name, "type", type, "size", (json_int_t)size), fd);
+}
+
+/* The agency report's PDF, drawn in the worker thread. */
+struct pdf_job {
+	struct worker_job job;
+	struct core *core;
+	uint32_t web_id;
+	uint32_t web_epoch;
+	enum lang lang;
+	char office[CONFIG_TEXT_MAX];
+	char month[8];
+	json_t *rows;
+	int fd;
+	enum status st;
+};
+
+static void pdf_run(struct worker_job *job)
+{
+	struct pdf_job *j = (struct pdf_job *)job;
+
+	j->st = reports_agency_pdf(j->office, j->month, j->rows, &j->fd);
+}
+
+static void pdf_done(struct worker_job *job)
+{
+	struct pdf_job *j = (struct pdf_job *)job;
+	char name[64];
+
+	snprintf(name, sizeof(name), "代办月报-%s.pdf", j->month);
+	if (j->web_epoch == j->core->web_epoch) {
+		if (j->st == ST_OK)
+			reply_file(j->core, j->web_id, j->fd, name, "application/pdf");
+		else
+			reply(j->core, j->web_id, status_http(j->st), status_json(j->st, j->lang, NULL), NULL, -1);
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	json_decref(j->rows);
+	free(j);
+}
+
+static enum status h_report_agency(struct request *r)
+{
+	const char *month = json_string_value(json_object_get(r->query, "month"));
+	const char *format = json_string_value(json_object_get(r->query, "format"));
+	struct pdf_job *j;
+	json_t *rows = NULL;
+	char name[64], *csv = NULL;
+	size_t len = 0;
+	int fd;
+	enum status st = month && strlen(month) == 7 ? reports_agency_rows(r->core, month, &rows) : ST_BAD_REQUEST;
+
+	if (st == ST_OK)
+		st = audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username,
+				  "report.agency", NULL, month);
+	if (st != ST_OK || !format || strcmp(format, "pdf") == 0) {
+		if (st != ST_OK || !(j = calloc(1, sizeof(*j)))) {
+			json_decref(rows);
+			return fail(r, st != ST_OK ? st : ST_NOMEM, NULL);
+		}
+		*j = (struct pdf_job){.job = {.run = pdf_run, .done = pdf_done},
+				      .core = r->core,
+				      .web_id = r->id,
+				      .web_epoch = r->core->web_epoch,
+				      .lang = r->lang,
+				      .rows = rows,
+				      .fd = -1};
+		snprintf(j->office, sizeof(j->office), "%s", r->core->cfg.office_name);
+		snprintf(j->month, sizeof(j->month), "%s", month);
+		if ((st = worker_submit(r->core->worker, &j->job)) != ST_OK) {
+			json_decref(rows);
+			free(j);
+			return fail(r, st, NULL);
+		}
+		return ST_OK;
+	}
+	if (strcmp(format, "csv") != 0) {
+		json_decref(rows);
+		return fail(r, ST_BAD_REQUEST, NULL);
+	}
+	st = reports_agency_csv(rows, &csv, &len);
+	json_decref(rows);
+	fd = st == ST_OK ? memfd_create("outpost-report", MFD_CLOEXEC) : -1;
+	if (fd < 0 || !fdio_write_all(fd, csv, len)) {
+		free(csv);
+		if (fd >= 0)
+			close(fd);
+		return fail(r, st != ST_OK ? st : ST_NOMEM, NULL);
+	}
+	free(csv);
+	snprintf(name, sizeof(name), "代办月报-%s.csv", month);
+	reply_file(r->core, r->id, fd, name, "text/csv; charset=utf-8");
+	close(fd);
+	return ST_OK;
 }
 
 static enum status h_logout(struct request *r)
@@ -672,6 +787,10 @@ static enum status route(struct request *r)
 		return h_session(r);
 	if (strcmp(r->path, "/api/v1/staff") == 0 || strncmp(r->path, "/api/v1/staff/", 14) == 0)
 		return h_staff(r);
+	if (is(r, "GET", "/api/v1/reports"))
+		return h_report_summary(r);
+	if (is(r, "GET", "/api/v1/reports/agency"))
+		return h_report_agency(r);
 	if (is(r, "GET", "/api/v1/catalog"))
 		return h_catalog(r);
 	if (is(r, "PUT", "/api/v1/catalog"))

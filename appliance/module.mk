@@ -5,5 +5,6 @@ COMMON_SRCS += appliance/status.c appliance/log.c appliance/buf.c appliance/conf
 OUTPOSTD_SRCS += appliance/main.c appliance/core.c appliance/child.c appliance/roleproc.c \
 	appliance/store.c appliance/docstore.c appliance/auth.c appliance/cases.c \
 	appliance/api.c appliance/control.c appliance/sandbox.c appliance/worker.c \
-	appliance/vault.c appliance/audit.c appliance/catalog.c appliance/staff.c
+	appliance/vault.c appliance/audit.c appliance/catalog.c appliance/staff.c \
+	appliance/reports.c
 CTL_SRCS += appliance/ctl.c
