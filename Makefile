@@ -69,7 +69,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(B)/tests/bench_floor $(B)/tests/bench_intake
+	@$(MAKE) --no-print-directory $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen
 	@tests/bench/run $(B)
 
 FORMATTED := $(wildcard appliance/*.[ch] drivers/*.[ch] sync/*.[ch] web/*.[ch] tests/unit/*.[ch] tests/bench/*.c)

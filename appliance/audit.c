@@ -77,6 +77,17 @@ enum status audit_append(sqlite3 *db, const struct vault *v, int64_t at, const c
 	return st;
 }
 
+enum status audit_read(sqlite3 *db, const struct vault *v, int64_t at, const char *staff, const char *action,
+		       const char *case_code, const char *detail)
+{
+	enum status st;
+
+	store_unsynced_begin(db);
+	st = audit_append(db, v, at, staff, action, case_code, detail);
+	store_unsynced_end(db);
+	return st;
+}
+
 static const char *text_col(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);

@@ -22,6 +22,16 @@ enum status audit_append(sqlite3 *db, const struct vault *v, int64_t at, const c
 			 const char *case_code, const char *detail);
 
 /*
+ * The same for a read of personal data (a search, a case shown, a document
+ * opened), committed on its own without waiting for the disk: a power cut
+ * may lose the last fraction of a second of read rows, never a write's row
+ * (those commit with their change, synchronous=FULL), and never the chain's
+ * consistency.  It keeps a lookup from costing an fsync.
+ */
+enum status audit_read(sqlite3 *db, const struct vault *v, int64_t at, const char *staff, const char *action,
+		       const char *case_code, const char *detail);
+
+/*
  * Checks the whole chain.  ST_OK with *rows counted when it holds; else
  * ST_PROTO with *bad_row the first row that does not hold (or that is
  * missing) and why in words.

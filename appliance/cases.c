@@ -1503,7 +1503,7 @@ enum status cases_list(struct core *c, const struct session *s, json_t *query, c
 		static const char *const what[] = {
 		    [LIST_ID] = "by ID number", [LIST_PHONE] = "by phone", [LIST_NAME] = "by name"};
 
-		st = audit_append(c->db, c->vault, (int64_t)now, actor(s), "case.search", NULL, what[kind]);
+		st = audit_read(c->db, c->vault, (int64_t)now, actor(s), "case.search", NULL, what[kind]);
 		if (st != ST_OK) {
 			free(*out);
 			*out = NULL;
@@ -1686,8 +1686,8 @@ enum status cases_get(struct core *c, const struct session *s, const char *code,
 	/* Showing a case shows its applicant: that is audited (s is NULL only
 	 * when the intake itself answers with the new case). */
 	if (st == ST_OK && s)
-		st = audit_append(c->db, c->vault, (int64_t)core_now(), s->username,
-				  reveal ? "case.reveal" : "case.view", code, NULL);
+		st = audit_read(c->db, c->vault, (int64_t)core_now(), s->username, reveal ? "case.reveal" : "case.view",
+				code, NULL);
 	if (st != ST_OK) {
 		json_decref(j);
 		return st;
@@ -1737,7 +1737,7 @@ enum status cases_document(struct core *c, const struct session *s, const char *
 		char detail[32];
 
 		snprintf(detail, sizeof(detail), "document %u", n);
-		st = audit_append(c->db, c->vault, (int64_t)core_now(), s->username, "document.open", code, detail);
+		st = audit_read(c->db, c->vault, (int64_t)core_now(), s->username, "document.open", code, detail);
 	}
 	if (st != ST_OK) {
 		if (*fd >= 0)

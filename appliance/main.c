@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
 	enum role role;
 	int ch;
 
+	/* Everything Outpost creates (database, documents, keys, sockets) is
+	 * for its own user only. */
+	umask(077);
 	/*
 	 * Fixed malloc thresholds.  glibc raises its mmap threshold to the size
 	 * of any large block freed, so after the first argon2 hash (19 MiB) such

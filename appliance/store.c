@@ -396,15 +396,25 @@ static enum status run(sqlite3 *db, const char *sql)
 	return st;
 }
 
+void store_unsynced_begin(sqlite3 *db)
+{
+	if (run(db, "PRAGMA synchronous = NORMAL") != ST_OK)
+		fatalx("cannot set synchronous=NORMAL");
+}
+
+void store_unsynced_end(sqlite3 *db)
+{
+	if (run(db, "PRAGMA synchronous = FULL") != ST_OK)
+		fatalx("cannot restore synchronous=FULL");
+}
+
 enum status store_step_unsynced(sqlite3 *db, sqlite3_stmt *st)
 {
 	enum status result;
 
-	if (run(db, "PRAGMA synchronous = NORMAL") != ST_OK)
-		return ST_IO;
+	store_unsynced_begin(db);
 	result = store_status(sqlite3_step(st));
-	if (run(db, "PRAGMA synchronous = FULL") != ST_OK)
-		fatalx("cannot restore synchronous=FULL");
+	store_unsynced_end(db);
 	return result;
 }
 

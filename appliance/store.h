@@ -22,6 +22,10 @@ void store_close(sqlite3 **db);
  * commit or checkpoint syncs), so the caller does not wait for the disk.
  */
 enum status store_step_unsynced(sqlite3 *db, sqlite3_stmt *st);
+/* The same around several statements: commits between begin and end do not
+ * wait for the disk. */
+void store_unsynced_begin(sqlite3 *db);
+void store_unsynced_end(sqlite3 *db);
 
 enum status store_begin(sqlite3 *db);
 enum status store_commit(sqlite3 *db);

@@ -188,8 +188,10 @@ ${extra}`;
 }
 
 // Starts a box; extra is appended to the [web] section (or holds whole sections).
-export async function startBox(extra = '') {
+// prepare(dir), when given, runs before outpostd starts (to fill dir/state).
+export async function startBox(extra = '', { prepare } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
+  if (prepare) await prepare(dir);
   const port = await freePort();
   writeConfig(dir, port, extra);
   const proc = spawn(join(buildDir, 'outpostd'), ['-c', join(dir, 'outpost.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });

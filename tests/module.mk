@@ -11,7 +11,7 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # Test tools used by the integration tests.
-TEST_TOOLS := $(B)/tests/inject $(B)/tests/bench_floor $(B)/tests/bench_intake
+TEST_TOOLS := $(B)/tests/inject $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen
 unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: $(B)/obj/tests/inject.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
@@ -27,3 +27,9 @@ CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl)
 $(B)/tests/bench_intake: tests/bench/intake_client.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CURL_LIBS)
+
+# The case generator for the lookup benchmark: the core's own storage code.
+$(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS) appliance/store.c \
+		appliance/vault.c appliance/auth.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

@@ -1,9 +1,9 @@
 /*
- * Intake benchmark client: creates ROUNDS cases one at a time, each with its
- * own 1 MiB PDF, over one kept-alive connection, and prints
- * "cases_per_s p50_ms p99_ms".  Written in C on libcurl so the figure is the
- * server's cost, not a JavaScript client's.
- * Usage: bench_intake BASE_URL COOKIE CSRF CASE_JSON ROUNDS
+ * Intake benchmark client: creates ROUNDS cases one at a time, each with DOCS
+ * (default 1) PDFs of its own of 1 MiB, over one kept-alive connection, and
+ * prints "cases_per_s p50_ms p99_ms".  Written in C on libcurl so the figure
+ * is the server's cost, not a JavaScript client's.
+ * Usage: bench_intake BASE_URL COOKIE CSRF CASE_JSON ROUNDS [DOCS]
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -43,10 +43,10 @@ int main(int argc, char **argv)
 	double *lat, start;
 	char *doc;
 	CURL *c;
-	int rounds;
+	int rounds, docs = argc == 7 ? atoi(argv[6]) : 1;
 
-	if (argc != 6 || (rounds = atoi(argv[5])) <= 0) {
-		fprintf(stderr, "usage: bench_intake BASE_URL COOKIE CSRF CASE_JSON ROUNDS\n");
+	if ((argc != 6 && argc != 7) || (rounds = atoi(argv[5])) <= 0 || docs < 1 || docs > 8) {
+		fprintf(stderr, "usage: bench_intake BASE_URL COOKIE CSRF CASE_JSON ROUNDS [DOCS]\n");
 		return 2;
 	}
 	lat = calloc((size_t)rounds, sizeof(*lat));
@@ -71,16 +71,19 @@ int main(int argc, char **argv)
 		long status = 0;
 		double t0;
 
-		/* A different document each time, so every case writes its own file. */
-		memcpy(doc + 100, &i, sizeof(i));
 		part = curl_mime_addpart(form);
 		curl_mime_name(part, "case");
 		curl_mime_data(part, argv[4], CURL_ZERO_TERMINATED);
-		part = curl_mime_addpart(form);
-		curl_mime_name(part, "document");
-		curl_mime_filename(part, "scan.pdf");
-		curl_mime_type(part, "application/pdf");
-		curl_mime_data(part, doc, DOC_BYTES);
+		for (int d = 0; d < docs; d++) {
+			/* Different bytes each time: every document is a file of its own. */
+			memcpy(doc + 100, &i, sizeof(i));
+			memcpy(doc + 100 + sizeof(i), &d, sizeof(d));
+			part = curl_mime_addpart(form);
+			curl_mime_name(part, "document");
+			curl_mime_filename(part, "scan.pdf");
+			curl_mime_type(part, "application/pdf");
+			curl_mime_data(part, doc, DOC_BYTES); /* curl copies the data */
+		}
 		curl_easy_setopt(c, CURLOPT_MIMEPOST, form);
 
 		t0 = now_ms();

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, buildDir } from '../lib.mjs';
 
@@ -52,6 +52,10 @@ test('no plaintext ID number, phone or document bytes in the database or the doc
       assert.equal(raw.indexOf(Buffer.from(needle)), -1, `${needle} in ${f}`);
       assert.equal(raw.indexOf(Buffer.from(needle, 'utf16le')), -1, `${needle} (UTF-16) in ${f}`);
     }
+  }
+  // Only outpostd's own user may read any of it.
+  for (const f of rawFiles().concat([join(box.state, 'box.key')])) {
+    assert.equal(statSync(f).mode & 0o077, 0, `${f} is private`);
   }
   // The case is still found by them, through the keyed hashes.
   for (const q of [id, PHONE]) {
