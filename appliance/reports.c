@@ -2,6 +2,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "buf.h"
 #include "fdio.h"
+#include "log.h"
 #include "store.h"
 
 /* [from, to) in local time for a day or a month; false when malformed. */
@@ -226,6 +228,59 @@ enum status reports_agency_csv(json_t *rows, char **out, size_t *len)
 	return ST_OK;
 }
 
+/*
+ * cairo is loaded when the first PDF is drawn, not linked: outpostd is one
+ * binary for four processes, and linking it would map cairo and the X and
+ * font libraries it pulls in into every one of them (about 8 MiB of
+ * resident memory each) for a report drawn a few times a month.  systemd
+ * loads its optional libraries the same way.  Only the worker thread calls
+ * this, so the one-time load needs no lock.
+ */
+#define CAIRO_FUNCS(X)                                                                                                 \
+	X(pdf_surface_create_for_stream)                                                                               \
+	X(create)                                                                                                      \
+	X(select_font_face)                                                                                            \
+	X(set_line_width)                                                                                              \
+	X(set_font_size)                                                                                               \
+	X(move_to)                                                                                                     \
+	X(show_text)                                                                                                   \
+	X(line_to)                                                                                                     \
+	X(stroke)                                                                                                      \
+	X(show_page)                                                                                                   \
+	X(status)                                                                                                      \
+	X(destroy)                                                                                                     \
+	X(surface_finish)                                                                                              \
+	X(surface_status)                                                                                              \
+	X(surface_destroy)
+
+#define CAIRO_DECL(f) __typeof__(cairo_##f) *f;
+static struct {
+	CAIRO_FUNCS(CAIRO_DECL)
+} cr_fn;
+
+static bool pdf_lib_loaded(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: missing */
+	void *h;
+
+	if (state)
+		return state > 0;
+	state = -1;
+	h = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		log_err("cannot load cairo for PDF reports: %s", dlerror());
+		return false;
+	}
+#define CAIRO_LOAD(f)                                                                                                  \
+	if (!(cr_fn.f = (__typeof__(cr_fn.f))dlsym(h, "cairo_" #f))) {                                                 \
+		log_err("cairo lacks cairo_%s", #f);                                                                   \
+		return false;                                                                                          \
+	}
+	CAIRO_FUNCS(CAIRO_LOAD)
+	state = 1;
+	return true;
+}
+
 static cairo_status_t to_fd(void *closure, const unsigned char *data, unsigned int length)
 {
 	return fdio_write_all(*(int *)closure, data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
@@ -243,21 +298,21 @@ static void page_head(cairo_t *cr, const char *office, const char *month, int pa
 {
 	char line[256];
 
-	cairo_set_font_size(cr, 15);
+	cr_fn.set_font_size(cr, 15);
 	snprintf(line, sizeof(line), "%s %s 代办业务月报", office, month);
-	cairo_move_to(cr, MARGIN, MARGIN + 10);
-	cairo_show_text(cr, line);
-	cairo_set_font_size(cr, 9);
+	cr_fn.move_to(cr, MARGIN, MARGIN + 10);
+	cr_fn.show_text(cr, line);
+	cr_fn.set_font_size(cr, 9);
 	snprintf(line, sizeof(line), "第 %d 页", page);
-	cairo_move_to(cr, A4_W - MARGIN - 40, A4_H - MARGIN / 2);
-	cairo_show_text(cr, line);
+	cr_fn.move_to(cr, A4_W - MARGIN - 40, A4_H - MARGIN / 2);
+	cr_fn.show_text(cr, line);
 	for (size_t k = 0; k < NCOLS; k++) {
-		cairo_move_to(cr, col_x[k], MARGIN + 40);
-		cairo_show_text(cr, headings[k]);
+		cr_fn.move_to(cr, col_x[k], MARGIN + 40);
+		cr_fn.show_text(cr, headings[k]);
 	}
-	cairo_move_to(cr, MARGIN, MARGIN + 45);
-	cairo_line_to(cr, A4_W - MARGIN, MARGIN + 45);
-	cairo_stroke(cr);
+	cr_fn.move_to(cr, MARGIN, MARGIN + 45);
+	cr_fn.line_to(cr, A4_W - MARGIN, MARGIN + 45);
+	cr_fn.stroke(cr);
 }
 
 enum status reports_agency_pdf(const char *office, const char *month, json_t *rows, int *memfd)
@@ -271,45 +326,50 @@ enum status reports_agency_pdf(const char *office, const char *month, json_t *ro
 	size_t i;
 	enum status st;
 
+	if (!pdf_lib_loaded()) {
+		if (fd >= 0)
+			close(fd);
+		return ST_UNAVAILABLE;
+	}
 	if (fd < 0)
 		return ST_NOMEM;
-	pdf = cairo_pdf_surface_create_for_stream(to_fd, &fd, A4_W, A4_H);
-	cr = cairo_create(pdf);
-	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_line_width(cr, 0.5);
+	pdf = cr_fn.pdf_surface_create_for_stream(to_fd, &fd, A4_W, A4_H);
+	cr = cr_fn.create(pdf);
+	cr_fn.select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	cr_fn.set_line_width(cr, 0.5);
 	page_head(cr, office, month, page);
 	json_array_foreach(rows, i, row)
 	{
 		if (y > A4_H - MARGIN - ROW_H) {
-			cairo_show_page(cr);
+			cr_fn.show_page(cr);
 			page_head(cr, office, month, ++page);
 			y = MARGIN + 45 + ROW_H;
 		}
 		for (size_t k = 0; k < NCOLS; k++) {
-			cairo_move_to(cr, col_x[k], y);
-			cairo_show_text(cr, json_string_value(json_object_get(row, columns[k])));
+			cr_fn.move_to(cr, col_x[k], y);
+			cr_fn.show_text(cr, json_string_value(json_object_get(row, columns[k])));
 		}
 		y += ROW_H;
 	}
 	if (json_array_size(rows) == 0) {
-		cairo_move_to(cr, MARGIN, y);
-		cairo_show_text(cr, "本月无代办业务。");
+		cr_fn.move_to(cr, MARGIN, y);
+		cr_fn.show_text(cr, "本月无代办业务。");
 	}
-	cairo_set_font_size(cr, 10);
+	cr_fn.set_font_size(cr, 10);
 	{
 		char total[64];
 
 		snprintf(total, sizeof(total), "合计：%zu 件", json_array_size(rows));
-		cairo_move_to(cr, MARGIN, A4_H - MARGIN / 2);
-		cairo_show_text(cr, total);
+		cr_fn.move_to(cr, MARGIN, A4_H - MARGIN / 2);
+		cr_fn.show_text(cr, total);
 	}
-	cairo_show_page(cr);
-	st = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? ST_OK : ST_IO;
-	cairo_destroy(cr);
-	cairo_surface_finish(pdf);
-	if (st == ST_OK && cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
+	cr_fn.show_page(cr);
+	st = cr_fn.status(cr) == CAIRO_STATUS_SUCCESS ? ST_OK : ST_IO;
+	cr_fn.destroy(cr);
+	cr_fn.surface_finish(pdf);
+	if (st == ST_OK && cr_fn.surface_status(pdf) != CAIRO_STATUS_SUCCESS)
 		st = ST_IO;
-	cairo_surface_destroy(pdf);
+	cr_fn.surface_destroy(pdf);
 	if (st == ST_OK && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
 		st = ST_IO;
 	if (st != ST_OK) {
