@@ -5,7 +5,7 @@ import { api, ApiError, setCsrf } from './api.js';
 import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const views = ['login-view', 'cases-view', 'intake-view', 'case-view'];
+const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view'];
 const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
 const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
   'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
@@ -18,6 +18,7 @@ const actionsByState = {
 
 let catalog = null;
 let current = null; // the case on screen
+let me = null; // the session
 
 function el(tag, text, attrs = {}) {
   const e = document.createElement(tag);
@@ -45,15 +46,18 @@ function failed(err) {
 }
 
 function showLogin() {
+  me = null;
   $('who').textContent = '';
-  $('logout').hidden = true;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff']) $(id).hidden = true;
   show('login-view');
 }
 
 function signedIn(session) {
+  me = session;
   setCsrf(session.csrf);
   $('who').textContent = session.display_name;
-  $('logout').hidden = false;
+  for (const id of ['logout', 'nav-cases', 'nav-reports']) $(id).hidden = false;
+  $('nav-staff').hidden = session.role !== 'admin';
 }
 
 const localTime = (s) => (s ? s.slice(0, 16).replace('T', ' ') : '');
@@ -280,12 +284,74 @@ async function caseAction(action, body) {
   await showCase(c.code);
 }
 
+// --- reports and staff -------------------------------------------------------
+
+function rows(table, list) {
+  $(table).querySelector('tbody').replaceChildren(...list.map((cells) => {
+    const tr = el('tr');
+    for (const c of cells) tr.append(c instanceof Node ? c : el('td', String(c)));
+    return tr;
+  }));
+}
+
+async function showReports() {
+  const f = $('report-form').elements;
+  const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString();
+  f.date.value ||= today.slice(0, 10);
+  f.month.value ||= today.slice(0, 7);
+  const q = f.period.value === 'day' ? `period=day&date=${f.date.value}` : `period=month&month=${f.month.value}`;
+  const r = await api('GET', `/reports?${q}`);
+  const h = r.handling ?? {};
+  $('report-totals').replaceChildren(...definitionList([
+    ['report_total', r.total], ['report_ready', h.count ?? 0],
+    ['report_average', h.count ? `${h.average_hours.toFixed(1)} ${t('hours')}` : ''],
+    ['report_longest', h.count ? `${h.longest_hours.toFixed(1)} ${t('hours')}（${h.longest_case}）` : ''],
+    ...Object.entries(r.by_state).map(([k, v]) => [`state.${k}`, v]),
+  ]));
+  rows('report-items', r.by_item.map((i) => [i.name, i.count]));
+  rows('report-departments', r.by_department.map((d) => [d.department, d.count]));
+  $('agency-pdf').href = `/api/v1/reports/agency?month=${f.month.value}&format=pdf`;
+  $('agency-csv').href = `/api/v1/reports/agency?month=${f.month.value}&format=csv`;
+  show('reports-view');
+}
+
+function staffButton(s) {
+  const td = el('td');
+  const toggle = el('button', t(s.disabled ? 'enable' : 'disable'), { type: 'button' });
+  toggle.addEventListener('click', () => guarded(async () => {
+    const r = await api('POST', `/staff/${encodeURIComponent(s.username)}/${s.disabled ? 'enable' : 'disable'}`);
+    renderStaff(r.staff);
+  }));
+  const reset = el('button', t('reset_password'), { type: 'button' });
+  reset.addEventListener('click', () => guarded(async () => {
+    const password = prompt(t('new_password'));
+    if (!password) return;
+    const r = await api('POST', `/staff/${encodeURIComponent(s.username)}/password`, { password });
+    flash(t('password_set'), true);
+    renderStaff(r.staff);
+  }));
+  td.append(toggle, reset);
+  return td;
+}
+
+function renderStaff(list) {
+  rows('staff-table', list.map((s) => [s.username, s.display_name, t(`role.${s.role}`),
+    t(s.disabled ? 'disabled' : 'active'), staffButton(s)]));
+}
+
+async function showStaff() {
+  renderStaff((await api('GET', '/staff')).staff);
+  show('staff-view');
+}
+
 // --- events ------------------------------------------------------------------
 
 async function route() {
   const [view, arg] = location.hash.slice(1).split('/');
   try {
     if (view === 'new') await showIntake();
+    else if (view === 'reports') await showReports();
+    else if (view === 'staff') await showStaff();
     else if (view === 'case' && arg) await showCase(decodeURIComponent(arg));
     else await showCases();
   } catch (err) {
@@ -368,6 +434,20 @@ $('supplement-form').addEventListener('submit', (ev) => guarded(async () => {
   form.append('case', JSON.stringify(fields));
   for (const [file] of files) form.append('document', file, file.name);
   await caseAction('supplement', form);
+}));
+
+$('report-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  guarded(showReports);
+});
+$('staff-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const r = await api('POST', '/staff', { username: f.username.value.trim(), display_name: f.display_name.value.trim(),
+    role: f.role.value, password: f.password.value });
+  ev.target.reset();
+  flash(t('staff_created'), true);
+  renderStaff(r.staff);
 }));
 
 $('new-case').addEventListener('click', () => { location.hash = '#new'; });

@@ -38,6 +38,13 @@ const zh = {
   'action.case.supplement': '补正材料', 'action.case.collect': '领取', 'action.case.close': '归档',
   'action.case.purge': '销毁个人信息', 'action.print.cover': '打印封面页', 'action.print.handover': '打印交接单',
   'action.print.receipt': '打印回执', 'action.pickup.failed': '领取核验失败', 'action.pickup.locked': '领取已锁定',
+  reports: '报表', staff: '工作人员', 'period.day': '日报', 'period.month': '月报', show_report: '查看', count: '件数',
+  agency_report: '代办业务月报', download_pdf: '下载 PDF（A4）', download_csv: '导出 CSV', report_total: '收件总数',
+  report_ready: '办结可领取', report_average: '平均办理时长', report_longest: '最长办理时长', hours: '小时',
+  display_name: '姓名', role: '角色', status: '状态', new_staff: '新增工作人员', 'role.clerk': '窗口工作人员',
+  'role.admin': '管理员', initial_password: '初始密码（至少 10 位）', create_staff: '新增', enable: '启用',
+  disable: '停用', reset_password: '重设密码', new_password: '请输入新密码（至少 10 位）', password_set: '密码已重设',
+  disabled: '已停用', active: '在用', staff_created: '已新增工作人员',
 };
 
 const en = {
@@ -87,6 +94,15 @@ const en = {
   'action.print.cover': 'cover sheet printed', 'action.print.handover': 'handover slip printed',
   'action.print.receipt': 'receipt printed', 'action.pickup.failed': 'pickup check failed',
   'action.pickup.locked': 'pickup locked',
+  reports: 'Reports', staff: 'Staff', 'period.day': 'Daily', 'period.month': 'Monthly', show_report: 'Show',
+  count: 'Cases', agency_report: 'Monthly agency (代办) report', download_pdf: 'Download PDF (A4)',
+  download_csv: 'Export CSV', report_total: 'Cases taken in', report_ready: 'Ready for pickup',
+  report_average: 'Average handling time', report_longest: 'Longest handling time', hours: 'hours',
+  display_name: 'Name', role: 'Role', status: 'Status', new_staff: 'New staff member', 'role.clerk': 'Clerk',
+  'role.admin': 'Admin', initial_password: 'First password (10 characters or more)', create_staff: 'Add',
+  enable: 'Enable', disable: 'Disable', reset_password: 'Set a new password',
+  new_password: 'New password (10 characters or more)', password_set: 'Password set', disabled: 'disabled',
+  active: 'active', staff_created: 'Staff member added',
 };
 
 export const texts = { zh, en };

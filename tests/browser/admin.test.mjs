@@ -1,0 +1,40 @@
+// The admin pages in Chromium: a new clerk added, the daily report with its
+// counts and the agency report's PDF behind its link.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loggedIn, suite } from './browser.mjs';
+import { samples, goodCase } from '../lib.mjs';
+
+let box, browser;
+suite({}, async (ctx) => {
+  ({ box, browser } = ctx);
+  assert.equal((await box.login()).status, 200);
+  const agent = { name: '李四', id_type: 'resident', id_number: '11010519491231002X' };
+  const r = await box.createCase({ ...goodCase, agent }, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  assert.equal(r.status, 201);
+});
+
+test('an admin adds a clerk and reads the reports', async () => {
+  const { page, errors } = await loggedIn(browser, box);
+  await page.click('#nav-staff');
+  await page.locator('#staff-view').waitFor();
+  await page.fill('#staff-form input[name=username]', 'wang.fang');
+  await page.fill('#staff-form input[name=display_name]', '王芳');
+  await page.fill('#staff-form input[name=password]', 'window-three-3');
+  await page.click('#staff-form button[type=submit]');
+  await page.locator('#flash').filter({ hasText: '已新增工作人员' }).waitFor();
+  await page.locator('#staff-table td', { hasText: 'wang.fang' }).waitFor();
+  const clerk = await box.json('/api/v1/staff');
+  assert.ok(clerk.body.staff.some((s) => s.username === 'wang.fang' && s.role === 'clerk'));
+
+  await page.click('#nav-reports');
+  await page.locator('#reports-view').waitFor();
+  assert.match(await page.locator('#report-totals').textContent(), /收件总数1/);
+  assert.equal(await page.locator('#report-items tbody td').first().textContent(), '居住证办理');
+  const href = await page.locator('#agency-pdf').getAttribute('href');
+  const pdf = await page.request.get(`${box.base}${href}`);
+  assert.equal(pdf.status(), 200);
+  assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
