@@ -3,9 +3,11 @@
 // pickup with its checks, supplements, withdrawal, drafts and the purge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, sleep } from '../lib.mjs';
+import { escposText } from '../escpos.mjs';
 
 let box;
 const pdf = { name: 'scan.pdf', type: 'application/pdf', data: samples.pdf() };
@@ -175,4 +177,34 @@ test('pickup: wrong codes counted and locked, an agent recorded, no second picku
     'pickup_locked', 'ready');
   const hist = (await box.json(`/api/v1/cases/${locked}`)).body.history.map((h) => h.action);
   assert.ok(hist.includes('pickup.locked'));
+});
+
+test('finding cases: by name, state, department and dates; the overdue view; the cover sheet', async () => {
+  const a = await intake({ ...goodCase, applicant_name: '司马相如' });
+  const b = await intake({ ...goodCase, item: 'RS-YL-01', applicant_name: '司马光',
+    materials: [1, 2].map((position) => ({ position, received: true, pages: 2 })) });
+  const byName = await box.json(`/api/v1/cases?q=${encodeURIComponent('司马')}`);
+  assert.deepEqual(byName.body.cases.map((c) => c.code).sort(), [a, b].sort());
+  assert.deepEqual(byName.body.cases.map((c) => c.applicant_name).sort(), ['司*光', '司*如'], 'masked in lists');
+  const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  const dept = await box.json(`/api/v1/cases?department=${encodeURIComponent('区人力资源和社会保障局')}&from=${today}&to=${today}`);
+  assert.deepEqual(dept.body.cases.map((c) => c.code), [b]);
+  const none = await box.json(`/api/v1/cases?from=2001-01-01&to=2001-12-31`);
+  assert.deepEqual(none.body.cases, []);
+  assert.equal((await box.json('/api/v1/cases?state=nonsense')).status, 400);
+  assert.equal((await box.json('/api/v1/cases?view=ready&limit=0')).status, 400);
+
+  // Overdue: a promise in the past, as time passing would leave it.
+  execFileSync('sqlite3', [join(box.state, 'outpost.db'),
+    `UPDATE cases SET promised_by = '2001-01-01' WHERE code = '${a}'`]);
+  const overdue = await box.json('/api/v1/cases?view=overdue');
+  assert.deepEqual(overdue.body.cases.map((c) => c.code), [a]);
+
+  const printed = readFileSync(join(box.state, 'printer.out')).length;
+  const cover = await box.post(`/api/v1/cases/${b}/cover`);
+  assert.equal(cover.status, 200);
+  assert.equal(cover.body.slip.printed, true);
+  const text = await escposText(readFileSync(join(box.state, 'printer.out')).subarray(printed));
+  assert.match(text, /材料扫描封面页/);
+  assert.match(text, /材料页数：4 页/, 'the pages the scanner must see');
 });
