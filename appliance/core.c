@@ -357,6 +357,13 @@ int core_main(const char *config_path)
 
 	if (worker_new(c.ev, c.cfg.max_pending_logins, &c.worker) != ST_OK)
 		fatalx("cannot start the worker thread");
+	{
+		char db_path[CONFIG_PATH_MAX + 16];
+
+		snprintf(db_path, sizeof(db_path), "%s/outpost.db", c.cfg.state_dir);
+		if (store_checkpointer_new(c.db, db_path, c.worker, &c.checkpointer) != ST_OK)
+			fatalx("cannot open the checkpoint connection");
+	}
 	if (control_open(&c) != ST_OK)
 		fatalx("cannot open the control socket %s", c.cfg.control_socket);
 	/* Retention: the first look a minute after start (or sooner when the
@@ -385,6 +392,7 @@ int core_main(const char *config_path)
 
 	control_close(&c);
 	worker_free(&c.worker);
+	store_checkpointer_free(&c.checkpointer);
 	api_free(&c);
 	auth_free(&c.auth);
 	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);

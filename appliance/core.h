@@ -19,6 +19,7 @@
 #include "worker.h"
 
 struct print_wait;
+struct store_checkpointer;
 struct control;
 
 struct core {
@@ -35,6 +36,7 @@ struct core {
 	struct auth *auth;
 	struct control *control;
 	struct worker *worker;
+	struct store_checkpointer *checkpointer;
 	uint32_t web_epoch; /* counts web processes, to drop answers for a dead one */
 	char printer_state[32];
 	uint64_t started_usec;

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 
@@ -295,6 +296,7 @@ enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen
 	 * free pages. */
 	st = exec(db,
 		  "PRAGMA journal_mode = WAL;"
+		  "PRAGMA journal_size_limit = 67108864;"
 		  "PRAGMA synchronous = FULL;"
 		  "PRAGMA foreign_keys = ON;"
 		  "PRAGMA secure_delete = ON;"
@@ -437,4 +439,73 @@ void store_rollback(sqlite3 *db)
 int64_t store_size_bytes(sqlite3 *db)
 {
 	return store_int(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", -1);
+}
+
+struct store_checkpointer {
+	struct worker_job job; /* first: the worker hands back &job */
+	sqlite3 *db;	       /* the worker's own connection */
+	sqlite3 *main_db;      /* the loop's, which calls the hook */
+	struct worker *worker;
+	bool busy;
+};
+
+#define WAL_CHECKPOINT_PAGES 1000
+#define WAL_INLINE_PAGES     16000
+
+static void checkpoint_run(struct worker_job *job)
+{
+	struct store_checkpointer *cp = (struct store_checkpointer *)job;
+
+	sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static void checkpoint_done(struct worker_job *job)
+{
+	((struct store_checkpointer *)job)->busy = false;
+}
+
+static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct store_checkpointer *cp = ud;
+
+	if (pages < WAL_CHECKPOINT_PAGES || cp->busy)
+		return SQLITE_OK;
+	if (worker_submit(cp->worker, &cp->job) == ST_OK)
+		cp->busy = true;
+	else if (pages >= WAL_INLINE_PAGES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+enum status store_checkpointer_new(sqlite3 *db, const char *path, struct worker *w, struct store_checkpointer **out)
+{
+	struct store_checkpointer *cp = calloc(1, sizeof(*cp));
+
+	if (!cp)
+		return ST_NOMEM;
+	/* NOMUTEX: the worker thread alone uses this connection. */
+	if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_err("checkpoint connection: %s", cp->db ? sqlite3_errmsg(cp->db) : path);
+		sqlite3_close(cp->db);
+		free(cp);
+		return ST_IO;
+	}
+	sqlite3_busy_timeout(cp->db, 1000);
+	cp->worker = w;
+	cp->main_db = db;
+	cp->job = (struct worker_job){.run = checkpoint_run, .done = checkpoint_done};
+	/* The hook replaces SQLite's own automatic checkpoint on db. */
+	sqlite3_wal_hook(db, on_wal_commit, cp);
+	*out = cp;
+	return ST_OK;
+}
+
+void store_checkpointer_free(struct store_checkpointer **cp)
+{
+	if (!*cp)
+		return;
+	sqlite3_wal_hook((*cp)->main_db, NULL, NULL);
+	sqlite3_close((*cp)->db);
+	free(*cp);
+	*cp = NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "worker.h"
 
 /* Opens (creating) path and migrates it to the newest schema.  On failure
  * err holds the reason. */
@@ -46,5 +47,16 @@ enum status store_status(int rc);
 int64_t store_int(sqlite3 *db, const char *sql, int64_t fallback);
 int store_schema_version(sqlite3 *db);
 int64_t store_size_bytes(sqlite3 *db);
+
+/*
+ * WAL checkpoints off the event loop: a second connection to path, used
+ * only by the worker thread, checkpoints (PASSIVE) whenever a commit on db
+ * leaves 1000 pages or more in the WAL, so no request waits for one.  If
+ * the worker cannot take the job and the WAL reaches 16000 pages, db
+ * checkpoints itself, so the WAL stays bounded.  Free after the worker.
+ */
+struct store_checkpointer;
+enum status store_checkpointer_new(sqlite3 *db, const char *path, struct worker *w, struct store_checkpointer **out);
+void store_checkpointer_free(struct store_checkpointer **cp);
 
 #endif

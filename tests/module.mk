@@ -30,6 +30,6 @@ $(B)/tests/bench_intake: tests/bench/intake_client.c
 
 # The case generator for the lookup benchmark: the core's own storage code.
 $(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS) appliance/store.c \
-		appliance/vault.c appliance/auth.c)
+		appliance/vault.c appliance/auth.c appliance/worker.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
