@@ -13,6 +13,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "msg.h"
+#include "queue.h"
 #include "reports.h"
 #include "staff.h"
 
@@ -33,6 +34,10 @@ struct print_wait {
 	int answer_http;
 	sd_event_source *timer;
 	struct core *core;
+	/* Set for a queue ticket: called with the outcome instead of the
+	 * usual answer, and the ticket it prints. */
+	void (*done)(struct print_wait *w, enum status outcome);
+	struct queue_ticket ticket;
 };
 
 struct request {
@@ -506,11 +511,14 @@ static void wait_answer(struct print_wait *w, enum status outcome, const char *p
 {
 	json_t *receipt;
 
-	if (w->web_id) {
+	if (w->done) {
+		w->done(w, outcome);
+	} else if (w->web_id) {
 		static const char *const done[__RECEIPT_KIND_MAX][__LANG_MAX] = {
 		    {"回执已打印", "receipt printed"},
 		    {"封面页已打印", "cover sheet printed"},
 		    {"交接单已打印", "handover slip printed"},
+		    {"取号凭条已打印", "ticket printed"},
 		};
 
 		receipt = json_pack("{s:b, s:s, s:s}", "printed", outcome == ST_OK, "printer", printer, "message",
@@ -546,13 +554,19 @@ static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
  * handover slip) to the dev process.  With web_id set the clerk's answer
  * waits for the outcome; answer is then stolen.
  */
-static enum status print_slip(struct core *c, const char *code, enum receipt_kind kind, uint32_t web_id, int http,
-			      json_t *answer, enum lang lang)
+/*
+ * Sends a slip (receipt JSON, stolen) to the dev process.  With web_id set
+ * the clerk's answer (stolen) waits for the outcome; with done set, done
+ * is told instead.  case_id names the case whose receipt it is (0: none).
+ */
+static enum status print_send(struct core *c, json_t *receipt, enum receipt_kind kind, int64_t case_id, uint32_t web_id,
+			      int http, json_t *answer, enum lang lang,
+			      void (*done)(struct print_wait *w, enum status outcome),
+			      const struct queue_ticket *ticket)
 {
 	struct print_wait *w = NULL;
-	json_t *job = NULL, *receipt = NULL;
-	int64_t case_id = 0;
-	enum status st;
+	json_t *job = NULL;
+	enum status st = receipt ? ST_OK : ST_NOMEM;
 
 	for (unsigned i = 0; i < c->nwaits; i++) {
 		if (c->waits[i].job == 0) {
@@ -560,7 +574,6 @@ static enum status print_slip(struct core *c, const char *code, enum receipt_kin
 			break;
 		}
 	}
-	st = cases_slip(c, code, kind, &receipt, &case_id);
 	if (st == ST_OK && !w)
 		st = ST_BUSY;
 	if (st == ST_OK) {
@@ -573,7 +586,10 @@ static enum status print_slip(struct core *c, const char *code, enum receipt_kin
 					 .lang = lang,
 					 .answer = answer,
 					 .answer_http = http,
-					 .core = c};
+					 .core = c,
+					 .done = done};
+		if (ticket)
+			w->ticket = *ticket;
 		answer = NULL;
 		job = json_pack("{s:I, s:o}", "job", (json_int_t)w->job, "receipt", receipt);
 		receipt = NULL;
@@ -586,16 +602,41 @@ static enum status print_slip(struct core *c, const char *code, enum receipt_kin
 	json_decref(job);
 	json_decref(receipt);
 	if (st != ST_OK) {
-		log_warn("slip of %s not printed: %s", code, status_name(st));
+		log_warn("slip not printed: %s", status_name(st));
 		if (case_id && kind == RECEIPT_INTAKE)
 			cases_set_receipt_state(c, case_id, "failed");
-		if (w && w->job)
+		if (w && w->job) {
 			wait_answer(w, st == ST_UNAVAILABLE ? ST_PRINTER : st, c->printer_state);
-		else if (answer && web_id)
+		} else if (done) {
+			struct print_wait failed = {.core = c, .web_id = web_id, .lang = lang, .done = done};
+
+			if (ticket)
+				failed.ticket = *ticket;
+			done(&failed, st == ST_UNAVAILABLE ? ST_PRINTER : st);
+		} else if (answer && web_id) {
 			reply(c, web_id, http, answer, NULL, -1), answer = NULL;
+		}
 		json_decref(answer);
 	}
 	return st;
+}
+
+/* Prints a slip of a committed case; see print_send(). */
+static enum status print_slip(struct core *c, const char *code, enum receipt_kind kind, uint32_t web_id, int http,
+			      json_t *answer, enum lang lang)
+{
+	json_t *receipt = NULL;
+	int64_t case_id = 0;
+	enum status st = cases_slip(c, code, kind, &receipt, &case_id);
+
+	if (st != ST_OK) {
+		if (answer && web_id)
+			reply(c, web_id, http, answer, NULL, -1);
+		else
+			json_decref(answer);
+		return st;
+	}
+	return print_send(c, receipt, kind, case_id, web_id, http, answer, lang, NULL, NULL);
 }
 
 enum status api_print_result(struct core *c, json_t *body)
@@ -751,6 +792,247 @@ static enum status h_case_document(struct request *r, const char *code, const ch
 	return ST_OK;
 }
 
+/* --- take-a-number ---------------------------------------------------------- */
+
+/* A kiosk's request for a ticket, waiting its turn: tickets are printed one
+ * at a time, so numbers go out in order and a failed print leaves no gap. */
+struct kiosk_request {
+	uint32_t web_id;
+	uint32_t web_epoch;
+	enum lang lang;
+	json_t *body;
+};
+
+static void kiosk_next(struct core *c);
+
+/* Tells the web process (the call display) and, for a call, the dev
+ * process (the voice) what changed. */
+static void queue_changed(struct core *c, json_t *announce)
+{
+	json_t *d = queue_display(c);
+
+	if (d)
+		core_send(c, ROLE_WEB, MSG_DISPLAY, 0, d, NULL, 0, NULL, 0);
+	json_decref(d);
+	if (announce && strcmp(c->cfg.voice_output, "off") != 0)
+		core_send(c, ROLE_DEV, MSG_ANNOUNCE, 0, announce, NULL, 0, NULL, 0);
+	json_decref(announce);
+}
+
+void api_display_push(struct core *c)
+{
+	queue_changed(c, NULL);
+}
+
+static void ticket_answer(struct core *c, uint32_t web_id, uint32_t epoch, enum lang lang, enum status st,
+			  struct case_error *why, json_t *ticket)
+{
+	json_t *body;
+
+	if (epoch != c->web_epoch) {
+		json_decref(ticket);
+		json_decref(why->extra);
+		return;
+	}
+	if (st == ST_OK) {
+		reply(c, web_id, 201, ticket, NULL, -1);
+		return;
+	}
+	body = status_json(st, lang, why->field);
+	if (body && why->extra)
+		json_object_update(body, why->extra);
+	json_decref(why->extra);
+	if (st == ST_PRINTER && body)
+		json_object_set_new(body, "printer", json_string(c->printer_state));
+	reply(c, web_id, status_http(st), body, NULL, -1);
+}
+
+/* The printer's word on a ticket: only a printed ticket is issued. */
+static void ticket_printed(struct print_wait *w, enum status outcome)
+{
+	struct core *c = w->core;
+	struct case_error why = {0};
+	json_t *ticket = NULL;
+	enum status st = outcome;
+
+	if (st == ST_OK)
+		st = queue_commit_ticket(c, &w->ticket, &ticket);
+	if (st == ST_OK)
+		log_info("ticket %s issued (%s)", w->ticket.label, w->ticket.category_name);
+	else
+		log_warn("ticket %s not issued: %s", w->ticket.label, status_name(st));
+	ticket_answer(c, w->web_id, c->web_epoch, w->lang, st, &why, ticket);
+	if (st == ST_OK)
+		queue_changed(c, NULL);
+	c->kiosk_busy = false;
+	kiosk_next(c);
+}
+
+/* Takes the next waiting kiosk request, if the printer is free. */
+static void kiosk_next(struct core *c)
+{
+	while (!c->kiosk_busy && c->kiosk_count > 0) {
+		struct kiosk_request *k = &c->kiosk[c->kiosk_head];
+		struct kiosk_request req = *k;
+		struct case_error why = {0};
+		struct queue_ticket t;
+		json_t *ticket = NULL;
+		enum status st;
+
+		c->kiosk_head = (c->kiosk_head + 1) % c->nkiosk;
+		c->kiosk_count--;
+		memset(k, 0, sizeof(*k));
+		if (req.web_epoch != c->web_epoch) {
+			json_decref(req.body);
+			continue;
+		}
+		st = queue_prepare_ticket(c, req.body, &t, &why);
+		json_decref(req.body);
+		if (st == ST_OK && !c->cfg.print_tickets) {
+			st = queue_commit_ticket(c, &t, &ticket);
+			ticket_answer(c, req.web_id, req.web_epoch, req.lang, st, &why, ticket);
+			if (st == ST_OK)
+				queue_changed(c, NULL);
+			continue;
+		}
+		if (st != ST_OK) {
+			ticket_answer(c, req.web_id, req.web_epoch, req.lang, st, &why, NULL);
+			continue;
+		}
+		c->kiosk_busy = true;
+		print_send(c, queue_ticket_slip(c, &t), RECEIPT_TICKET, 0, req.web_id, 201, NULL, req.lang,
+			   ticket_printed, &t);
+	}
+}
+
+static enum status h_kiosk_ticket(struct request *r)
+{
+	struct core *c = r->core;
+	int64_t minute = (int64_t)core_now() / 60;
+
+	if (minute != c->kiosk_minute) {
+		c->kiosk_minute = minute;
+		c->kiosk_in_minute = 0;
+	}
+	if (c->kiosk_in_minute >= c->cfg.kiosk_tickets_per_minute)
+		return fail(r, ST_TOO_MANY_TICKETS, NULL);
+	if (c->kiosk_count >= c->nkiosk)
+		return fail(r, ST_BUSY, NULL);
+	c->kiosk_in_minute++;
+	c->kiosk[(c->kiosk_head + c->kiosk_count) % c->nkiosk] = (struct kiosk_request){
+	    .web_id = r->id, .web_epoch = c->web_epoch, .lang = r->lang, .body = json_incref(r->body)};
+	c->kiosk_count++;
+	kiosk_next(c);
+	return ST_OK;
+}
+
+static enum status h_kiosk(struct request *r)
+{
+	json_t *j;
+	enum status st = queue_kiosk_categories(r->core, &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
+static enum status h_rating(struct request *r)
+{
+	struct case_error why = {0};
+	enum status st = queue_rate(r->core, r->body, &why);
+
+	if (st != ST_OK)
+		return fail_why(r, st, &why);
+	log_info("rating %lld for ticket %s", (long long)json_integer_value(json_object_get(r->body, "level")),
+		 json_string_value(json_object_get(r->body, "ticket")));
+	return ok(r, 201, json_pack("{s:b}", "recorded", true));
+}
+
+static enum status h_windows(struct request *r)
+{
+	struct case_error why = {0};
+	json_t *list;
+	enum status st;
+
+	if (strcmp(r->method, "PUT") == 0) {
+		if (!is_admin(r))
+			return fail(r, ST_FORBIDDEN, NULL);
+		if ((st = queue_set_window(r->core, r->session, r->body, &why)) != ST_OK)
+			return fail_why(r, st, &why);
+		queue_changed(r->core, NULL);
+	}
+	st = queue_windows(r->core, &list);
+	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "windows", list)) : fail(r, st, NULL);
+}
+
+static enum status h_window_action(struct request *r)
+{
+	const char *p = r->path + strlen("/api/v1/windows/");
+	struct case_error why = {0};
+	char *end;
+	unsigned long n = strtoul(p, &end, 10);
+	json_t *ticket = NULL;
+	bool announce;
+	enum status st;
+
+	if (end == p || *end != '/' || n == 0 || n > 99)
+		return fail(r, ST_NOT_FOUND, NULL);
+	st = queue_window_action(r->core, r->session, (unsigned)n, end + 1, r->body, &ticket, &announce, &why);
+	if (st != ST_OK)
+		return fail_why(r, st, &why);
+	queue_changed(r->core,
+		      announce && json_is_object(ticket)
+			  ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
+			  : NULL);
+	return ok(r, 200, json_pack("{s:i, s:o}", "window", (int)n, "ticket", ticket ? ticket : json_null()));
+}
+
+static enum status h_queue_stats(struct request *r)
+{
+	const char *format = json_string_value(json_object_get(r->query, "format"));
+	json_t *stats;
+	char *csv = NULL, name[64];
+	size_t len = 0;
+	int fd;
+	enum status st = queue_stats(r->core, r->query, &stats);
+
+	if (st != ST_OK)
+		return fail(r, st, NULL);
+	if (!format)
+		return ok(r, 200, stats);
+	st = strcmp(format, "csv") == 0 ? queue_stats_csv(stats, &csv, &len) : ST_BAD_REQUEST;
+	snprintf(name, sizeof(name), "叫号统计-%s.csv", json_string_value(json_object_get(stats, "day")));
+	json_decref(stats);
+	fd = st == ST_OK ? memfd_create("outpost-report", MFD_CLOEXEC) : -1;
+	if (fd < 0 || !fdio_write_all(fd, csv, len)) {
+		free(csv);
+		if (fd >= 0)
+			close(fd);
+		return fail(r, st != ST_OK ? st : ST_NOMEM, NULL);
+	}
+	free(csv);
+	reply_file(r->core, r->id, fd, name, "text/csv; charset=utf-8");
+	close(fd);
+	return ST_OK;
+}
+
+static enum status h_ticket_reprint(struct request *r)
+{
+	const char *label = r->path + strlen("/api/v1/tickets/");
+	char l[8];
+	size_t n = strcspn(label, "/");
+	json_t *slip = NULL;
+	enum status st;
+
+	if (n == 0 || n >= sizeof(l) || strcmp(label + n, "/reprint") != 0)
+		return fail(r, ST_NOT_FOUND, NULL);
+	memcpy(l, label, n);
+	l[n] = '\0';
+	if ((st = queue_reprint_slip(r->core, l, &slip)) != ST_OK)
+		return fail(r, st, NULL);
+	audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username, "ticket.reprint", NULL, l);
+	print_send(r->core, slip, RECEIPT_TICKET, 0, r->id, 200, json_pack("{s:s}", "label", l), r->lang, NULL, NULL);
+	return ST_OK;
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static bool is(struct request *r, const char *method, const char *path)
@@ -772,6 +1054,16 @@ static enum status route(struct request *r)
 		return h_health(r);
 	if (is(r, "POST", "/api/v1/login"))
 		return h_login(r);
+	/* The kiosk, the rating tablet and the call display are public: they
+	 * can only do what a citizen may. */
+	if (is(r, "GET", "/api/v1/kiosk"))
+		return h_kiosk(r);
+	if (is(r, "POST", "/api/v1/kiosk/tickets"))
+		return h_kiosk_ticket(r);
+	if (is(r, "POST", "/api/v1/kiosk/ratings"))
+		return h_rating(r);
+	if (is(r, "GET", "/api/v1/display"))
+		return ok(r, 200, queue_display(r->core));
 
 	/* Everything below needs a staff session, and a CSRF token to change. */
 	r->session = auth_session(r->core->auth, r->session_id, core_now());
@@ -787,6 +1079,14 @@ static enum status route(struct request *r)
 		return h_session(r);
 	if (strcmp(r->path, "/api/v1/staff") == 0 || strncmp(r->path, "/api/v1/staff/", 14) == 0)
 		return h_staff(r);
+	if (is(r, "GET", "/api/v1/windows") || is(r, "PUT", "/api/v1/windows"))
+		return h_windows(r);
+	if (strncmp(r->path, "/api/v1/windows/", 16) == 0 && strcmp(r->method, "POST") == 0)
+		return h_window_action(r);
+	if (is(r, "GET", "/api/v1/queue/stats"))
+		return h_queue_stats(r);
+	if (strncmp(r->path, "/api/v1/tickets/", 16) == 0 && strcmp(r->method, "POST") == 0)
+		return h_ticket_reprint(r);
 	if (is(r, "GET", "/api/v1/reports"))
 		return h_report_summary(r);
 	if (is(r, "GET", "/api/v1/reports/agency"))
@@ -841,7 +1141,9 @@ enum status api_init(struct core *c)
 {
 	c->nwaits = c->cfg.max_pending;
 	c->waits = calloc(c->nwaits, sizeof(*c->waits));
-	return c->waits ? ST_OK : ST_NOMEM;
+	c->nkiosk = c->cfg.max_pending;
+	c->kiosk = calloc(c->nkiosk, sizeof(*c->kiosk));
+	return c->waits && c->kiosk ? ST_OK : ST_NOMEM;
 }
 
 void api_free(struct core *c)
@@ -852,4 +1154,8 @@ void api_free(struct core *c)
 	}
 	free(c->waits);
 	c->waits = NULL;
+	for (unsigned i = 0; i < c->nkiosk; i++)
+		json_decref(c->kiosk[i].body);
+	free(c->kiosk);
+	c->kiosk = NULL;
 }

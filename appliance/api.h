@@ -22,4 +22,7 @@ void api_web_gone(struct core *c);
 enum status api_init(struct core *c);
 void api_free(struct core *c);
 
+/* Sends the call display's state to the web process. */
+void api_display_push(struct core *c);
+
 #endif

@@ -1889,7 +1889,8 @@ enum status cases_set_receipt_state(struct core *c, int64_t case_id, const char 
 
 void cases_audit_print(struct core *c, const struct session *s, const char *code, enum receipt_kind kind)
 {
-	static const char *const what[__RECEIPT_KIND_MAX] = {"print.receipt", "print.cover", "print.handover"};
+	static const char *const what[__RECEIPT_KIND_MAX] = {"print.receipt", "print.cover", "print.handover",
+							     "print.ticket"};
 
 	audit_append(c->db, c->vault, (int64_t)core_now(), actor(s), what[kind], code, NULL);
 }

@@ -22,6 +22,7 @@ enum key_kind {
 	KEY_U64,
 	KEY_LOGLEVEL,
 	KEY_OFFICE_CODE,
+	KEY_BOOL,
 };
 
 struct key_def {
@@ -44,6 +45,10 @@ struct key_def {
 #define UINT(sec, key, field, lo, hi)                                                                                  \
 	{                                                                                                              \
 		sec, key, KEY_UINT, offsetof(struct config, field), 0, lo, hi                                          \
+	}
+#define BOOL(sec, key, field)                                                                                          \
+	{                                                                                                              \
+		sec, key, KEY_BOOL, offsetof(struct config, field), 0, 0, 0                                            \
 	}
 #define U64(sec, key, field, lo, hi)                                                                                   \
 	{                                                                                                              \
@@ -80,6 +85,17 @@ static const struct key_def keys[] = {
     UINT("cases", "pickup_lock_seconds", pickup_lock_seconds, 1, 86400 * 7),
     UINT("cases", "retention_days", retention_days, 0, 36500),
     UINT("cases", "purge_interval_seconds", purge_interval_seconds, 1, 86400),
+    UINT("queue", "reset_hour", reset_hour, 0, 23),
+    UINT("queue", "number_max", number_max, 9, 9999),
+    BOOL("queue", "print_tickets", print_tickets),
+    UINT("queue", "max_no_shows", max_no_shows, 0, 10),
+    UINT("queue", "kiosk_tickets_per_minute", kiosk_tickets_per_minute, 1, 100000),
+    UINT("queue", "weight_elderly", weight_elderly, 0, 100),
+    UINT("queue", "weight_disabled", weight_disabled, 0, 100),
+    UINT("queue", "weight_pregnant", weight_pregnant, 0, 100),
+    UINT("queue", "weight_military", weight_military, 0, 100),
+    TEXT("voice", "output", voice_output),
+    PATH("voice", "dir", voice_dir),
     TEXT("printer", "backend", printer_backend),
     PATH("printer", "path", printer_path),
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -113,6 +129,16 @@ void config_defaults(struct config *cfg)
 	cfg->pickup_lock_seconds = 900;
 	cfg->retention_days = 180;
 	cfg->purge_interval_seconds = 3600;
+	cfg->reset_hour = 6;
+	cfg->number_max = 999;
+	cfg->print_tickets = true;
+	cfg->max_no_shows = 2;
+	cfg->kiosk_tickets_per_minute = 120;
+	cfg->weight_elderly = 10;
+	cfg->weight_disabled = 10;
+	cfg->weight_pregnant = 10;
+	cfg->weight_military = 5;
+	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
 }
@@ -191,6 +217,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
 				return fail(ps, "[%s] %s is too long", section, name);
 			return 1;
 		}
+		case KEY_BOOL:
+			if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+				return fail(ps, "[%s] %s must be true or false", section, name);
+			*(bool *)(void *)field = strcmp(value, "true") == 0;
+			return 1;
 		case KEY_LOGLEVEL:
 			if (!log_level_parse(value, (enum log_level *)(void *)field))
 				return fail(ps, "[core] log_level '%s': use error, warning, info or debug", value);

@@ -8,6 +8,7 @@
 #ifndef OUTPOST_CONFIG_H
 #define OUTPOST_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,21 @@ struct config {
 	unsigned pickup_lock_seconds;
 	unsigned retention_days;
 	unsigned purge_interval_seconds;
+
+	/* [queue] */
+	unsigned reset_hour;
+	unsigned number_max;
+	bool print_tickets;
+	unsigned max_no_shows;
+	unsigned kiosk_tickets_per_minute;
+	unsigned weight_elderly;
+	unsigned weight_disabled;
+	unsigned weight_pregnant;
+	unsigned weight_military;
+
+	/* [voice] */
+	char voice_output[16];
+	char voice_dir[CONFIG_PATH_MAX];
 
 	/* [printer] */
 	char printer_backend[16];

@@ -147,6 +147,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return ST_PROTO;
 		ch->ready = true;
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
+		if (ch->role == ROLE_WEB)
+			api_display_push(c); /* a new web starts with the display's state */
 		on_children_change();
 		return ST_OK;
 	}

@@ -19,6 +19,7 @@
 #include "worker.h"
 
 struct print_wait;
+struct kiosk_request;
 struct store_checkpointer;
 struct control;
 
@@ -43,6 +44,12 @@ struct core {
 	uint32_t next_job;
 	struct print_wait *waits; /* cfg.max_pending slots */
 	unsigned nwaits;
+	/* Kiosk ticket requests waiting for the printer, a ring of nkiosk. */
+	struct kiosk_request *kiosk;
+	unsigned nkiosk, kiosk_head, kiosk_count;
+	bool kiosk_busy;
+	int64_t kiosk_minute;
+	unsigned kiosk_in_minute;
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

@@ -31,6 +31,8 @@ enum msg_type {
 	MSG_DEVICE_STATE, /* dev -> core: {"printer": state} */
 	MSG_RELOAD,	  /* core -> child: re-read configuration */
 	MSG_CASE_EVENT,	  /* sync -> core: a case event from central, see cases_central_event() */
+	MSG_DISPLAY,	  /* core -> web: the call display's state, see queue_display() */
+	MSG_ANNOUNCE,	  /* core -> dev: {"label", "window"} to announce by voice */
 	__MSG_TYPE_MAX
 };
 

@@ -78,6 +78,21 @@ static const struct status_info infos[] = {
 			    {"该事项不受理此类申请人（个人/单位）", "this item does not take this kind of applicant"}},
     [ST_PURGED] = {"purged", 410, {"该案件的个人信息已按保存期限销毁", "this case's personal data was purged"}},
     [ST_BAD_CATALOG] = {"bad_catalog", 400, {"事项目录内容不符合要求", "the catalog document is invalid"}},
+    [ST_UNKNOWN_CATEGORY] = {"unknown_category",
+			     400,
+			     {"没有这个取号类别，或本窗口不办理该类别", "no such queue category, or not served here"}},
+    [ST_WINDOW_BUSY] = {"window_busy",
+			409,
+			{"本窗口还有未办结的号，请先办结、过号或转移",
+			 "finish, skip or transfer this window's ticket first"}},
+    [ST_QUEUE_EMPTY] = {"queue_empty", 409, {"本窗口办理的类别暂无人等候", "no one is waiting for this window"}},
+    [ST_NO_TICKET] = {"no_ticket", 409, {"本窗口当前没有叫到的号", "this window has no called ticket"}},
+    [ST_NOT_RATEABLE] = {"not_rateable",
+			 409,
+			 {"该号今天尚未办结或已经评价过", "this ticket is not finished today or was already rated"}},
+    [ST_TOO_MANY_TICKETS] = {"too_many_tickets",
+			     429,
+			     {"取号人数较多，请稍候再试", "many tickets just now; try again in a moment"}},
 };
 
 _Static_assert(sizeof(infos) / sizeof(infos[0]) == __ST_MAX, "status table out of step with enum status");
@@ -129,6 +144,13 @@ static const char *const field_labels[][__LANG_MAX + 1] = {
     {"collector", "领取人", "collector"},
     {"collector_id_number", "领取人证件号码", "collector ID number"},
     {"display_name", "姓名", "display name"},
+    {"category", "取号类别", "queue category"},
+    {"priority", "优先类别", "priority"},
+    {"window", "窗口", "window"},
+    {"level", "评价等级", "rating"},
+    {"number", "窗口号", "window number"},
+    {"categories", "办理类别", "categories served"},
+    {"name", "名称", "name"},
     {"role", "角色", "role"},
 };
 

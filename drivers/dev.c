@@ -3,10 +3,13 @@
  * from the core, renders them to ESC/POS and reports each job's outcome and
  * the printer's state back.
  */
+#include <string.h>
+
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
 #include "printer.h"
+#include "voice.h"
 #include "receipt.h"
 
 #define JOB_MAX_BYTES (64 * 1024)
@@ -53,6 +56,17 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 	(void)ch;
 	if (m->type == MSG_PRINT_JOB)
 		return print_job(ud, m->body);
+	if (m->type == MSG_ANNOUNCE) {
+		const char *label;
+		int window;
+
+		if (json_unpack(m->body, "{s:s, s:i}", "label", &label, "window", &window) != 0 || window < 1 ||
+		    window > 99 || strlen(label) > 8)
+			return ST_PROTO;
+		if (voice_announce(label, (unsigned)window) != ST_OK)
+			log_warn("voice: call of %s not announced (busy)", label);
+		return ST_OK;
+	}
 	log_err("dev does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
 }
@@ -68,6 +82,7 @@ static void on_reload(struct roleproc *rp)
 int dev_main(const char *config_path)
 {
 	static struct roleproc rp;
+	int ret;
 
 	roleproc_init(&rp, ROLE_DEV, config_path, on_msg);
 	rp.on_reload = on_reload;
@@ -91,9 +106,13 @@ int dev_main(const char *config_path)
 		receipt_escpos(&r, &warm);
 		buf_free(&warm);
 	}
+	if (voice_init(rp.ev, &rp.cfg) != ST_OK)
+		log_err("voice announcements are off");
 	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	rp.on_start = report_state;
 	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer_state(&printer)));
-	return roleproc_run(&rp);
+	ret = roleproc_run(&rp);
+	voice_free();
+	return ret;
 }

@@ -1,6 +1,9 @@
 /*
  * The file printer: appends each job's bytes to a file, so the demo and the
- * tests hold exactly what a printer would have received.
+ * tests hold exactly what a printer would have received.  A simulator, not
+ * a driver: paper out is simulated by the file "<path>.paper-out" existing
+ * (the demo and the tests create and remove it); the printer then prints
+ * nothing and reports paper_out, as a real one's status would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +26,17 @@ static enum status file_open(struct printer *p, const struct config *cfg)
 	return ST_OK;
 }
 
+static bool paper_out(struct printer *p)
+{
+	char flag[CONFIG_PATH_MAX + 16];
+
+	snprintf(flag, sizeof(flag), "%s.paper-out", p->path);
+	return access(flag, F_OK) == 0;
+}
+
 static enum status file_write(struct printer *p, const uint8_t *data, size_t len)
 {
-	if (p->fd < 0)
+	if (p->fd < 0 || paper_out(p))
 		return ST_PRINTER;
 	if (!fdio_write_all(p->fd, data, len)) {
 		log_err("printer file %s: %s", p->path, strerror(errno));
@@ -38,7 +49,9 @@ static enum status file_write(struct printer *p, const uint8_t *data, size_t len
 
 static enum printer_state file_state(struct printer *p)
 {
-	return p->fd >= 0 ? PRINTER_READY : PRINTER_DISCONNECTED;
+	if (p->fd < 0)
+		return PRINTER_DISCONNECTED;
+	return paper_out(p) ? PRINTER_PAPER_OUT : PRINTER_READY;
 }
 
 static void file_close(struct printer *p)

@@ -7,8 +7,9 @@
 
 #define RULE "--------------------------------"
 
-static const char *const kinds[__RECEIPT_KIND_MAX] = {"intake", "cover", "handover"};
-static const char *const titles[__RECEIPT_KIND_MAX] = {"受理回执单", "材料扫描封面页", "办理结果领取交接单"};
+static const char *const kinds[__RECEIPT_KIND_MAX] = {"intake", "cover", "handover", "ticket"};
+static const char *const titles[__RECEIPT_KIND_MAX] = {"受理回执单", "材料扫描封面页", "办理结果领取交接单",
+						       "排队取号凭条"};
 
 json_t *receipt_to_json(const struct receipt *r)
 {
@@ -126,12 +127,37 @@ static void emit_escpos(void *ctx, const char *line)
 	escpos_line(ctx, line);
 }
 
+/* The queue ticket: the number large, the category, how many wait ahead. */
+static enum status ticket_escpos(const struct receipt *r, struct buf *out)
+{
+	struct escpos e;
+
+	if (escpos_begin(&e, out) != ST_OK)
+		return escpos_end(&e);
+	escpos_align(&e, ESCPOS_CENTER);
+	escpos_line(&e, r->office_name);
+	escpos_line(&e, titles[r->kind]);
+	escpos_bold(&e, true);
+	escpos_size(&e, 4, 4);
+	escpos_line(&e, r->case_code);
+	escpos_size(&e, 1, 1);
+	escpos_line(&e, r->item_name);
+	escpos_bold(&e, false);
+	for (unsigned i = 0; i < r->nlines; i++)
+		escpos_line(&e, r->lines[i]);
+	escpos_line(&e, r->received_at);
+	escpos_line(&e, "请留意叫号屏幕和语音提示，过号请重新取号或咨询工作人员。");
+	return escpos_end(&e);
+}
+
 enum status receipt_escpos(const struct receipt *r, struct buf *out)
 {
 	struct escpos e;
 	char qr[160];
 	char line[64];
 
+	if (r->kind == RECEIPT_TICKET)
+		return ticket_escpos(r, out);
 	if (escpos_begin(&e, out) != ST_OK)
 		return escpos_end(&e);
 	escpos_align(&e, ESCPOS_CENTER);

@@ -12,9 +12,10 @@
 #include "../appliance/buf.h"
 
 /* What is printed: the intake receipt the citizen keeps, the cover sheet
- * that leads a case's pages through the document scanner, and the handover
- * slip signed at pickup. */
-enum receipt_kind { RECEIPT_INTAKE = 0, RECEIPT_COVER, RECEIPT_HANDOVER, __RECEIPT_KIND_MAX };
+ * that leads a case's pages through the document scanner, the handover
+ * slip signed at pickup, and the queue ticket (case_code holds the ticket
+ * number, item_name its category, received_at the time). */
+enum receipt_kind { RECEIPT_INTAKE = 0, RECEIPT_COVER, RECEIPT_HANDOVER, RECEIPT_TICKET, __RECEIPT_KIND_MAX };
 
 #define RECEIPT_MAX_LINES 40
 

@@ -19,6 +19,7 @@
 #include "appliance/sandbox.h"
 #include "assets.h"
 #include "request.h"
+#include "sse.h"
 
 int web_main(const char *config_path);
 
@@ -301,6 +302,15 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 	(void)ch, (void)ud;
 	if (m->type == MSG_API_RESPONSE)
 		return on_core_answer(m);
+	if (m->type == MSG_DISPLAY) {
+		char *text = json_dumps(m->body, JSON_COMPACT);
+		enum status st = text ? sse_update(text, strlen(text)) : ST_NOMEM;
+
+		free(text);
+		if (st != ST_OK)
+			log_warn("display state dropped: %s", status_name(st));
+		return ST_OK;
+	}
 	log_err("web does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
 }
@@ -420,6 +430,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)cls, (void)version;
 	if (!r) {
+		if (strcmp(url, "/api/v1/display/events") == 0 && strcmp(method, "GET") == 0)
+			return sse_serve(conn);
 		if (strncmp(url, "/api/", 5) != 0)
 			return serve_static(conn, method, url);
 		r = webreq_new(&web.rp.cfg, &web.in_flight);
@@ -490,6 +502,10 @@ int web_main(const char *config_path)
 	if (!info || sd_event_add_io(web.rp.ev, &web.mhd_io, info->epoll_fd, EPOLLIN, on_mhd_io, NULL) < 0 ||
 	    sd_event_add_time(web.rp.ev, &web.mhd_timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_mhd_timer, NULL) < 0)
 		fatalx("cannot put the HTTP server in the event loop");
+	/* Display clients hold a connection each; they may take all but a
+	 * quarter of them, so the console always gets in. */
+	if (sse_init(web.rp.ev, cfg->max_connections - cfg->max_connections / 4, mhd_kick) != ST_OK)
+		fatalx("out of memory");
 	if (sandbox_enter(ROLE_WEB, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	log_info("web ready on %s:%u", cfg->listen_address, cfg->port);
