@@ -6,8 +6,10 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 ifeq ($(SANITIZE),1)
+# The sanitized build is the test build: it also carries the test hooks
+# (OUTPOST_TEST_HOOKS: the fake clock), which the plain build never has.
 B := build/san
-OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DOUTPOST_TEST_HOOKS=1
 HARDEN := -fstack-protector-strong
 else
 B := build/plain

@@ -161,6 +161,23 @@ export class Box {
     }
   }
 
+  // A power cut: SIGKILL to the core and every child at once, then the box
+  // starts again on the same state folder.
+  async crashAndRestart(env = {}) {
+    const pids = Object.values(this.pids()).concat([this.proc.pid]);
+    const gone = new Promise((r) => this.proc.on('exit', r));
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    await gone;
+    await this.waitUntil(async () => pids.every((pid) => { try { process.kill(pid, 0); return false; } catch { return true; } }),
+      5000, 'every process of the box to be gone');
+    this.proc = spawnBox(this.config, env);
+    this.proc.stderr.on('data', (d) => { this.log += d; });
+    this.proc.stdout.on('data', (d) => { this.log += d; });
+    this.cookie = '';
+    await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
+      10000, 'outpostd to start again');
+  }
+
   async stop() {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
     const done = new Promise((r) => this.proc.on('exit', (code) => r(code)));
@@ -188,13 +205,19 @@ ${extra}`;
 }
 
 // Starts a box; extra is appended to the [web] section (or holds whole sections).
-// prepare(dir), when given, runs before outpostd starts (to fill dir/state).
-export async function startBox(extra = '', { prepare } = {}) {
+function spawnBox(config, env = {}) {
+  return spawn(join(buildDir, 'outpostd'), ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env } });
+}
+
+// prepare(dir), when given, runs before outpostd starts (to fill dir/state);
+// env is added to outpostd's environment (OUTPOST_FAKE_CLOCK in the test build).
+export async function startBox(extra = '', { prepare, env } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
   if (prepare) await prepare(dir);
   const port = await freePort();
   writeConfig(dir, port, extra);
-  const proc = spawn(join(buildDir, 'outpostd'), ['-c', join(dir, 'outpost.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnBox(join(dir, 'outpost.conf'), env);
   const box = new Box(dir, port, proc);
   await box.waitUntil(async () => (await fetch(`${box.base}/api/v1/health`)).status === 200, 10000, 'outpostd to start');
   return box;

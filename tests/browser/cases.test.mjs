@@ -95,7 +95,7 @@ test('hostile names are shown exactly, as text', async () => {
   await page.locator('#case-view').waitFor();
   assert.match(await page.locator('#case-fields').textContent(), new RegExp(name.replace(/[()]/g, '\\$&')));
   assert.equal(await page.locator('#case-docs a').textContent(), '<b>x</b>.pdf (5 KiB)');
-  assert.equal(await page.locator('main img, main b').count(), 0, 'nothing was parsed as HTML');
+  assert.equal(await page.locator('#case-view img, #case-view b').count(), 0, 'nothing was parsed as HTML');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -5,7 +5,7 @@ import { api, ApiError, setCsrf } from './api.js';
 import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view'];
+const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view', 'window-view'];
 const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
 const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
   'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
@@ -48,7 +48,7 @@ function failed(err) {
 function showLogin() {
   me = null;
   $('who').textContent = '';
-  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff']) $(id).hidden = true;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window']) $(id).hidden = true;
   show('login-view');
 }
 
@@ -56,7 +56,7 @@ function signedIn(session) {
   me = session;
   setCsrf(session.csrf);
   $('who').textContent = session.display_name;
-  for (const id of ['logout', 'nav-cases', 'nav-reports']) $(id).hidden = false;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-window']) $(id).hidden = false;
   $('nav-staff').hidden = session.role !== 'admin';
 }
 
@@ -344,6 +344,37 @@ async function showStaff() {
   show('staff-view');
 }
 
+// --- my window -----------------------------------------------------------------
+
+let windowTicket = null;
+
+function showTicket(ticket) {
+  windowTicket = ticket;
+  $('window-ticket').textContent = ticket ? ticket.label : '—';
+  $('window-ticket-state').textContent = ticket ? `${ticket.category_name} · ${t(`ticket.${ticket.state}`)}` : '';
+}
+
+async function showWindow() {
+  const [{ windows }, kiosk] = await Promise.all([api('GET', '/windows'), api('GET', '/kiosk')]);
+  const sel = $('window-select');
+  const chosen = sel.value || localStorage.getItem('outpost-window') || '';
+  sel.replaceChildren(...windows.map((w) => new Option(w.name, String(w.number))));
+  if (chosen) sel.value = chosen;
+  const w = windows.find((x) => String(x.number) === sel.value);
+  $('window-serves').textContent = w ? `${t('serves')}${w.categories.join('、')} · ${w.staff || t('nobody')}` : t('no_windows');
+  showTicket(w?.current ?? null);
+  const cats = kiosk.categories.flatMap((c) => [c, ...c.children]);
+  $('transfer-form').elements.category.replaceChildren(...cats.map((c) => new Option(c.name, c.code)));
+  show('window-view');
+}
+
+async function windowOp(op, body = {}) {
+  const n = $('window-select').value;
+  const r = await api('POST', `/windows/${n}/${op}`, body);
+  showTicket(r.ticket);
+  flash(t(`done.${op}`), true);
+}
+
 // --- events ------------------------------------------------------------------
 
 async function route() {
@@ -351,6 +382,7 @@ async function route() {
   try {
     if (view === 'new') await showIntake();
     else if (view === 'reports') await showReports();
+    else if (view === 'window') await showWindow();
     else if (view === 'staff') await showStaff();
     else if (view === 'case' && arg) await showCase(decodeURIComponent(arg));
     else await showCases();
@@ -449,6 +481,31 @@ $('staff-form').addEventListener('submit', (ev) => guarded(async () => {
   flash(t('staff_created'), true);
   renderStaff(r.staff);
 }));
+
+$('window-select').addEventListener('change', () => {
+  localStorage.setItem('outpost-window', $('window-select').value);
+  guarded(showWindow);
+});
+$('window-signin').addEventListener('click', () => guarded(async () => {
+  localStorage.setItem('outpost-window', $('window-select').value);
+  await windowOp('signin');
+  await showWindow();
+}));
+$('window-actions').addEventListener('click', (ev) => {
+  const op = ev.target.dataset?.op;
+  if (op) guarded(() => windowOp(op));
+});
+$('window-intake').addEventListener('click', () => guarded(async () => {
+  if (!windowTicket) return;
+  const ticket = windowTicket.label;
+  location.hash = '#new';
+  await showIntake();
+  $('intake-form').elements.ticket.value = ticket;
+}));
+$('transfer-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  guarded(() => windowOp('transfer', { category: ev.target.elements.category.value }));
+});
 
 $('new-case').addEventListener('click', () => { location.hash = '#new'; });
 $('cancel-intake').addEventListener('click', () => { location.hash = ''; });

@@ -45,6 +45,12 @@ const zh = {
   'role.admin': '管理员', initial_password: '初始密码（至少 10 位）', create_staff: '新增', enable: '启用',
   disable: '停用', reset_password: '重设密码', new_password: '请输入新密码（至少 10 位）', password_set: '密码已重设',
   disabled: '已停用', active: '在用', staff_created: '已新增工作人员',
+  my_window: '我的窗口', signin: '签到', current_ticket: '当前号', 'op.call': '叫下一位', 'op.recall': '重呼',
+  'op.no_show': '过号', 'op.start': '开始办理', 'op.finish': '办结', 'op.intake': '为此号收件', transfer: '转移：',
+  'op.transfer': '转到该类别', serves: '办理：', nobody: '未签到', no_windows: '尚未设置窗口，请管理员设置',
+  'ticket.called': '已叫号', 'ticket.serving': '办理中', 'done.call': '已叫号', 'done.recall': '已重呼',
+  'done.no-show': '已过号', 'done.start': '开始办理', 'done.finish': '已办结', 'done.transfer': '已转移',
+  'done.signin': '已签到',
 };
 
 const en = {
@@ -103,6 +109,13 @@ const en = {
   enable: 'Enable', disable: 'Disable', reset_password: 'Set a new password',
   new_password: 'New password (10 characters or more)', password_set: 'Password set', disabled: 'disabled',
   active: 'active', staff_created: 'Staff member added',
+  my_window: 'My window', signin: 'Sign in', current_ticket: 'Current ticket', 'op.call': 'Call next',
+  'op.recall': 'Recall', 'op.no_show': 'No-show', 'op.start': 'Start', 'op.finish': 'Finish',
+  'op.intake': 'Take in a case for it', transfer: 'Transfer:', 'op.transfer': 'Move to this category',
+  serves: 'Serves: ', nobody: 'nobody signed in', no_windows: 'No windows yet; an admin sets them up',
+  'ticket.called': 'called', 'ticket.serving': 'being served', 'done.call': 'Called', 'done.recall': 'Called again',
+  'done.no-show': 'Marked no-show', 'done.start': 'Started', 'done.finish': 'Finished', 'done.transfer': 'Transferred',
+  'done.signin': 'Signed in',
 };
 
 export const texts = { zh, en };

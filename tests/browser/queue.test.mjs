@@ -1,0 +1,77 @@
+// Take-a-number with three pages open at once in Chromium: the kiosk issues
+// a ticket, the staff console calls it, the call display shows it within a
+// second without reloading; recall and no-show show; a rating is recorded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loggedIn, suite } from './browser.mjs';
+
+let box, browser;
+suite({}, async (ctx) => {
+  ({ box, browser } = ctx);
+  assert.equal((await box.login()).status, 200);
+  const w = await box.post('/api/v1/windows', { number: 2, name: '2号窗口', categories: ['P'] }, 'PUT');
+  assert.equal(w.status, 200);
+});
+
+test('kiosk, console and display together', async () => {
+  const display = await browser.newPage();
+  const kiosk = await browser.newPage();
+  const errors = [];
+  for (const p of [display, kiosk]) p.on('pageerror', (e) => errors.push(e.message));
+  await display.goto(`${box.base}/display/`);
+  await display.locator('#windows div[data-window="2"]').waitFor();
+  const seq = async () => Number(await display.evaluate(() => document.body.dataset.seq ?? 0));
+
+  // Kiosk: two taps (个人业务, then 政务) to a ticket.
+  await kiosk.goto(`${box.base}/kiosk/`);
+  await kiosk.locator('#buttons button', { hasText: '个人业务' }).click();
+  await kiosk.locator('#buttons button', { hasText: '政务' }).click();
+  await kiosk.locator('#ticket').waitFor();
+  const label = (await kiosk.locator('#number').textContent()).trim();
+  assert.equal(label, 'A001');
+  assert.match(await kiosk.locator('#ahead').textContent(), /您前面还有 0 人等候/);
+  assert.match(await kiosk.locator('#note').textContent(), /请取走取号凭条/);
+
+  // Console: sign in to window 2 and call.
+  const { page: staff, errors: staffErrors } = await loggedIn(browser, box);
+  await staff.click('#nav-window');
+  await staff.locator('#window-view').waitFor();
+  await staff.selectOption('#window-select', '2');
+  await staff.click('#window-signin');
+  await staff.locator('#flash').filter({ hasText: '已签到' }).waitFor();
+  const before = await seq();
+  const t0 = Date.now();
+  await staff.click('#window-actions button[data-op=call]');
+  await staff.locator('#window-ticket', { hasText: label }).waitFor();
+  // The display shows it by itself (no reload), within a second.
+  await display.locator('#windows div[data-window="2"] b', { hasText: label }).waitFor({ timeout: 1000 });
+  const shownAfter = Date.now() - t0;
+  assert.ok(shownAfter < 1000, `shown after ${shownAfter} ms`);
+  assert.match(await display.locator('#call-text').textContent(), new RegExp(`${label} 号 到 2 号窗口`));
+  assert.ok((await seq()) > before);
+
+  await staff.click('#window-actions button[data-op=recall]');
+  await display.locator('#recent li', { hasText: '（重呼）' }).waitFor({ timeout: 1000 });
+  await staff.click('#window-actions button[data-op=no-show]');
+  await display.locator('#windows div[data-window="2"] b', { hasText: '—' }).waitFor({ timeout: 1000 });
+  assert.match(await display.locator('#waiting').textContent(), /A 个人业务：1 人/, 'back in the queue');
+  await staff.click('#window-actions button[data-op=call]');
+  await display.locator('#windows div[data-window="2"] b', { hasText: label }).waitFor({ timeout: 1000 });
+  await staff.click('#window-actions button[data-op=start]');
+  await staff.click('#window-actions button[data-op=finish]');
+  await staff.locator('#window-ticket', { hasText: '—' }).waitFor();
+
+  // The rating tablet.
+  await kiosk.goto(`${box.base}/kiosk/rate.html`);
+  await kiosk.fill('#ticket', label.toLowerCase());
+  await kiosk.locator('#levels button', { hasText: '不满意' }).first().waitFor();
+  await kiosk.locator('#levels button[data-level="2"]').click();
+  await kiosk.locator('#reasons button', { hasText: '等候时间长' }).click();
+  await kiosk.locator('#thanks').waitFor();
+  const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
+    'SELECT r.level, r.reason, r.window FROM ratings r JOIN tickets t ON t.id = r.ticket_id'], { encoding: 'utf8' }).trim();
+  assert.equal(row, '2|等候时间长|2');
+  assert.deepEqual(errors.concat(staffErrors), []);
+});
