@@ -69,6 +69,7 @@ static const struct key_def keys[] = {
     TEXT("web", "listen_address", listen_address),
     UINT("web", "port", port, 1, 65535),
     UINT("web", "max_connections", max_connections, 1, 10000),
+    UINT("web", "connection_memory_bytes", connection_memory_bytes, 4096, 1048576),
     UINT("web", "max_pending", max_pending, 1, 10000),
     U64("web", "max_document_bytes", max_document_bytes, 1024, UINT64_C(1) << 32),
     UINT("web", "max_documents", max_documents, 1, 100),
@@ -113,6 +114,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	cfg->port = 8080;
 	cfg->max_connections = 256;
+	cfg->connection_memory_bytes = 8192;
 	cfg->max_pending = 128;
 	cfg->max_document_bytes = UINT64_C(20) << 20;
 	cfg->max_documents = 20;

@@ -36,6 +36,7 @@ struct config {
 	char listen_address[64];
 	unsigned port;
 	unsigned max_connections;
+	unsigned connection_memory_bytes;
 	unsigned max_pending;
 	uint64_t max_document_bytes;
 	unsigned max_documents;

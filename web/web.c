@@ -494,8 +494,8 @@ int web_main(const char *config_path)
 	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
 			     NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 			     NULL, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
-			     on_mhd_log, NULL, MHD_OPTION_END);
+			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_bytes,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
 	info = MHD_get_daemon_info(web.mhd, MHD_DAEMON_INFO_EPOLL_FD);
