@@ -150,7 +150,7 @@ enum MHD_Result sse_serve(struct MHD_Connection *conn)
 	if (!cl)
 		return MHD_NO;
 	*cl = (struct sse_client){.conn = conn, .keepalive = sse.keepalive, .slot = slot};
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, reader, cl, client_free);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256, reader, cl, client_free);
 	if (!resp) {
 		free(cl);
 		return MHD_NO;

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { startBox } from '../lib.mjs';
 
 const CLIENTS = Number(process.argv[2] ?? 1000);
-const box = await startBox(`max_connections = ${CLIENTS + 400}\nmax_pending = 256\n[queue]\nkiosk_tickets_per_minute = 100000\nnumber_max = 9999\n`);
+// argv[3]: [web] connection_memory_bytes (default: the shipped default).
+const pool = process.argv[3] ? `connection_memory_bytes = ${process.argv[3]}\n` : '';
+const box = await startBox(`max_connections = ${CLIENTS + 400}\nmax_pending = 256\n${pool}[queue]\nkiosk_tickets_per_minute = 100000\nnumber_max = 9999\n`);
 
 const rssKiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor(a.length * p))];
@@ -63,7 +65,7 @@ try {
     }
   });
   const held = rssKiB(web);
-  console.log(`  ${CLIENTS} display clients on SSE: web process RSS ${(before / 1024).toFixed(1)} -> ${(held / 1024).toFixed(1)} MiB, added ${((held - before) / 1024).toFixed(1)} MiB (target < 8 MiB)`);
+  console.log(`  ${CLIENTS} display clients on SSE${pool ? ` (connection_memory_bytes ${process.argv[3]})` : ''}: web process RSS ${(before / 1024).toFixed(1)} -> ${(held / 1024).toFixed(1)} MiB, added ${((held - before) / 1024).toFixed(1)} MiB (target < 8 MiB)`);
 
   // Calls: from the clerk's request to the last client holding the state.
   const lastClient = [];

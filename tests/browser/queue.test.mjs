@@ -73,5 +73,14 @@ test('kiosk, console and display together', async () => {
   const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
     'SELECT r.level, r.reason, r.window FROM ratings r JOIN tickets t ON t.id = r.ticket_id'], { encoding: 'utf8' }).trim();
   assert.equal(row, '2|等候时间长|2');
+
+  // The box restarts: the display reconnects by itself and shows the next call.
+  await box.crashAndRestart();
+  assert.equal((await box.login()).status, 200);
+  await box.post('/api/v1/kiosk/tickets', { category: 'P' });
+  await box.post('/api/v1/windows/2/signin');
+  const again = await box.post('/api/v1/windows/2/call');
+  await display.locator('#windows div[data-window="2"] b', { hasText: again.body.ticket.label })
+    .waitFor({ timeout: 10000 });
   assert.deepEqual(errors.concat(staffErrors), []);
 });

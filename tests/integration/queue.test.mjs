@@ -183,3 +183,33 @@ test('numbers start again at the configured hour (fake clock)', { skip: !testBui
   const first = await kiosk({ category: 'P' });
   assert.equal(first.body.label, 'A001', 'after the hour: a new day');
 });
+
+test('staff reprint a ticket; clerks only', async () => {
+  const t = await kiosk({ category: 'P' });
+  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const r = await box.post(`/api/v1/tickets/${t.body.label}/reprint`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.slip.printed, true);
+  assert.ok(readFileSync(join(box.state, 'printer.out')).length > before);
+  assert.equal((await box.post('/api/v1/tickets/Z999/reprint')).status, 404);
+  const anon = await fetch(`${box.base}/api/v1/tickets/${t.body.label}/reprint`, { method: 'POST' });
+  assert.equal(anon.status, 401);
+});
+
+test('no-print mode: the number is shown, nothing printed', async () => {
+  const quiet = await startBox('[queue]\nprint_tickets = false\n');
+  try {
+    const r = await fetch(`${quiet.base}/api/v1/kiosk/tickets`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ category: 'Q' }) });
+    const t = await r.json();
+    assert.equal(r.status, 201);
+    assert.equal(t.label, 'C001');
+    assert.equal(t.printed, false);
+    let printed = '';
+    try { printed = readFileSync(join(quiet.state, 'printer.out'), 'latin1'); } catch { /* never printed */ }
+    assert.ok(!printed.includes('C001'));
+  } finally {
+    await quiet.stop();
+    quiet.cleanup();
+  }
+});
