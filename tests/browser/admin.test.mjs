@@ -31,6 +31,7 @@ test('an admin adds a clerk and reads the reports', async () => {
   await page.locator('#reports-view').waitFor();
   assert.match(await page.locator('#report-totals').textContent(), /收件总数1/);
   assert.equal(await page.locator('#report-items tbody td').first().textContent(), '居住证办理');
+  assert.match(await page.locator('#queue-csv').getAttribute('href'), /\/api\/v1\/queue\/stats\?date=\d{4}-\d\d-\d\d&format=csv/);
   const href = await page.locator('#agency-pdf').getAttribute('href');
   const pdf = await page.request.get(`${box.base}${href}`);
   assert.equal(pdf.status(), 200);

@@ -310,6 +310,10 @@ async function showReports() {
   ]));
   rows('report-items', r.by_item.map((i) => [i.name, i.count]));
   rows('report-departments', r.by_department.map((d) => [d.department, d.count]));
+  const qs = await api('GET', `/queue/stats?date=${f.date.value}`);
+  rows('queue-stats', qs.by_category.map((c) => [c.key, c.tickets, c.average_wait_minutes.toFixed(1),
+    c.average_service_minutes.toFixed(1), c.no_shows, c.ratings ? `${c.ratings}（${c.average_rating.toFixed(1)}）` : 0]));
+  $('queue-csv').href = `/api/v1/queue/stats?date=${f.date.value}&format=csv`;
   $('agency-pdf').href = `/api/v1/reports/agency?month=${f.month.value}&format=pdf`;
   $('agency-csv').href = `/api/v1/reports/agency?month=${f.month.value}&format=csv`;
   show('reports-view');

@@ -50,7 +50,8 @@ const zh = {
   'op.transfer': '转到该类别', serves: '办理：', nobody: '未签到', no_windows: '尚未设置窗口，请管理员设置',
   'ticket.called': '已叫号', 'ticket.serving': '办理中', 'done.call': '已叫号', 'done.recall': '已重呼',
   'done.no-show': '已过号', 'done.start': '开始办理', 'done.finish': '已办结', 'done.transfer': '已转移',
-  'done.signin': '已签到',
+  'done.signin': '已签到', queue_stats: '叫号统计（所选日期）', category: '类别', tickets: '取号数',
+  wait: '平均等候（分钟）', service: '平均办理（分钟）', no_shows: '过号', ratings: '评价',
 };
 
 const en = {
@@ -115,7 +116,8 @@ const en = {
   serves: 'Serves: ', nobody: 'nobody signed in', no_windows: 'No windows yet; an admin sets them up',
   'ticket.called': 'called', 'ticket.serving': 'being served', 'done.call': 'Called', 'done.recall': 'Called again',
   'done.no-show': 'Marked no-show', 'done.start': 'Started', 'done.finish': 'Finished', 'done.transfer': 'Transferred',
-  'done.signin': 'Signed in',
+  'done.signin': 'Signed in', queue_stats: 'Queue (the chosen day)', category: 'Category', tickets: 'Tickets',
+  wait: 'Average wait (min)', service: 'Average service (min)', no_shows: 'No-shows', ratings: 'Ratings',
 };
 
 export const texts = { zh, en };
