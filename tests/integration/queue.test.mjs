@@ -176,6 +176,7 @@ test('numbers start again at the configured hour (fake clock)', { skip: !testBui
   day.setHours(5, 59, 0, 0);
   writeFileSync(clock, String(Math.floor(day.getTime() / 1000) + 86400));
   await box.crashAndRestart({ OUTPOST_FAKE_CLOCK: clock });
+  assert.equal((await box.login()).status, 200);
   const late = await kiosk({ category: 'P' });
   assert.notEqual(late.body.label, 'A001', 'before the hour: the running day goes on');
   day.setHours(6, 0, 1, 0);
