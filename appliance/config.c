@@ -114,7 +114,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	cfg->port = 8080;
 	cfg->max_connections = 256;
-	cfg->connection_memory_bytes = 8192;
+	cfg->connection_memory_bytes = 6144;
 	cfg->max_pending = 128;
 	cfg->max_document_bytes = UINT64_C(20) << 20;
 	cfg->max_documents = 20;
