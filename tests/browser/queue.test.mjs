@@ -63,6 +63,17 @@ test('kiosk, console and display together', async () => {
   await staff.click('#window-actions button[data-op=finish]');
   await staff.locator('#window-ticket', { hasText: '—' }).waitFor();
 
+  // Staff take a number for an elderly citizen: it is called first.
+  await box.post('/api/v1/kiosk/tickets', { category: 'P' });
+  await staff.selectOption('#issue-form select[name=category]', 'P-MED');
+  await staff.selectOption('#issue-form select[name=priority]', 'elderly');
+  await staff.click('#issue-form button[type=submit]');
+  await staff.locator('#flash', { hasText: '已取号：A003' }).waitFor();
+  await staff.click('#window-actions button[data-op=call]');
+  await staff.locator('#window-ticket', { hasText: 'A003' }).waitFor();
+  await staff.click('#window-actions button[data-op=no-show]');
+  await staff.locator('#window-ticket', { hasText: '—' }).waitFor();
+
   // The rating tablet.
   await kiosk.goto(`${box.base}/kiosk/rate.html`);
   await kiosk.fill('#ticket', label.toLowerCase());

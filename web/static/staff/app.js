@@ -369,6 +369,8 @@ async function showWindow() {
   showTicket(w?.current ?? null);
   const cats = kiosk.categories.flatMap((c) => [c, ...c.children]);
   $('transfer-form').elements.category.replaceChildren(...cats.map((c) => new Option(c.name, c.code)));
+  $('issue-form').elements.category.replaceChildren(...cats.map((c) => new Option(c.name, c.code)));
+  $('issue-form').elements.priority.replaceChildren(...kiosk.priorities.map((p) => new Option(p.name, p.code)));
   show('window-view');
 }
 
@@ -505,6 +507,13 @@ $('window-intake').addEventListener('click', () => guarded(async () => {
   location.hash = '#new';
   await showIntake();
   $('intake-form').elements.ticket.value = ticket;
+}));
+// Staff take a number for a citizen, choosing the priority (绿色通道).
+$('issue-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const ticket = await api('POST', '/kiosk/tickets', { category: f.category.value, priority: f.priority.value });
+  flash(`${t('issued')}${ticket.label}（${ticket.category_name}）`, true);
 }));
 $('transfer-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
