@@ -2,10 +2,17 @@
 # module.mk; objects go to build/plain or, with SANITIZE=1, build/san.
 
 SANITIZE ?= 0
+FUZZ ?= 0
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer targets (make fuzz): clang, with ASan and UBSan.
+CC := clang
+B := build/fuzz
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN :=
+else ifeq ($(SANITIZE),1)
 # The sanitized build is the test build: it also carries the test hooks
 # (OUTPOST_TEST_HOOKS: the fake clock), which the plain build never has.
 B := build/san
@@ -45,7 +52,7 @@ include tests/module.mk
 OUTPOSTD := $(B)/outpostd
 OUTPOSTCTL := $(B)/outpostctl
 
-.PHONY: all deps run check unit integration browser bench format format-check clean
+.PHONY: all deps run check unit integration browser bench fuzz format format-check clean
 all: $(OUTPOSTD) $(OUTPOSTCTL)
 
 $(B)/obj/%.o: %.c
@@ -68,15 +75,23 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
 	@$(MAKE) --no-print-directory unit-bins
-	@tests/check $(B) build/san
+	@tests/check $(B) build/san build/fuzz
+
+# Each libFuzzer target over its committed corpus for FUZZ_SECONDS (60;
+# make check runs them 10 s each).
+fuzz: deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@tests/fuzz/run build/fuzz $${FUZZ_SECONDS:-60}
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen
 	@tests/bench/run $(B)
 
-FORMATTED := $(wildcard appliance/*.[ch] drivers/*.[ch] sync/*.[ch] web/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+FORMATTED := $(wildcard appliance/*.[ch] drivers/*.[ch] sync/*.[ch] web/*.[ch] tests/unit/*.[ch] tests/bench/*.c \
+	tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMATTED)
 format-check:

@@ -39,7 +39,8 @@ bool log_level_parse(const char *name, enum log_level *out)
 	return false;
 }
 
-static void log_vwrite(enum log_level level, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void log_vwrite(enum log_level level, const char *fmt, va_list ap,
+							     const char *suffix)
 {
 	char line[1024];
 	int n;

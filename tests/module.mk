@@ -33,3 +33,12 @@ $(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS)
 		appliance/vault.c appliance/auth.c appliance/worker.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# libFuzzer targets, one per parser (build with FUZZ=1: clang).
+FUZZ_TARGETS := msg config ids receipt
+FUZZ_BINS := $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_TARGETS))
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+$(B)/tests/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(call obj,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
