@@ -98,8 +98,10 @@ static const struct key_def keys[] = {
     TEXT("voice", "output", voice_output),
     PATH("voice", "dir", voice_dir),
     TEXT("printer", "backend", printer_backend),
-    PATH("printer", "path", printer_path),
+    TEXT("printer", "path", printer_path), /* a path, or host:port: resolved below */
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
+    UINT("printer", "baud", printer_baud, 1200, 921600),
+    TEXT("printer", "flow", printer_flow),
 };
 
 void config_defaults(struct config *cfg)
@@ -143,6 +145,8 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
+	cfg->printer_baud = 9600;
+	snprintf(cfg->printer_flow, sizeof(cfg->printer_flow), "none");
 }
 
 static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -274,10 +278,35 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		snprintf(err, errlen, "%s:%d: %s", path, line, ps.why[0] ? ps.why : "syntax error");
 		return ST_CONFIG;
 	}
-	if (strcmp(cfg->printer_backend, "file") != 0) {
-		snprintf(err, errlen, "%s: [printer] backend '%s' is not known (this build has: file)", path,
+	if (strcmp(cfg->printer_backend, "file") != 0 && strcmp(cfg->printer_backend, "serial") != 0 &&
+	    strcmp(cfg->printer_backend, "tcp") != 0) {
+		snprintf(err, errlen, "%s: [printer] backend '%s' is not known (file, serial, tcp)", path,
 			 cfg->printer_backend);
 		return ST_CONFIG;
+	}
+	if (strcmp(cfg->printer_flow, "none") != 0 && strcmp(cfg->printer_flow, "rtscts") != 0 &&
+	    strcmp(cfg->printer_flow, "xonxoff") != 0) {
+		snprintf(err, errlen, "%s: [printer] flow '%s': use none, rtscts or xonxoff", path, cfg->printer_flow);
+		return ST_CONFIG;
+	}
+	if (strcmp(cfg->printer_backend, "tcp") == 0 && !strchr(cfg->printer_path, ':')) {
+		snprintf(err, errlen, "%s: [printer] path must be host:port for the tcp backend", path);
+		return ST_CONFIG;
+	}
+	if (strcmp(cfg->printer_backend, "serial") == 0 && cfg->printer_path[0] != '/') {
+		snprintf(err, errlen, "%s: [printer] path must be the serial device, e.g. /dev/ttyUSB0", path);
+		return ST_CONFIG;
+	}
+	/* The file printer's path is a file: relative to this file's folder. */
+	if (strcmp(cfg->printer_backend, "file") == 0 && cfg->printer_path[0] && cfg->printer_path[0] != '/' &&
+	    dir[0]) {
+		char rel[CONFIG_PATH_MAX];
+		int n;
+
+		memcpy(rel, cfg->printer_path, sizeof(rel));
+		n = snprintf(cfg->printer_path, sizeof(cfg->printer_path), "%s/%s", dir, rel);
+		if (n < 0 || (size_t)n >= sizeof(cfg->printer_path))
+			goto too_long;
 	}
 	if (cfg->printer_path[0] == '\0') {
 		int n = snprintf(cfg->printer_path, sizeof(cfg->printer_path), "%s/printer.out", cfg->state_dir);

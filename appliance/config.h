@@ -77,6 +77,8 @@ struct config {
 	char printer_backend[16];
 	char printer_path[CONFIG_PATH_MAX];
 	unsigned printer_timeout_s;
+	unsigned printer_baud;
+	char printer_flow[8];
 };
 
 /* Fills cfg with the documented defaults. */

@@ -27,6 +27,24 @@ static void report_state(struct roleproc *rp)
 	json_decref(j);
 }
 
+#define STATUS_POLL_USEC (5 * 1000000ULL)
+
+/* The printer's state every few seconds, told to the core when it changes
+ * (paper out, cover open, unplugged, back). */
+static int on_status_poll(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct roleproc *rp = ud;
+	enum printer_state before = printer.last;
+
+	if (printer_state(&printer) != before) {
+		log_info("printer: %s", printer_state_name(printer.last));
+		report_state(rp);
+	}
+	sd_event_source_set_time(s, usec + STATUS_POLL_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
 static enum status print_job(struct roleproc *rp, json_t *body)
 {
 	json_int_t job;
@@ -111,6 +129,8 @@ int dev_main(const char *config_path)
 	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	rp.on_start = report_state;
+	if (sd_event_add_time_relative(rp.ev, NULL, CLOCK_MONOTONIC, STATUS_POLL_USEC, 500000, on_status_poll, &rp) < 0)
+		fatalx("cannot arm the printer status poll");
 	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer_state(&printer)));
 	ret = roleproc_run(&rp);
 	voice_free();

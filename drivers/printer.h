@@ -1,8 +1,9 @@
 /*
  * The receipt printer behind its transports.  Each backend is a struct
- * printer_ops; this build has the file backend (demo and tests: appends the
- * exact bytes a printer would get).  USB, serial and TCP 9100 backends come
- * with the devices issue.
+ * printer_ops: file (the simulator for the demo and tests: appends the
+ * exact bytes a printer would get), serial and tcp (printer_stream.c: real
+ * printers, asked their status with DLE EOT).  USB printer class (usblp)
+ * comes with the rest of the devices issue.
  */
 #ifndef OUTPOST_PRINTER_H
 #define OUTPOST_PRINTER_H
@@ -38,9 +39,14 @@ struct printer {
 	int fd;
 	char path[CONFIG_PATH_MAX];
 	enum printer_state last;
+	unsigned baud;	    /* serial */
+	char flow[8];	    /* serial: none, rtscts, xonxoff */
+	unsigned timeout_s; /* each job and status question */
 };
 
 extern const struct printer_ops printer_file_ops;
+extern const struct printer_ops printer_serial_ops;
+extern const struct printer_ops printer_tcp_ops;
 
 const char *printer_state_name(enum printer_state s);
 /* Chooses the backend named in the configuration and opens it. */

@@ -1,5 +1,5 @@
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
@@ -11,11 +11,16 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # Test tools used by the integration tests.
-TEST_TOOLS := $(B)/tests/inject $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen
+TEST_TOOLS := $(B)/tests/inject $(B)/tests/printer_sim $(B)/tests/bench_floor $(B)/tests/bench_intake \
+	$(B)/tests/bench_gen
 unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: $(B)/obj/tests/inject.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/printer_sim: tests/printer_sim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
 
 # The intake floor for make bench.
 $(B)/tests/bench_floor: tests/bench/floor.c
@@ -35,7 +40,7 @@ $(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # libFuzzer targets, one per parser (build with FUZZ=1: clang).
-FUZZ_TARGETS := msg config ids receipt
+FUZZ_TARGETS := msg config ids receipt status
 FUZZ_BINS := $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
