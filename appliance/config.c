@@ -279,8 +279,8 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		return ST_CONFIG;
 	}
 	if (strcmp(cfg->printer_backend, "file") != 0 && strcmp(cfg->printer_backend, "serial") != 0 &&
-	    strcmp(cfg->printer_backend, "tcp") != 0) {
-		snprintf(err, errlen, "%s: [printer] backend '%s' is not known (file, serial, tcp)", path,
+	    strcmp(cfg->printer_backend, "tcp") != 0 && strcmp(cfg->printer_backend, "usb") != 0) {
+		snprintf(err, errlen, "%s: [printer] backend '%s' is not known (file, usb, serial, tcp)", path,
 			 cfg->printer_backend);
 		return ST_CONFIG;
 	}
@@ -293,8 +293,9 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		snprintf(err, errlen, "%s: [printer] path must be host:port for the tcp backend", path);
 		return ST_CONFIG;
 	}
-	if (strcmp(cfg->printer_backend, "serial") == 0 && cfg->printer_path[0] != '/') {
-		snprintf(err, errlen, "%s: [printer] path must be the serial device, e.g. /dev/ttyUSB0", path);
+	if ((strcmp(cfg->printer_backend, "serial") == 0 || strcmp(cfg->printer_backend, "usb") == 0) &&
+	    cfg->printer_path[0] != '/') {
+		snprintf(err, errlen, "%s: [printer] path must be the device, e.g. /dev/usb/lp0 or /dev/ttyUSB0", path);
 		return ST_CONFIG;
 	}
 	/* The file printer's path is a file: relative to this file's folder. */

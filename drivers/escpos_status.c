@@ -1,5 +1,7 @@
 #include "escpos_status.h"
 
+#include <linux/lp.h>
+
 const uint8_t escpos_status_query[9] = {0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04};
 
 bool escpos_status_byte(uint8_t b)
@@ -26,4 +28,13 @@ bool escpos_status_decode(const uint8_t reply[ESCPOS_STATUS_REPLY], enum printer
 	else
 		*state = PRINTER_READY;
 	return true;
+}
+
+enum printer_state escpos_status_usblp(int lp)
+{
+	if (lp & LP_POUTPA)
+		return PRINTER_PAPER_OUT;
+	if (!(lp & LP_PSELECD) || !(lp & LP_PERRORP))
+		return PRINTER_OFFLINE;
+	return PRINTER_READY;
 }

@@ -32,4 +32,8 @@ bool escpos_status_byte(uint8_t b);
  */
 bool escpos_status_decode(const uint8_t reply[ESCPOS_STATUS_REPLY], enum printer_state *state);
 
+/* The state a usblp LPGETSTATUS byte (IEEE 1284) says: paper empty
+ * (0x20), not selected (0x10 low) or an error (0x08 low), else ready. */
+enum printer_state escpos_status_usblp(int lp);
+
 #endif

@@ -8,7 +8,8 @@ static const char *const state_names[__PRINTER_STATE_MAX] = {
     "ready", "paper_near_end", "paper_out", "cover_open", "offline", "disconnected",
 };
 
-static const struct printer_ops *const backends[] = {&printer_file_ops, &printer_serial_ops, &printer_tcp_ops};
+static const struct printer_ops *const backends[] = {&printer_file_ops, &printer_serial_ops, &printer_tcp_ops,
+						     &printer_usb_ops};
 
 const char *printer_state_name(enum printer_state s)
 {

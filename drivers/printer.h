@@ -2,8 +2,8 @@
  * The receipt printer behind its transports.  Each backend is a struct
  * printer_ops: file (the simulator for the demo and tests: appends the
  * exact bytes a printer would get), serial and tcp (printer_stream.c: real
- * printers, asked their status with DLE EOT).  USB printer class (usblp)
- * comes with the rest of the devices issue.
+ * printers, asked their status with DLE EOT) and usb (printer_usb.c: the
+ * kernel's usblp driver, status by LPGETSTATUS).
  */
 #ifndef OUTPOST_PRINTER_H
 #define OUTPOST_PRINTER_H
@@ -47,6 +47,7 @@ struct printer {
 extern const struct printer_ops printer_file_ops;
 extern const struct printer_ops printer_serial_ops;
 extern const struct printer_ops printer_tcp_ops;
+extern const struct printer_ops printer_usb_ops;
 
 const char *printer_state_name(enum printer_state s);
 /* Chooses the backend named in the configuration and opens it. */

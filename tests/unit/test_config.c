@@ -80,7 +80,10 @@ static const struct bad_conf bad[] = {
     {"[core]\n\nlog_level = loud\n", ":3: [core] log_level 'loud'"},
     {"[nosuch]\nkey = 1\n", ":2: unknown key 'key' in section [nosuch]"},
     {"[web\nport = 1\n", ":1: "},
-    {"[printer]\nbackend = usb\n", "backend 'usb' is not known"},
+    {"[printer]\nbackend = parallel\n", "backend 'parallel' is not known (file, usb, serial, tcp)"},
+    {"[printer]\nbackend = usb\n", "path must be the device"},
+    {"[printer]\nbackend = tcp\npath = printer.local\n", "host:port"},
+    {"[printer]\nflow = dtrdsr\n", "use none, rtscts or xonxoff"},
     {"[web]\nmax_document_bytes = 4096\nmax_upload_bytes = 2048\n", "must not exceed"},
 };
 

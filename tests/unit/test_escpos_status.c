@@ -52,6 +52,18 @@ static void test_not_status(void **state)
 	assert_int_equal(seen, 16); /* 4 fixed bits of 8 */
 }
 
+/* usblp's LPGETSTATUS byte (IEEE 1284): 0x20 paper empty, 0x10 selected,
+ * 0x08 no error. */
+static void test_usblp(void **state)
+{
+	(void)state;
+	assert_int_equal(escpos_status_usblp(0x18), PRINTER_READY);
+	assert_int_equal(escpos_status_usblp(0x38), PRINTER_PAPER_OUT);
+	assert_int_equal(escpos_status_usblp(0x30), PRINTER_PAPER_OUT);
+	assert_int_equal(escpos_status_usblp(0x08), PRINTER_OFFLINE);
+	assert_int_equal(escpos_status_usblp(0x10), PRINTER_OFFLINE);
+}
+
 static void test_query(void **state)
 {
 	(void)state;
@@ -67,6 +79,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replies),
 	    cmocka_unit_test(test_not_status),
+	    cmocka_unit_test(test_usblp),
 	    cmocka_unit_test(test_query),
 	};
 
