@@ -440,6 +440,22 @@ static enum status h_report_agency(struct request *r)
 	return ST_OK;
 }
 
+/* Scans after ?after=N (the page waiting for one asks every second). */
+static enum status h_scans(struct request *r)
+{
+	const char *after = json_string_value(json_object_get(r->query, "after"));
+	unsigned long long n = after ? strtoull(after, NULL, 10) : 0;
+	json_t *list = json_array(), *s;
+	size_t i;
+
+	json_array_foreach(r->core->scans, i, s)
+	{
+		if ((unsigned long long)json_integer_value(json_object_get(s, "seq")) > n)
+			json_array_append(list, s);
+	}
+	return ok(r, 200, json_pack("{s:o, s:I}", "scans", list, "seq", (json_int_t)r->core->scan_seq));
+}
+
 static enum status h_logout(struct request *r)
 {
 	auth_logout(r->core->auth, r->session_id);
@@ -1087,6 +1103,8 @@ static enum status route(struct request *r)
 		return h_queue_stats(r);
 	if (strncmp(r->path, "/api/v1/tickets/", 16) == 0 && strcmp(r->method, "POST") == 0)
 		return h_ticket_reprint(r);
+	if (is(r, "GET", "/api/v1/scans"))
+		return h_scans(r);
 	if (is(r, "GET", "/api/v1/reports"))
 		return h_report_summary(r);
 	if (is(r, "GET", "/api/v1/reports/agency"))

@@ -97,6 +97,13 @@ static const struct key_def keys[] = {
     UINT("queue", "weight_military", weight_military, 0, 100),
     TEXT("voice", "output", voice_output),
     PATH("voice", "dir", voice_dir),
+    TEXT("scanner", "keyboard", scanner_keyboard),
+    TEXT("scanner", "serial", scanner_serial),
+    UINT("scanner", "baud", scanner_baud, 1200, 921600),
+    TEXT("scanner", "prefix", scanner_prefix),
+    TEXT("scanner", "suffix", scanner_suffix),
+    BOOL("scanner", "aim", scanner_aim),
+    UINT("scanner", "gap_ms", scanner_gap_ms, 5, 2000),
     TEXT("printer", "backend", printer_backend),
     TEXT("printer", "path", printer_path), /* a path, or host:port: resolved below */
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -143,6 +150,9 @@ void config_defaults(struct config *cfg)
 	cfg->weight_pregnant = 10;
 	cfg->weight_military = 5;
 	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
+	cfg->scanner_baud = 9600;
+	cfg->scanner_aim = true;
+	cfg->scanner_gap_ms = 60;
 	snprintf(cfg->printer_backend, sizeof(cfg->printer_backend), "file");
 	cfg->printer_timeout_s = 10;
 	cfg->printer_baud = 9600;

@@ -73,6 +73,15 @@ struct config {
 	char voice_output[16];
 	char voice_dir[CONFIG_PATH_MAX];
 
+	/* [scanner] */
+	char scanner_keyboard[CONFIG_PATH_MAX];
+	char scanner_serial[CONFIG_PATH_MAX];
+	unsigned scanner_baud;
+	char scanner_prefix[32];
+	char scanner_suffix[32];
+	bool scanner_aim;
+	unsigned scanner_gap_ms;
+
 	/* [printer] */
 	char printer_backend[16];
 	char printer_path[CONFIG_PATH_MAX];

@@ -153,6 +153,24 @@ static enum status on_case_event(struct core *c, json_t *body)
 	return ST_OK;
 }
 
+/* Keeps the newest scans, numbered, for GET /api/v1/scans. */
+static enum status on_scan(struct core *c, json_t *body)
+{
+	const char *text;
+
+	if (json_unpack(body, "{s:s}", "text", &text) != 0)
+		return ST_PROTO;
+	if (!c->scans && !(c->scans = json_array()))
+		return ST_OK;
+	json_object_set_new(body, "seq", json_integer((json_int_t)++c->scan_seq));
+	json_array_append(c->scans, body);
+	while (json_array_size(c->scans) > CORE_MAX_SCANS)
+		json_array_remove(c->scans, 0);
+	log_info("scan %llu from the %s scanner", (unsigned long long)c->scan_seq,
+		 json_string_value(json_object_get(body, "source")));
+	return ST_OK;
+}
+
 static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct core *c = ud;
@@ -194,6 +212,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return on_case_event(c, m->body);
 		break;
 	case ROLE_DEV:
+		if (m->type == MSG_SCAN)
+			return on_scan(c, m->body);
 		if (m->type == MSG_PRINT_RESULT)
 			return api_print_result(c, m->body);
 		if (m->type == MSG_DEVICE_STATE) {
@@ -428,6 +448,7 @@ int core_main(const char *config_path)
 	api_free(&c);
 	auth_free(&c.auth);
 	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);
+	json_decref(c.scans);
 	docstore_free(&c.docs);
 	vault_free(&c.vault);
 	store_close(&c.db);

@@ -18,6 +18,8 @@
 #include "vault.h"
 #include "worker.h"
 
+#define CORE_MAX_SCANS 32
+
 struct print_wait;
 struct kiosk_request;
 struct store_checkpointer;
@@ -50,6 +52,9 @@ struct core {
 	bool kiosk_busy;
 	int64_t kiosk_minute;
 	unsigned kiosk_in_minute;
+	/* The last barcode scans, for the page waiting for one. */
+	json_t *scans; /* array, at most CORE_MAX_SCANS */
+	uint64_t scan_seq;
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

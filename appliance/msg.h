@@ -33,6 +33,7 @@ enum msg_type {
 	MSG_CASE_EVENT,	  /* sync -> core: a case event from central, see cases_central_event() */
 	MSG_DISPLAY,	  /* core -> web: the call display's state, see queue_display() */
 	MSG_ANNOUNCE,	  /* core -> dev: {"label", "window"} to announce by voice */
+	MSG_SCAN,	  /* dev -> core: {"source", "symbology", "text"} a barcode read */
 	__MSG_TYPE_MAX
 };
 

@@ -9,6 +9,7 @@
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
 #include "printer.h"
+#include "scanner.h"
 #include "voice.h"
 #include "receipt.h"
 
@@ -24,6 +25,17 @@ static void report_state(struct roleproc *rp)
 
 	if (j)
 		roleproc_send(rp, MSG_DEVICE_STATE, 0, j, NULL, 0);
+	json_decref(j);
+}
+
+/* A barcode read: to the core, which hands it to the page waiting for one. */
+static void on_scan(void *ud, const char *source, const struct barcode_scan *scan)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s%}", "source", source, "symbology", scan->symbology, "text", scan->text,
+			      scan->len);
+
+	if (j)
+		roleproc_send(ud, MSG_SCAN, 0, j, NULL, 0);
 	json_decref(j);
 }
 
@@ -124,6 +136,8 @@ int dev_main(const char *config_path)
 		receipt_escpos(&r, &warm);
 		buf_free(&warm);
 	}
+	if (scanner_init(rp.ev, &rp.cfg, on_scan, &rp) != ST_OK)
+		log_err("barcode scanners are off");
 	if (voice_init(rp.ev, &rp.cfg) != ST_OK)
 		log_err("voice announcements are off");
 	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)

@@ -7,6 +7,8 @@
  *   inject PID case-event JSON
  *                           a well-formed MSG_CASE_EVENT, as the sync process
  *                           sends central's events (PID must be sync's)
+ *   inject PID scan JSON    a MSG_SCAN, as the dev process sends a barcode
+ *                           read (PID must be dev's)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +24,8 @@ int main(int argc, char **argv)
 	static const char garbage[] = "\xde\xad\xbe\xef not a message";
 	int pidfd, fd;
 
-	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "case-event") == 0)) {
-		fprintf(stderr, "usage: inject PID [case-event JSON]\n");
+	if (argc != 2 && !(argc == 4 && (strcmp(argv[2], "case-event") == 0 || strcmp(argv[2], "scan") == 0))) {
+		fprintf(stderr, "usage: inject PID [case-event|scan JSON]\n");
 		return 2;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, atoi(argv[1]), 0);
@@ -37,7 +39,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc == 4) {
-		if (msg_send(fd, MSG_CASE_EVENT, 0, argv[3], strlen(argv[3]), NULL, 0) != ST_OK) {
+		if (msg_send(fd, strcmp(argv[2], "scan") == 0 ? MSG_SCAN : MSG_CASE_EVENT, 0, argv[3], strlen(argv[3]),
+			     NULL, 0) != ST_OK) {
 			fprintf(stderr, "inject: message not sent\n");
 			return 1;
 		}

@@ -94,6 +94,13 @@ export class Box {
       [String(this.pids().sync), 'case-event', JSON.stringify({ code, event, ...extra })]);
   }
 
+  // A barcode read, delivered on the dev process's channel as the scanner
+  // driver delivers it.
+  scan(text, symbology = '') {
+    execFileSync(join(buildDir, 'tests/inject'),
+      [String(this.pids().dev), 'scan', JSON.stringify({ source: 'serial', symbology, text })]);
+  }
+
   async caseState(code) {
     return (await this.json(`/api/v1/cases/${code}`)).body.state;
   }

@@ -1,5 +1,5 @@
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
@@ -40,7 +40,7 @@ $(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # libFuzzer targets, one per parser (build with FUZZ=1: clang).
-FUZZ_TARGETS := msg config ids receipt status
+FUZZ_TARGETS := msg config ids receipt status barcode
 FUZZ_BINS := $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)

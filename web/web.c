@@ -172,8 +172,8 @@ static json_t *query_json(struct MHD_Connection *conn)
 	json_t *q = json_object();
 	const char *v;
 	/* The query parameters the API knows; others are not passed on. */
-	static const char *const keys[] = {"limit", "before", "q",	"state", "department", "from",	"to",
-					   "view",  "reveal", "period", "date",	 "month",      "format"};
+	static const char *const keys[] = {"limit", "before", "q",	"state", "department", "from",	 "to",
+					   "view",  "reveal", "period", "date",	 "month",      "format", "after"};
 
 	for (size_t i = 0; q && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, keys[i]);

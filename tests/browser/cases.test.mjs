@@ -85,6 +85,22 @@ test('a pickup with a wrong code is refused, the right one hands over and prints
   await page.close();
 });
 
+test('scanning the QR code of a receipt opens its case, ready for pickup', async () => {
+  const made = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  await box.toReady(made.body.code);
+  const { page, errors } = await loggedIn(browser, box);
+  // Scans from before the page was listening are not its business: wait
+  // for it to listen.
+  await page.locator('body[data-scan-seq]').waitFor({ state: 'attached' });
+  // The QR payload exactly as the receipt carries it, with its AIM id split off.
+  box.scan(`OUTPOST-CASE:${made.body.code};幸福街道便民服务站`, 'Q1');
+  await page.locator('#case-code', { hasText: made.body.code }).waitFor({ timeout: 5000 });
+  await page.locator('#pickup-form').waitFor();
+  assert.match(await page.locator('#flash').textContent(), /已扫描/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('hostile names are shown exactly, as text', async () => {
   const name = '<img src=x onerror=alert(1)>';
   const made = await box.createCase({ ...goodCase, applicant_name: name },

@@ -7,19 +7,27 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 modprobe configfs
 mount -t configfs configfs /sys/kernel/config
-for m in dummy_hcd libcomposite usb_f_printer usblp; do
+for m in dummy_hcd libcomposite usb_f_printer usb_f_hid usb_f_acm usblp usbhid hid_generic evdev cdc_acm; do
 	modprobe "$m" || echo "GUEST FAIL modprobe $m"
 done
 g=/sys/kernel/config/usb_gadget/outpost
-mkdir -p $g/strings/0x409 $g/configs/c.1 $g/functions/printer.0
+mkdir -p $g/strings/0x409 $g/configs/c.1 $g/functions/printer.0 $g/functions/hid.0 $g/functions/acm.0
 echo 0x1d6b > $g/idVendor
 echo 0x0104 > $g/idProduct
 echo "Outpost test printer" > $g/strings/0x409/product
 echo "MFG:Outpost;MDL:TestPrinter;CMD:ESCPOS;CLS:PRINTER;" > $g/functions/printer.0/pnp_string
+# A boot keyboard: what a keyboard-wedge barcode scanner is on USB.
+echo 1 > $g/functions/hid.0/protocol
+echo 1 > $g/functions/hid.0/subclass
+echo 8 > $g/functions/hid.0/report_length
+printf '\x05\x01\x09\x06\xa1\x01\x05\x07\x19\xe0\x29\xe7\x15\x00\x25\x01\x75\x01\x95\x08\x81\x02\x95\x01\x75\x08\x81\x03\x95\x05\x75\x01\x05\x08\x19\x01\x29\x05\x91\x02\x95\x01\x75\x03\x91\x03\x95\x06\x75\x08\x15\x00\x25\x65\x05\x07\x19\x00\x29\x65\x81\x00\xc0' > $g/functions/hid.0/report_desc
 ln -s $g/functions/printer.0 $g/configs/c.1/
+ln -s $g/functions/hid.0 $g/configs/c.1/
+ln -s $g/functions/acm.0 $g/configs/c.1/
 echo dummy_udc.0 > $g/UDC
 i=0
-while [ ! -e /dev/usb/lp0 ] || [ ! -e /dev/g_printer0 ]; do
+while [ ! -e /dev/usb/lp0 ] || [ ! -e /dev/g_printer0 ] || [ ! -e /dev/hidg0 ] || [ ! -e /dev/ttyACM0 ] ||
+	! ls /dev/input/event* >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -gt 100 ] && { echo "GUEST FAIL the printer devices did not appear"; break; }
 	sleep 0.1

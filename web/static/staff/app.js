@@ -381,6 +381,44 @@ async function windowOp(op, body = {}) {
   flash(t(`done.${op}`), true);
 }
 
+// --- barcode scans -------------------------------------------------------------
+
+// A scan goes to the page waiting for one: a receipt's code (QR or Code128)
+// opens its case (the pickup form when it is ready); anything else goes
+// into the field that has the focus, or into the search.
+let scanSeq = null;
+const casePattern = /[A-Z0-9]{2,8}-\d{6}-\d{4,5}[0-9A-Z]/;
+
+function onScan(text) {
+  const code = (text.match(/^OUTPOST-CASE:([^;]+)/) ?? [])[1] ?? (text.match(casePattern) ?? [])[0];
+  if (code && casePattern.test(code)) {
+    location.hash = `#case/${code}`;
+    flash(`${t('scanned')}${code}`, true);
+    return;
+  }
+  const field = document.activeElement;
+  if (field && field.tagName === 'INPUT' && field.type !== 'file') {
+    field.value = text;
+    field.dispatchEvent(new Event('input'));
+  } else {
+    $('search-form').elements.q.value = text;
+    location.hash = '';
+    guarded(showCases);
+  }
+}
+
+async function pollScans() {
+  if (me) {
+    try {
+      const r = await api('GET', `/scans${scanSeq === null ? '' : `?after=${scanSeq}`}`);
+      if (scanSeq !== null) for (const s of r.scans) onScan(s.text);
+      scanSeq = r.seq;
+      document.body.dataset.scanSeq = String(scanSeq);
+    } catch { /* offline for a moment: the next poll tries again */ }
+  }
+  setTimeout(pollScans, 700);
+}
+
 // --- events ------------------------------------------------------------------
 
 async function route() {
@@ -534,6 +572,7 @@ $('logout').addEventListener('click', async () => {
 });
 window.addEventListener('hashchange', route);
 
+pollScans();
 applyTexts();
 $('search-form').elements.state.append(...states.map((s) => new Option(t(`state.${s}`), s)));
 try {

@@ -52,7 +52,7 @@ const zh = {
   'done.no-show': '已过号', 'done.start': '开始办理', 'done.finish': '已办结', 'done.transfer': '已转移',
   'done.signin': '已签到', queue_stats: '叫号统计（所选日期）', category: '类别', tickets: '取号数',
   wait: '平均等候（分钟）', service: '平均办理（分钟）', no_shows: '过号', ratings: '评价',
-  issue_for: '代取号：', issue_button: '取号并打印', issued: '已取号：',
+  issue_for: '代取号：', issue_button: '取号并打印', issued: '已取号：', scanned: '已扫描：',
 };
 
 const en = {
@@ -120,6 +120,7 @@ const en = {
   'done.signin': 'Signed in', queue_stats: 'Queue (the chosen day)', category: 'Category', tickets: 'Tickets',
   wait: 'Average wait (min)', service: 'Average service (min)', no_shows: 'No-shows', ratings: 'Ratings',
   issue_for: 'Take a number for a citizen:', issue_button: 'Issue and print', issued: 'Issued: ',
+  scanned: 'Scanned: ',
 };
 
 export const texts = { zh, en };
