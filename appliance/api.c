@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -1049,6 +1050,37 @@ static enum status h_ticket_reprint(struct request *r)
 	return ST_OK;
 }
 
+/* The device test page: states, the last scans; POST prints a test slip. */
+static enum status h_devices(struct request *r)
+{
+	struct core *c = r->core;
+	json_t *state;
+
+	if (!is_admin(r))
+		return fail(r, ST_FORBIDDEN, NULL);
+	state =
+	    json_pack("{s:s, s:{s:s, s:s}, s:O}", "printer", c->printer_state, "scanners", "keyboard",
+		      c->scanner_keyboard[0] ? c->scanner_keyboard : "none", "serial",
+		      c->scanner_serial[0] ? c->scanner_serial : "none", "scans", c->scans ? c->scans : json_array());
+	if (strcmp(r->method, "GET") == 0)
+		return ok(r, 200, state);
+	{
+		struct queue_ticket t = {.number = 0};
+		char when[32];
+		time_t now = (time_t)core_now();
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		snprintf(t.label, sizeof(t.label), "TEST");
+		snprintf(t.category_name, sizeof(t.category_name), "打印机测试页 · %s", when);
+		t.at = (int64_t)now;
+		audit_append(c->db, c->vault, (int64_t)now, r->session->username, "device.test_print", NULL, NULL);
+		print_send(c, queue_ticket_slip(c, &t), RECEIPT_TICKET, 0, r->id, 200, state, r->lang, NULL, NULL);
+	}
+	return ST_OK;
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static bool is(struct request *r, const char *method, const char *path)
@@ -1105,6 +1137,8 @@ static enum status route(struct request *r)
 		return h_ticket_reprint(r);
 	if (is(r, "GET", "/api/v1/scans"))
 		return h_scans(r);
+	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print"))
+		return h_devices(r);
 	if (is(r, "GET", "/api/v1/reports"))
 		return h_report_summary(r);
 	if (is(r, "GET", "/api/v1/reports/agency"))

@@ -217,9 +217,14 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 		if (m->type == MSG_PRINT_RESULT)
 			return api_print_result(c, m->body);
 		if (m->type == MSG_DEVICE_STATE) {
-			if (json_unpack(m->body, "{s:s}", "printer", &printer) != 0)
+			const char *kbd = "none", *ser = "none";
+
+			if (json_unpack(m->body, "{s:s, s?s, s?s}", "printer", &printer, "scanner_keyboard", &kbd,
+					"scanner_serial", &ser) != 0)
 				return ST_PROTO;
 			snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
+			snprintf(c->scanner_keyboard, sizeof(c->scanner_keyboard), "%s", kbd);
+			snprintf(c->scanner_serial, sizeof(c->scanner_serial), "%s", ser);
 			return ST_OK;
 		}
 		break;

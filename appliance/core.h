@@ -42,6 +42,7 @@ struct core {
 	struct store_checkpointer *checkpointer;
 	uint32_t web_epoch; /* counts web processes, to drop answers for a dead one */
 	char printer_state[32];
+	char scanner_keyboard[16], scanner_serial[16]; /* ready, disconnected, none */
 	uint64_t started_usec;
 	uint32_t next_job;
 	struct print_wait *waits; /* cfg.max_pending slots */

@@ -21,7 +21,8 @@ static struct printer printer;
 
 static void report_state(struct roleproc *rp)
 {
-	json_t *j = json_pack("{s:s}", "printer", printer_state_name(printer_state(&printer)));
+	json_t *j = json_pack("{s:s, s:s, s:s}", "printer", printer_state_name(printer_state(&printer)),
+			      "scanner_keyboard", scanner_state(true), "scanner_serial", scanner_state(false));
 
 	if (j)
 		roleproc_send(rp, MSG_DEVICE_STATE, 0, j, NULL, 0);
@@ -48,8 +49,14 @@ static int on_status_poll(sd_event_source *s, uint64_t usec, void *ud)
 	struct roleproc *rp = ud;
 	enum printer_state before = printer.last;
 
-	if (printer_state(&printer) != before) {
-		log_info("printer: %s", printer_state_name(printer.last));
+	static const char *kbd_before = "", *ser_before = "";
+
+	if (printer_state(&printer) != before || strcmp(kbd_before, scanner_state(true)) != 0 ||
+	    strcmp(ser_before, scanner_state(false)) != 0) {
+		log_info("devices: printer %s, keyboard scanner %s, serial scanner %s",
+			 printer_state_name(printer.last), scanner_state(true), scanner_state(false));
+		kbd_before = scanner_state(true);
+		ser_before = scanner_state(false);
 		report_state(rp);
 	}
 	sd_event_source_set_time(s, usec + STATUS_POLL_USEC);

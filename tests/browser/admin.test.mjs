@@ -2,6 +2,9 @@
 // counts and the agency report's PDF behind its link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { escposText } from '../escpos.mjs';
 import { loggedIn, suite } from './browser.mjs';
 import { samples, goodCase } from '../lib.mjs';
 
@@ -12,6 +15,24 @@ suite({}, async (ctx) => {
   const agent = { name: '李四', id_type: 'resident', id_number: '11010519491231002X' };
   const r = await box.createCase({ ...goodCase, agent }, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
   assert.equal(r.status, 201);
+});
+
+test('the device test page: printer state, a test page printed, the last scans', async () => {
+  const { page, errors } = await loggedIn(browser, box);
+  await page.click('#nav-devices');
+  await page.locator('#devices-view').waitFor();
+  await page.locator('#device-states', { hasText: '就绪' }).waitFor();
+  const before = readFileSync(join(box.state, 'printer.out')).length;
+  await page.click('#test-print');
+  await page.locator('#flash', { hasText: '取号凭条已打印' }).waitFor();
+  assert.ok(readFileSync(join(box.state, 'printer.out')).length > before);
+  assert.match(await escposText(readFileSync(join(box.state, 'printer.out')).subarray(before)), /打印机测试页/);
+  await page.locator('body[data-scan-seq]').waitFor({ state: 'attached' });
+  box.scan('1234567890128', 'E0');
+  await page.locator('#device-scans li', { hasText: '[E0] 1234567890128' }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#devices-view').isVisible(), true, 'the test page stays');
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('an admin adds a clerk and reads the reports', async () => {

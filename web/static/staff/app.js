@@ -5,7 +5,8 @@ import { api, ApiError, setCsrf } from './api.js';
 import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view', 'window-view'];
+const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view', 'window-view',
+  'devices-view'];
 const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
 const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
   'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
@@ -48,7 +49,7 @@ function failed(err) {
 function showLogin() {
   me = null;
   $('who').textContent = '';
-  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window']) $(id).hidden = true;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window', 'nav-devices']) $(id).hidden = true;
   show('login-view');
 }
 
@@ -58,6 +59,7 @@ function signedIn(session) {
   $('who').textContent = session.display_name;
   for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-window']) $(id).hidden = false;
   $('nav-staff').hidden = session.role !== 'admin';
+  $('nav-devices').hidden = session.role !== 'admin';
 }
 
 const localTime = (s) => (s ? s.slice(0, 16).replace('T', ' ') : '');
@@ -381,6 +383,22 @@ async function windowOp(op, body = {}) {
   flash(t(`done.${op}`), true);
 }
 
+// --- the device test page ----------------------------------------------------------
+
+function renderDevices(d) {
+  $('device-states').replaceChildren(...definitionList([
+    ['printer', t(`printer.${d.printer}`)], ['scanner_keyboard', t(`device.${d.scanners.keyboard}`)],
+    ['scanner_serial', t(`device.${d.scanners.serial}`)],
+  ]));
+  $('device-scans').replaceChildren(...d.scans.slice().reverse().map((s) => el('li',
+    `${s.symbology ? `[${s.symbology}] ` : ''}${s.text} · ${t(`source.${s.source}`)}`)));
+}
+
+async function showDevices() {
+  renderDevices(await api('GET', '/devices'));
+  show('devices-view');
+}
+
 // --- barcode scans -------------------------------------------------------------
 
 // A scan goes to the page waiting for one: a receipt's code (QR or Code128)
@@ -390,6 +408,10 @@ let scanSeq = null;
 const casePattern = /[A-Z0-9]{2,8}-\d{6}-\d{4,5}[0-9A-Z]/;
 
 function onScan(text) {
+  if (!$('devices-view').hidden) {
+    guarded(showDevices); /* the test page shows the scan, it does not act on it */
+    return;
+  }
   const code = (text.match(/^OUTPOST-CASE:([^;]+)/) ?? [])[1] ?? (text.match(casePattern) ?? [])[0];
   if (code && casePattern.test(code)) {
     location.hash = `#case/${code}`;
@@ -427,6 +449,7 @@ async function route() {
     if (view === 'new') await showIntake();
     else if (view === 'reports') await showReports();
     else if (view === 'window') await showWindow();
+    else if (view === 'devices') await showDevices();
     else if (view === 'staff') await showStaff();
     else if (view === 'case' && arg) await showCase(decodeURIComponent(arg));
     else await showCases();
@@ -526,6 +549,12 @@ $('staff-form').addEventListener('submit', (ev) => guarded(async () => {
   renderStaff(r.staff);
 }));
 
+$('test-print').addEventListener('click', () => guarded(async () => {
+  const d = await api('POST', '/devices/test-print');
+  flash(d.slip?.message ?? '', d.slip?.printed);
+  renderDevices(d);
+}));
+$('devices-refresh').addEventListener('click', () => guarded(showDevices));
 $('window-select').addEventListener('change', () => {
   localStorage.setItem('outpost-window', $('window-select').value);
   guarded(showWindow);

@@ -53,6 +53,12 @@ const zh = {
   'done.signin': '已签到', queue_stats: '叫号统计（所选日期）', category: '类别', tickets: '取号数',
   wait: '平均等候（分钟）', service: '平均办理（分钟）', no_shows: '过号', ratings: '评价',
   issue_for: '代取号：', issue_button: '取号并打印', issued: '已取号：', scanned: '已扫描：',
+  devices: '设备', test_print: '打印测试页', refresh: '刷新', last_scans: '最近扫描', printer: '打印机',
+  scanner_keyboard: '扫码枪（键盘式）', scanner_serial: '扫码枪（串口）', 'printer.ready': '就绪',
+  'printer.paper_near_end': '纸将用完', 'printer.paper_out': '缺纸', 'printer.cover_open': '纸仓盖打开',
+  'printer.offline': '离线', 'printer.disconnected': '未连接', 'printer.unknown': '未知',
+  'device.ready': '已连接', 'device.disconnected': '未连接', 'device.none': '未配置',
+  'source.keyboard': '键盘式扫码枪', 'source.serial': '串口扫码枪',
 };
 
 const en = {
@@ -120,7 +126,13 @@ const en = {
   'done.signin': 'Signed in', queue_stats: 'Queue (the chosen day)', category: 'Category', tickets: 'Tickets',
   wait: 'Average wait (min)', service: 'Average service (min)', no_shows: 'No-shows', ratings: 'Ratings',
   issue_for: 'Take a number for a citizen:', issue_button: 'Issue and print', issued: 'Issued: ',
-  scanned: 'Scanned: ',
+  scanned: 'Scanned: ', devices: 'Devices', test_print: 'Print a test page', refresh: 'Refresh',
+  last_scans: 'Last scans', printer: 'Printer', scanner_keyboard: 'Scanner (keyboard wedge)',
+  scanner_serial: 'Scanner (serial)', 'printer.ready': 'ready', 'printer.paper_near_end': 'paper near end',
+  'printer.paper_out': 'paper out', 'printer.cover_open': 'cover open', 'printer.offline': 'offline',
+  'printer.disconnected': 'not connected', 'printer.unknown': 'unknown', 'device.ready': 'connected',
+  'device.disconnected': 'not connected', 'device.none': 'not configured', 'source.keyboard': 'wedge scanner',
+  'source.serial': 'serial scanner',
 };
 
 export const texts = { zh, en };
