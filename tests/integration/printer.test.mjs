@@ -34,6 +34,8 @@ async function exercise(backend) {
     const made = await box.createCase(goodCase, doc);
     assert.equal(made.status, 201, JSON.stringify(made.body));
     assert.equal(made.body.receipt.printed, true, JSON.stringify(made.body.receipt));
+    // The printer took the bytes; the simulator writes them down a moment later.
+    await box.waitUntil(() => readFileSync(out).includes(Buffer.from('\x1dV')), 5000, 'the simulator to have the job');
     const text = await escposText(readFileSync(out));
     assert.match(text, new RegExp(made.body.code));
     assert.match(text, /居住证办理/);
