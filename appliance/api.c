@@ -608,7 +608,9 @@ static enum status print_send(struct core *c, json_t *receipt, enum receipt_kind
 		if (ticket)
 			w->ticket = *ticket;
 		answer = NULL;
-		job = json_pack("{s:I, s:o}", "job", (json_int_t)w->job, "receipt", receipt);
+		/* Receipts and slips may wait for paper; a ticket may not. */
+		job = json_pack("{s:I, s:o, s:b}", "job", (json_int_t)w->job, "receipt", receipt, "hold",
+				kind != RECEIPT_TICKET);
 		receipt = NULL;
 		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0, NULL, 0) : ST_NOMEM;
 	}
@@ -656,6 +658,24 @@ static enum status print_slip(struct core *c, const char *code, enum receipt_kin
 	return print_send(c, receipt, kind, case_id, web_id, http, answer, lang, NULL, NULL);
 }
 
+/* The clerk hears that the slip waits for the printer; the slot stays
+ * (without anyone waiting) until the printer's final word. */
+static void wait_held(struct print_wait *w, const char *printer)
+{
+	json_t *receipt;
+
+	w->timer = sd_event_source_disable_unref(w->timer);
+	if (!w->web_id)
+		return;
+	receipt = json_pack("{s:b, s:b, s:s, s:s}", "printed", false, "held", true, "printer", printer, "message",
+			    status_message(ST_PRINT_HELD, w->lang));
+	json_object_set_new(w->answer, w->kind == RECEIPT_INTAKE ? "receipt" : "slip", receipt);
+	reply(w->core, w->web_id, w->answer_http, json_incref(w->answer), NULL, -1);
+	json_decref(w->answer);
+	w->answer = NULL;
+	w->web_id = 0;
+}
+
 enum status api_print_result(struct core *c, json_t *body)
 {
 	json_int_t job;
@@ -674,8 +694,15 @@ enum status api_print_result(struct core *c, json_t *body)
 
 		if (w->job == 0 || w->job != job)
 			continue;
+		if (strcmp(status, "held") == 0) {
+			wait_held(w, printer);
+			return ST_OK;
+		}
 		/* The clerk hears first; the bookkeeping commit follows. */
-		wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
+		if (w->web_id)
+			wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
+		else
+			wait_free(w);
 		if (intake)
 			cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
 		return ST_OK;

@@ -90,6 +90,11 @@ static const struct status_info infos[] = {
     [ST_NOT_RATEABLE] = {"not_rateable",
 			 409,
 			 {"该号今天尚未办结或已经评价过", "this ticket is not finished today or was already rated"}},
+    [ST_PRINT_HELD] =
+	{"print_held",
+	 202,
+	 {"打印机暂时不能打印（缺纸、开盖或离线），已排队，恢复后自动打印",
+	  "the printer cannot print just now (paper, cover or offline); queued, it prints when it is back"}},
     [ST_TOO_MANY_TICKETS] = {"too_many_tickets",
 			     429,
 			     {"取号人数较多，请稍候再试", "many tickets just now; try again in a moment"}},

@@ -55,6 +55,7 @@ enum status {
 	ST_NO_TICKET,
 	ST_NOT_RATEABLE,
 	ST_TOO_MANY_TICKETS,
+	ST_PRINT_HELD,
 	__ST_MAX
 };
 

@@ -3,7 +3,9 @@
  * from the core, renders them to ESC/POS and reports each job's outcome and
  * the printer's state back.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
@@ -27,6 +29,98 @@ static void report_state(struct roleproc *rp)
 	if (j)
 		roleproc_send(rp, MSG_DEVICE_STATE, 0, j, NULL, 0);
 	json_decref(j);
+}
+
+/*
+ * Jobs held while the printer cannot print (paper out, cover open,
+ * offline, unplugged): receipts and slips wait here, in order, and print
+ * when the printer is back; tickets are never held (a ticket counts only
+ * when it printed at once).  Bounded in number and in time.
+ */
+#define HELD_MAX	 16
+#define HELD_MAX_SECONDS 1800
+
+static struct held_job {
+	uint32_t job;
+	uint8_t *bytes;
+	size_t len;
+	time_t since;
+} held[HELD_MAX];
+static unsigned nheld;
+
+static void job_result(struct roleproc *rp, uint32_t job, const char *status)
+{
+	json_t *result = json_pack("{s:I, s:s, s:s}", "job", (json_int_t)job, "status", status, "printer",
+				   printer_state_name(printer.last));
+
+	if (result)
+		roleproc_send(rp, MSG_PRINT_RESULT, job, result, NULL, 0);
+	json_decref(result);
+}
+
+static bool printable(enum printer_state s)
+{
+	return s == PRINTER_READY || s == PRINTER_PAPER_NEAR_END;
+}
+
+/* Prints what waits, oldest first, while the printer takes it. */
+static void flush_held(struct roleproc *rp)
+{
+	time_t now = time(NULL);
+
+	while (nheld > 0) {
+		struct held_job h = held[0];
+		enum status st;
+
+		if (now - h.since > HELD_MAX_SECONDS) {
+			st = ST_TIMEOUT;
+		} else if (!printable(printer.last)) {
+			return;
+		} else {
+			st = printer_print(&printer, h.bytes, h.len);
+			if (st != ST_OK && !printable(printer.last))
+				return; /* stopped again: it stays first in line */
+		}
+		log_info("held job %u: %s", h.job, status_name(st));
+		job_result(rp, h.job, st == ST_OK ? "ok" : status_name(st));
+		free(h.bytes);
+		memmove(held, held + 1, (--nheld) * sizeof(held[0]));
+	}
+}
+
+static enum status print_job(struct roleproc *rp, json_t *body)
+{
+	json_int_t job;
+	json_t *rj;
+	struct receipt r;
+	struct buf bytes;
+	int hold = 0;
+	enum status st;
+
+	if (json_unpack(body, "{s:I, s:o, s?b}", "job", &job, "receipt", &rj, "hold", &hold) != 0 ||
+	    receipt_from_json(rj, &r) != ST_OK)
+		return ST_PROTO;
+	buf_init(&bytes, JOB_MAX_BYTES);
+	st = receipt_escpos(&r, &bytes);
+	if (st == ST_OK && nheld > 0 && hold && nheld < HELD_MAX) {
+		st = ST_PRINTER; /* others wait already: this one queues behind them */
+	} else if (st == ST_OK) {
+		st = printer_print(&printer, bytes.data, bytes.len);
+	}
+	if (st == ST_PRINTER && hold && nheld < HELD_MAX && bytes.data) {
+		held[nheld++] =
+		    (struct held_job){.job = (uint32_t)job, .bytes = bytes.data, .len = bytes.len, .since = time(NULL)};
+		bytes.data = NULL; /* the queue has it now */
+		log_info("receipt job %lld for %s held: printer %s", (long long)job, r.case_code,
+			 printer_state_name(printer.last));
+		job_result(rp, (uint32_t)job, "held");
+		buf_free(&bytes);
+		return ST_OK;
+	}
+	log_info("receipt job %lld for %s: %s (%zu bytes)", (long long)job, r.case_code, status_name(st), bytes.len);
+	buf_free(&bytes);
+	job_result(rp, (uint32_t)job, st == ST_OK ? "ok" : status_name(st));
+	return ST_OK;
 }
 
 /* A barcode read: to the core, which hands it to the page waiting for one. */
@@ -59,33 +153,10 @@ static int on_status_poll(sd_event_source *s, uint64_t usec, void *ud)
 		ser_before = scanner_state(false);
 		report_state(rp);
 	}
+	flush_held(rp);
 	sd_event_source_set_time(s, usec + STATUS_POLL_USEC);
 	sd_event_source_set_enabled(s, SD_EVENT_ON);
 	return 0;
-}
-
-static enum status print_job(struct roleproc *rp, json_t *body)
-{
-	json_int_t job;
-	json_t *rj, *result;
-	struct receipt r;
-	struct buf bytes;
-	enum status st;
-
-	if (json_unpack(body, "{s:I, s:o}", "job", &job, "receipt", &rj) != 0 || receipt_from_json(rj, &r) != ST_OK)
-		return ST_PROTO;
-	buf_init(&bytes, JOB_MAX_BYTES);
-	st = receipt_escpos(&r, &bytes);
-	if (st == ST_OK)
-		st = printer_print(&printer, bytes.data, bytes.len);
-	log_info("receipt job %lld for %s: %s (%zu bytes)", (long long)job, r.case_code, status_name(st), bytes.len);
-	buf_free(&bytes);
-	result = json_pack("{s:I, s:s, s:s}", "job", job, "status", st == ST_OK ? "ok" : status_name(st), "printer",
-			   printer_state_name(printer.last));
-	if (result)
-		roleproc_send(rp, MSG_PRINT_RESULT, (uint32_t)job, result, NULL, 0);
-	json_decref(result);
-	return ST_OK;
 }
 
 static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)

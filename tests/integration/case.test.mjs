@@ -2,7 +2,7 @@
 // durable files, the receipt on the printer as independent tools read it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, sha256 } from '../lib.mjs';
 import { npos, escposParser } from '../escpos.mjs';
@@ -143,4 +143,26 @@ test('static pages are embedded and served with a content security policy', asyn
   assert.equal((await box.fetch('/')).status, 302);
   assert.equal((await box.fetch('/staff/app.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
   assert.equal((await box.fetch('/nope.html')).status, 404);
+});
+
+test('a receipt waits for paper and prints when the paper is back; a ticket does not wait', async () => {
+  const flag = join(box.state, 'printer.out.paper-out');
+  writeFileSync(flag, '');
+  try {
+    const r = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.receipt.printed, false);
+    assert.equal(r.body.receipt.held, true);
+    assert.match(r.body.receipt.message, /已排队，恢复后自动打印/);
+    assert.equal((await box.json(`/api/v1/cases/${r.body.code}`)).body.receipt_state, 'pending');
+    const t = await fetch(`${box.base}/api/v1/kiosk/tickets`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ category: 'Q' }) });
+    assert.equal(t.status, 503, 'a ticket is refused at once, never held');
+    rmSync(flag);
+    await box.waitUntil(async () => (await box.json(`/api/v1/cases/${r.body.code}`)).body.receipt_state === 'printed',
+      12000, 'the held receipt to print');
+    assert.ok(readFileSync(join(box.state, 'printer.out')).includes(Buffer.from(r.body.code, 'latin1')));
+  } finally {
+    rmSync(flag, { force: true });
+  }
 });
