@@ -2,7 +2,9 @@
 // durable files, the receipt on the printer as independent tools read it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, sha256 } from '../lib.mjs';
 import { npos, escposParser } from '../escpos.mjs';
@@ -88,6 +90,19 @@ test('a case with two documents is stored durably and its receipt printed', asyn
   const qr = ast.tree.filter((n) => n.ascii === 'GS' && n.fn === '(k').find((n) => bytes[n.offset + 6] === 80);
   const payload = bytes.subarray(qr.offset + 8, qr.offset + qr.length).toString('utf8');
   assert.equal(payload, `OUTPOST-CASE:${c.code};幸福街道便民服务站`);
+  // Read back by ZBar: the printer draws native codes itself, so their
+  // contents are drawn again with qrencode and zint and then decoded.
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-codes-'));
+  try {
+    const quiet = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
+    execFileSync('qrencode', ['-o', join(dir, 'qr.png'), '--', payload], quiet);
+    assert.equal(execFileSync('zbarimg', ['--raw', '-q', join(dir, 'qr.png')], quiet).trim(), payload);
+    const data = bytes.subarray(code128.offset + 6, code128.offset + code128.length).toString('latin1');
+    execFileSync('zint', ['-b', '20', `--data=${data}`, '-o', join(dir, 'code128.png')], quiet);
+    assert.equal(execFileSync('zbarimg', ['-q', join(dir, 'code128.png')], quiet).trim(), `CODE-128:${c.code}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('case codes count up per day and a reprint appends another receipt', async () => {
