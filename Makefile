@@ -26,9 +26,9 @@ endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
 PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp
-# cairo and espeak-ng: headers only; reports.c and voice.c load the
-# libraries when they first draw a PDF or speak.
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng)
+# cairo, espeak-ng and libqrencode: headers only; reports.c, voice.c and
+# painter.c load the libraries when they first draw, speak or paint.
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now $(LDFLAGS)

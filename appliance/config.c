@@ -109,6 +109,8 @@ static const struct key_def keys[] = {
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
     UINT("printer", "baud", printer_baud, 1200, 921600),
     TEXT("printer", "flow", printer_flow),
+    TEXT("printer", "profile", printer_profile),
+    UINT("printer", "dots", printer_dots, 128, 2048),
 };
 
 void config_defaults(struct config *cfg)
@@ -157,6 +159,8 @@ void config_defaults(struct config *cfg)
 	cfg->printer_timeout_s = 10;
 	cfg->printer_baud = 9600;
 	snprintf(cfg->printer_flow, sizeof(cfg->printer_flow), "none");
+	snprintf(cfg->printer_profile, sizeof(cfg->printer_profile), "native");
+	cfg->printer_dots = 576;
 }
 
 static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -297,6 +301,10 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 	if (strcmp(cfg->printer_flow, "none") != 0 && strcmp(cfg->printer_flow, "rtscts") != 0 &&
 	    strcmp(cfg->printer_flow, "xonxoff") != 0) {
 		snprintf(err, errlen, "%s: [printer] flow '%s': use none, rtscts or xonxoff", path, cfg->printer_flow);
+		return ST_CONFIG;
+	}
+	if (strcmp(cfg->printer_profile, "native") != 0 && strcmp(cfg->printer_profile, "raster") != 0) {
+		snprintf(err, errlen, "%s: [printer] profile '%s': use native or raster", path, cfg->printer_profile);
 		return ST_CONFIG;
 	}
 	if (strcmp(cfg->printer_backend, "tcp") == 0 && !strchr(cfg->printer_path, ':')) {

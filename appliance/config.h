@@ -88,6 +88,8 @@ struct config {
 	unsigned printer_timeout_s;
 	unsigned printer_baud;
 	char printer_flow[8];
+	char printer_profile[8];
+	unsigned printer_dots;
 };
 
 /* Fills cfg with the documented defaults. */

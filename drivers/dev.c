@@ -10,12 +10,13 @@
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
+#include "painter.h"
 #include "printer.h"
 #include "scanner.h"
 #include "voice.h"
 #include "receipt.h"
 
-#define JOB_MAX_BYTES (64 * 1024)
+#define JOB_MAX_BYTES (1024 * 1024) /* a raster receipt is some 100 KiB */
 
 int dev_main(const char *config_path);
 
@@ -101,7 +102,9 @@ static enum status print_job(struct roleproc *rp, json_t *body)
 	    receipt_from_json(rj, &r) != ST_OK)
 		return ST_PROTO;
 	buf_init(&bytes, JOB_MAX_BYTES);
-	st = receipt_escpos(&r, &bytes);
+	st = strcmp(rp->cfg.printer_profile, "raster") == 0
+		 ? receipt_escpos_painted(&r, painter_get(rp->cfg.printer_dots), &bytes)
+		 : receipt_escpos(&r, &bytes);
 	if (st == ST_OK && nheld > 0 && hold && nheld < HELD_MAX) {
 		st = ST_PRINTER; /* others wait already: this one queues behind them */
 	} else if (st == ST_OK) {

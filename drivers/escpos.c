@@ -144,3 +144,17 @@ void escpos_qr(struct escpos *e, const char *payload, unsigned module_size)
 	put(e, payload, n);
 	PUT(e, GS, '(', 'k', 3, 0, 49, 81, 48);
 }
+
+void escpos_image(struct escpos *e, const struct escpos_image *img)
+{
+	unsigned x = (img->w + 7) / 8;
+
+	if (img->w == 0 || img->h == 0 || img->h > 2303 || x > 0xffff) {
+		if (e->error == ST_OK)
+			e->error = ST_BAD_FIELD;
+		return;
+	}
+	PUT(e, GS, 'v', '0', 0, (uint8_t)(x & 0xff), (uint8_t)(x >> 8), (uint8_t)(img->h & 0xff),
+	    (uint8_t)(img->h >> 8));
+	put(e, img->bits, (size_t)x * img->h);
+}

@@ -42,4 +42,14 @@ void escpos_code128(struct escpos *e, const char *ascii);
 /* Native QR model 2, error correction M, payload bytes as given (UTF-8). */
 void escpos_qr(struct escpos *e, const char *payload, unsigned module_size);
 
+/* A 1-bit picture: h rows of (w + 7) / 8 bytes, the leftmost dot in the
+ * highest bit, 1 for black (the PBM layout). */
+struct escpos_image {
+	unsigned w, h;
+	const uint8_t *bits;
+};
+/* A raster bit image (GS v 0), the fallback for printers without a Chinese
+ * font or native QR; at most 65535 dots wide in bytes and 2303 rows. */
+void escpos_image(struct escpos *e, const struct escpos_image *img);
+
 #endif

@@ -1,6 +1,7 @@
 #include "receipt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escpos.h"
@@ -122,70 +123,138 @@ static void footer_lines(const struct receipt *r, void (*emit)(void *ctx, const 
 		emit(ctx, r->inquiry);
 }
 
-static void emit_escpos(void *ctx, const char *line)
+/*
+ * What the ESC/POS layouts write through: native text and QR, or, with a
+ * painter (the raster profile), images of them.  The layout is the same.
+ */
+struct pen {
+	struct escpos e;
+	const struct receipt_painter *painter;
+	unsigned scale;
+	bool bold;
+};
+
+static void pen_image(struct pen *p, enum status st, struct escpos_image *img)
 {
-	escpos_line(ctx, line);
+	if (st == ST_OK)
+		escpos_image(&p->e, img);
+	else if (p->e.error == ST_OK)
+		p->e.error = st;
+	free((void *)img->bits);
+}
+
+static void pen_line(struct pen *p, const char *line)
+{
+	struct escpos_image img = {0, 0, NULL};
+
+	if (!p->painter) {
+		escpos_line(&p->e, line);
+		return;
+	}
+	if (!*line) {
+		escpos_feed(&p->e, 1);
+		return;
+	}
+	pen_image(p, p->painter->text(p->painter->ctx, line, p->scale, p->bold, &img), &img);
+}
+
+static void pen_size(struct pen *p, unsigned n)
+{
+	p->scale = n;
+	if (!p->painter)
+		escpos_size(&p->e, n, n);
+}
+
+static void pen_bold(struct pen *p, bool on)
+{
+	p->bold = on;
+	if (!p->painter)
+		escpos_bold(&p->e, on);
+}
+
+static void pen_qr(struct pen *p, const char *payload)
+{
+	struct escpos_image img = {0, 0, NULL};
+
+	if (!p->painter) {
+		escpos_qr(&p->e, payload, 6);
+		return;
+	}
+	pen_image(p, p->painter->qr(p->painter->ctx, payload, 6, &img), &img);
+}
+
+static void emit_pen(void *ctx, const char *line)
+{
+	pen_line(ctx, line);
 }
 
 /* The queue ticket: the number large, the category, how many wait ahead. */
-static enum status ticket_escpos(const struct receipt *r, struct buf *out)
+static void ticket_layout(const struct receipt *r, struct pen *p)
 {
-	struct escpos e;
-
-	if (escpos_begin(&e, out) != ST_OK)
-		return escpos_end(&e);
-	escpos_align(&e, ESCPOS_CENTER);
-	escpos_line(&e, r->office_name);
-	escpos_line(&e, titles[r->kind]);
-	escpos_bold(&e, true);
-	escpos_size(&e, 4, 4);
-	escpos_line(&e, r->case_code);
-	escpos_size(&e, 1, 1);
-	escpos_line(&e, r->item_name);
-	escpos_bold(&e, false);
+	escpos_align(&p->e, ESCPOS_CENTER);
+	pen_line(p, r->office_name);
+	pen_line(p, titles[r->kind]);
+	pen_bold(p, true);
+	pen_size(p, 4);
+	pen_line(p, r->case_code);
+	pen_size(p, 1);
+	pen_line(p, r->item_name);
+	pen_bold(p, false);
 	for (unsigned i = 0; i < r->nlines; i++)
-		escpos_line(&e, r->lines[i]);
-	escpos_line(&e, r->received_at);
-	escpos_line(&e, "请留意叫号屏幕和语音提示，过号请重新取号或咨询工作人员。");
-	return escpos_end(&e);
+		pen_line(p, r->lines[i]);
+	pen_line(p, r->received_at);
+	pen_line(p, "请留意叫号屏幕和语音提示，过号请重新取号或咨询工作人员。");
+}
+
+static void slip_layout(const struct receipt *r, struct pen *p)
+{
+	char qr[160];
+	char line[64];
+
+	escpos_align(&p->e, ESCPOS_CENTER);
+	pen_bold(p, true);
+	pen_size(p, 2);
+	pen_line(p, r->office_name);
+	pen_size(p, 1);
+	pen_line(p, titles[r->kind]);
+	pen_bold(p, false);
+	escpos_align(&p->e, ESCPOS_LEFT);
+	pen_line(p, RULE);
+	body_lines(r, emit_pen, p);
+	if (r->kind == RECEIPT_INTAKE) {
+		pen_bold(p, true);
+		snprintf(line, sizeof(line), "取 件 码：%s", r->pickup_code);
+		pen_line(p, line);
+		pen_bold(p, false);
+	}
+	pen_line(p, RULE);
+	escpos_align(&p->e, ESCPOS_CENTER);
+	/* Code128 is in every printer's firmware, raster profile or not. */
+	escpos_code128(&p->e, r->case_code);
+	escpos_feed(&p->e, 1);
+	receipt_qr_payload(r, qr, sizeof(qr));
+	pen_qr(p, qr);
+	escpos_feed(&p->e, 1);
+	escpos_align(&p->e, ESCPOS_LEFT);
+	footer_lines(r, emit_pen, p);
+}
+
+enum status receipt_escpos_painted(const struct receipt *r, const struct receipt_painter *painter, struct buf *out)
+{
+	struct pen p = {.painter = painter, .scale = 1};
+
+	if (escpos_begin(&p.e, out) != ST_OK)
+		return escpos_end(&p.e);
+	if (r->kind == RECEIPT_TICKET)
+		ticket_layout(r, &p);
+	else
+		slip_layout(r, &p);
+	return escpos_end(&p.e);
 }
 
 enum status receipt_escpos(const struct receipt *r, struct buf *out)
 {
-	struct escpos e;
-	char qr[160];
-	char line[64];
-
-	if (r->kind == RECEIPT_TICKET)
-		return ticket_escpos(r, out);
-	if (escpos_begin(&e, out) != ST_OK)
-		return escpos_end(&e);
-	escpos_align(&e, ESCPOS_CENTER);
-	escpos_bold(&e, true);
-	escpos_size(&e, 2, 2);
-	escpos_line(&e, r->office_name);
-	escpos_size(&e, 1, 1);
-	escpos_line(&e, titles[r->kind]);
-	escpos_bold(&e, false);
-	escpos_align(&e, ESCPOS_LEFT);
-	escpos_line(&e, RULE);
-	body_lines(r, emit_escpos, &e);
-	if (r->kind == RECEIPT_INTAKE) {
-		escpos_bold(&e, true);
-		snprintf(line, sizeof(line), "取 件 码：%s", r->pickup_code);
-		escpos_line(&e, line);
-		escpos_bold(&e, false);
-	}
-	escpos_line(&e, RULE);
-	escpos_align(&e, ESCPOS_CENTER);
-	escpos_code128(&e, r->case_code);
-	escpos_feed(&e, 1);
-	receipt_qr_payload(r, qr, sizeof(qr));
-	escpos_qr(&e, qr, 6);
-	escpos_feed(&e, 1);
-	escpos_align(&e, ESCPOS_LEFT);
-	footer_lines(r, emit_escpos, &e);
-	return escpos_end(&e);
+	return receipt_escpos_painted(r, NULL, out);
 }
 
 struct text_ctx {

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "../appliance/buf.h"
+#include "escpos.h"
 
 /* What is printed: the intake receipt the citizen keeps, the cover sheet
  * that leads a case's pages through the document scanner, the handover
@@ -48,6 +49,18 @@ enum status receipt_from_json(json_t *obj, struct receipt *r);
 void receipt_qr_payload(const struct receipt *r, char *out, size_t cap);
 
 enum status receipt_escpos(const struct receipt *r, struct buf *out);
+
+/*
+ * The raster profile, for printers without a Chinese font or native QR:
+ * every line and the QR are drawn by the painter and sent as images.
+ * Each function fills img with bits the caller frees (free(img->bits)).
+ */
+struct receipt_painter {
+	enum status (*text)(void *ctx, const char *utf8, unsigned scale, bool bold, struct escpos_image *img);
+	enum status (*qr)(void *ctx, const char *payload, unsigned module, struct escpos_image *img);
+	void *ctx;
+};
+enum status receipt_escpos_painted(const struct receipt *r, const struct receipt_painter *p, struct buf *out);
 /* The readable preview; the pickup code is not shown there, only printed. */
 enum status receipt_text(const struct receipt *r, struct buf *out);
 

@@ -71,6 +71,33 @@ static void test_bad_utf8(void **state)
 	buf_free(&b);
 }
 
+/* GS v 0: width in bytes and height in rows, little-endian, then the dots. */
+static void test_image(void **state)
+{
+	static const uint8_t dots[3 * 2] = {0xff, 0x00, 0x81, 0x18, 0x24, 0x42};
+	static const uint8_t head[] = {0x1d, 'v', '0', 0, 3, 0, 2, 0};
+	const struct escpos_image img = {.w = 20, .h = 2, .bits = dots};
+	const struct escpos_image tall = {.w = 8, .h = 2304, .bits = dots};
+	struct escpos e;
+	struct buf b;
+	const uint8_t *at;
+
+	(void)state;
+	buf_init(&b, 4096);
+	escpos_begin(&e, &b);
+	escpos_image(&e, &img);
+	assert_int_equal(escpos_end(&e), ST_OK);
+	at = find(&b, head, sizeof(head));
+	assert_non_null(at);
+	assert_memory_equal(at + sizeof(head), dots, sizeof(dots));
+	buf_free(&b);
+	buf_init(&b, 4096);
+	escpos_begin(&e, &b);
+	escpos_image(&e, &tall);
+	assert_int_equal(escpos_end(&e), ST_BAD_FIELD);
+	buf_free(&b);
+}
+
 static void test_codes(void **state)
 {
 	struct buf b;
@@ -183,9 +210,9 @@ static void test_mask(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_frame),	 cmocka_unit_test(test_text_gb18030), cmocka_unit_test(test_bad_utf8),
-	    cmocka_unit_test(test_codes),	 cmocka_unit_test(test_limit),	      cmocka_unit_test(test_receipt),
-	    cmocka_unit_test(test_receipt_json), cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_frame),   cmocka_unit_test(test_text_gb18030), cmocka_unit_test(test_bad_utf8),
+	    cmocka_unit_test(test_codes),   cmocka_unit_test(test_image),	 cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_receipt), cmocka_unit_test(test_receipt_json), cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests_name("escpos", tests, NULL, NULL);
 }

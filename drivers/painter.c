@@ -1,0 +1,171 @@
+#include "painter.h"
+
+#include <cairo.h>
+#include <dlfcn.h>
+#include <qrencode.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appliance/log.h"
+
+#define FONT	  "WenQuanYi Micro Hei"
+#define FONT_DOTS 24.0 /* the height of a printer's 12x24 font */
+#define QUIET	  4    /* modules of white around a QR code */
+
+#define CAIRO_FUNCS(X)                                                                                                 \
+	X(cairo_image_surface_create)                                                                                  \
+	X(cairo_image_surface_get_data)                                                                                \
+	X(cairo_image_surface_get_stride)                                                                              \
+	X(cairo_surface_flush)                                                                                         \
+	X(cairo_surface_destroy)                                                                                       \
+	X(cairo_surface_status)                                                                                        \
+	X(cairo_create)                                                                                                \
+	X(cairo_destroy)                                                                                               \
+	X(cairo_select_font_face)                                                                                      \
+	X(cairo_set_font_size)                                                                                         \
+	X(cairo_text_extents)                                                                                          \
+	X(cairo_font_extents)                                                                                          \
+	X(cairo_move_to)                                                                                               \
+	X(cairo_show_text)
+#define QR_FUNCS(X)                                                                                                    \
+	X(QRcode_encodeString)                                                                                         \
+	X(QRcode_free)
+
+#define DECL(f) __typeof__(f) *f;
+static struct {
+	CAIRO_FUNCS(DECL)
+	QR_FUNCS(DECL)
+} lib;
+
+static unsigned paper_dots;
+
+/* Loads cairo and libqrencode once; false (logged) when either is missing. */
+static bool loaded(void)
+{
+	static int state;
+	void *cairo, *qr;
+
+	if (state)
+		return state > 0;
+	state = -1;
+	cairo = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+	qr = dlopen("libqrencode.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!cairo || !qr) {
+		log_err("printer raster profile: cannot load %s", !cairo ? "cairo" : "libqrencode");
+		return false;
+	}
+#define LOAD_FROM(h, f)                                                                                                \
+	if (!(lib.f = (__typeof__(lib.f))dlsym(h, #f))) {                                                              \
+		log_err("printer raster profile: %s missing", #f);                                                     \
+		return false;                                                                                          \
+	}
+#define LOAD_CAIRO(f) LOAD_FROM(cairo, f)
+#define LOAD_QR(f)    LOAD_FROM(qr, f)
+	CAIRO_FUNCS(LOAD_CAIRO)
+	QR_FUNCS(LOAD_QR)
+	state = 1;
+	return true;
+}
+
+static enum status paint_text(void *ctx, const char *utf8, unsigned scale, bool bold, struct escpos_image *img)
+{
+	cairo_surface_t *s;
+	cairo_t *cr;
+	cairo_text_extents_t te;
+	cairo_font_extents_t fe;
+	double size = FONT_DOTS * (scale ? scale : 1);
+	unsigned w, h, row;
+	uint8_t *bits;
+
+	(void)ctx;
+	if (!loaded())
+		return ST_UNAVAILABLE;
+	/* Measure first, so the picture is as wide as its text and the
+	 * printer's alignment applies to it. */
+	s = lib.cairo_image_surface_create(CAIRO_FORMAT_A8, 8, 8);
+	cr = lib.cairo_create(s);
+	lib.cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+				   bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	lib.cairo_set_font_size(cr, size);
+	lib.cairo_text_extents(cr, utf8, &te);
+	lib.cairo_font_extents(cr, &fe);
+	lib.cairo_destroy(cr);
+	lib.cairo_surface_destroy(s);
+	w = (unsigned)(te.x_advance + 8) & ~7u;
+	w = w < 8 ? 8 : w > paper_dots ? paper_dots : w;
+	h = (unsigned)(fe.height + 0.5);
+	row = w / 8;
+	s = lib.cairo_image_surface_create(CAIRO_FORMAT_A8, (int)w, (int)h);
+	if (lib.cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		lib.cairo_surface_destroy(s);
+		return ST_NOMEM;
+	}
+	cr = lib.cairo_create(s);
+	lib.cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+				   bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	lib.cairo_set_font_size(cr, size);
+	lib.cairo_move_to(cr, 0, fe.ascent);
+	lib.cairo_show_text(cr, utf8);
+	lib.cairo_destroy(cr);
+	lib.cairo_surface_flush(s);
+	bits = calloc((size_t)row * h, 1);
+	if (bits) {
+		const uint8_t *a = lib.cairo_image_surface_get_data(s);
+		int stride = lib.cairo_image_surface_get_stride(s);
+
+		for (unsigned y = 0; y < h; y++) {
+			for (unsigned x = 0; x < w; x++) {
+				if (a[(size_t)y * (size_t)stride + x] >= 128)
+					bits[y * row + x / 8] |= (uint8_t)(0x80 >> (x % 8));
+			}
+		}
+	}
+	lib.cairo_surface_destroy(s);
+	if (!bits)
+		return ST_NOMEM;
+	*img = (struct escpos_image){.w = w, .h = h, .bits = bits};
+	return ST_OK;
+}
+
+static enum status paint_qr(void *ctx, const char *payload, unsigned module, struct escpos_image *img)
+{
+	QRcode *q;
+	unsigned side, row, dots;
+	uint8_t *bits;
+
+	(void)ctx;
+	if (!loaded())
+		return ST_UNAVAILABLE;
+	q = lib.QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (!q)
+		return ST_BAD_FIELD;
+	side = (unsigned)q->width + 2 * QUIET;
+	dots = side * module;
+	if (dots > paper_dots) {
+		module = paper_dots / side;
+		dots = side * module;
+	}
+	row = (dots + 7) / 8;
+	bits = calloc((size_t)row * dots, 1);
+	for (unsigned y = 0; bits && y < dots; y++) {
+		for (unsigned x = 0; x < dots; x++) {
+			int mx = (int)(x / module) - QUIET, my = (int)(y / module) - QUIET;
+
+			if (mx >= 0 && my >= 0 && mx < q->width && my < q->width && (q->data[my * q->width + mx] & 1))
+				bits[y * row + x / 8] |= (uint8_t)(0x80 >> (x % 8));
+		}
+	}
+	lib.QRcode_free(q);
+	if (!bits)
+		return ST_NOMEM;
+	*img = (struct escpos_image){.w = dots, .h = dots, .bits = bits};
+	return ST_OK;
+}
+
+static const struct receipt_painter painter = {.text = paint_text, .qr = paint_qr, .ctx = NULL};
+
+const struct receipt_painter *painter_get(unsigned dots)
+{
+	paper_dots = dots;
+	return &painter;
+}
