@@ -29,7 +29,8 @@ PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libsecco
 # cairo, espeak-ng and libqrencode: headers only; reports.c, voice.c and
 # painter.c load the libraries when they first draw, speak or paint.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libmicrohttpd: headers only as well; the web process loads it (web/mhd.h).
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(PKGS)))
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 

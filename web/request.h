@@ -8,7 +8,7 @@
 #define OUTPOST_REQUEST_H
 
 #include <jansson.h>
-#include <microhttpd.h>
+#include "mhd.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>

@@ -11,7 +11,7 @@
 #ifndef OUTPOST_SSE_H
 #define OUTPOST_SSE_H
 
-#include <microhttpd.h>
+#include "mhd.h"
 #include <stddef.h>
 #include <systemd/sd-event.h>
 

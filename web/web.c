@@ -6,7 +6,7 @@
  * open no file but its configuration.
  */
 #include <inttypes.h>
-#include <microhttpd.h>
+#include "mhd.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +485,8 @@ int web_main(const char *config_path)
 	struct config *cfg;
 
 	roleproc_init(&web.rp, ROLE_WEB, config_path, on_msg);
+	if (mhd_load() != ST_OK)
+		fatalx("cannot load the HTTP server library");
 	cfg = &web.rp.cfg;
 	web.npending = cfg->max_pending;
 	web.pending = calloc(web.npending, sizeof(*web.pending));
