@@ -34,4 +34,19 @@ while [ ! -e /dev/usb/lp0 ] || [ ! -e /dev/g_printer0 ] || [ ! -e /dev/hidg0 ] |
 done
 /usb_guest
 echo "GUEST exit $?"
+
+# gpio-sim: one bank of 8 lines, a button and an LED named.
+insmod /gpio-sim.ko || echo "GUEST FAIL insmod gpio-sim"
+s=/sys/kernel/config/gpio-sim/outpost
+mkdir -p $s/bank0/line0 $s/bank0/line3
+echo 8 > $s/bank0/num_lines
+echo btn_call > $s/bank0/line0/name
+echo led_ready > $s/bank0/line3/name
+echo 1 > $s/live
+chip=$(cat $s/bank0/chip_name)
+sysdir=/sys/devices/platform/$(cat $s/dev_name)/$chip
+for g in /gpio_guest_v1 /gpio_guest_v2; do
+	$g /dev/$chip $sysdir
+	echo "GUEST exit $?"
+done
 poweroff -f
