@@ -25,16 +25,20 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
-PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp
+PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp libgpiod
 # cairo, espeak-ng and libqrencode: headers only; reports.c, voice.c and
 # painter.c load the libraries when they first draw, speak or paint.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode)
 # libmicrohttpd: headers only as well; the web process loads it (web/mhd.h).
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(PKGS)))
-CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
+# libgpiod's API (v1 on bookworm, v2 on trixie) from its version.
+GPIOD_API := $(if $(filter 0 1,$(firstword $(subst ., ,$(shell $(PKG_CONFIG) --modversion libgpiod)))),1,2)
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -DOUTPOST_GPIOD_API=$(GPIOD_API) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+.DEFAULT_GOAL := all
 
 # Filled in by the module.mk files.
 COMMON_SRCS :=

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
 #include "casecode.h"
@@ -567,11 +568,6 @@ static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
 }
 
 /*
- * Sends a slip of a committed case (the intake receipt, a cover sheet, a
- * handover slip) to the dev process.  With web_id set the clerk's answer
- * waits for the outcome; answer is then stolen.
- */
-/*
  * Sends a slip (receipt JSON, stolen) to the dev process.  With web_id set
  * the clerk's answer (stolen) waits for the outcome; with done set, done
  * is told instead.  case_id names the case whose receipt it is (0: none).
@@ -698,11 +694,9 @@ enum status api_print_result(struct core *c, json_t *body)
 			wait_held(w, printer);
 			return ST_OK;
 		}
-		/* The clerk hears first; the bookkeeping commit follows. */
-		if (w->web_id)
-			wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
-		else
-			wait_free(w);
+		/* The clerk (or the kiosk's queue, even with nobody waiting any
+		 * more) hears first; the bookkeeping commit follows. */
+		wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
 		if (intake)
 			cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
 		return ST_OK;
@@ -849,9 +843,7 @@ struct kiosk_request {
 
 static void kiosk_next(struct core *c);
 
-/* Tells the web process (the call display) and, for a call, the dev
- * process (the voice) what changed. */
-static void queue_changed(struct core *c, json_t *announce)
+void api_queue_changed(struct core *c, json_t *announce)
 {
 	json_t *d = queue_display(c);
 
@@ -865,7 +857,7 @@ static void queue_changed(struct core *c, json_t *announce)
 
 void api_display_push(struct core *c)
 {
-	queue_changed(c, NULL);
+	api_queue_changed(c, NULL);
 }
 
 static void ticket_answer(struct core *c, uint32_t web_id, uint32_t epoch, enum lang lang, enum status st,
@@ -873,7 +865,9 @@ static void ticket_answer(struct core *c, uint32_t web_id, uint32_t epoch, enum 
 {
 	json_t *body;
 
-	if (epoch != c->web_epoch) {
+	if (web_id == 0 || epoch != c->web_epoch) { /* a panel button, or a dead web */
+		if (web_id == 0 && st != ST_OK)
+			buttons_buzz(c);
 		json_decref(ticket);
 		json_decref(why->extra);
 		return;
@@ -907,7 +901,7 @@ static void ticket_printed(struct print_wait *w, enum status outcome)
 		log_warn("ticket %s not issued: %s", w->ticket.label, status_name(st));
 	ticket_answer(c, w->web_id, c->web_epoch, w->lang, st, &why, ticket);
 	if (st == ST_OK)
-		queue_changed(c, NULL);
+		api_queue_changed(c, NULL);
 	c->kiosk_busy = false;
 	kiosk_next(c);
 }
@@ -926,7 +920,7 @@ static void kiosk_next(struct core *c)
 		c->kiosk_head = (c->kiosk_head + 1) % c->nkiosk;
 		c->kiosk_count--;
 		memset(k, 0, sizeof(*k));
-		if (req.web_epoch != c->web_epoch) {
+		if (req.web_id != 0 && req.web_epoch != c->web_epoch) {
 			json_decref(req.body);
 			continue;
 		}
@@ -936,7 +930,7 @@ static void kiosk_next(struct core *c)
 			st = queue_commit_ticket(c, &t, &ticket);
 			ticket_answer(c, req.web_id, req.web_epoch, req.lang, st, &why, ticket);
 			if (st == ST_OK)
-				queue_changed(c, NULL);
+				api_queue_changed(c, NULL);
 			continue;
 		}
 		if (st != ST_OK) {
@@ -949,9 +943,8 @@ static void kiosk_next(struct core *c)
 	}
 }
 
-static enum status h_kiosk_ticket(struct request *r)
+enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang)
 {
-	struct core *c = r->core;
 	int64_t minute = (int64_t)core_now() / 60;
 
 	if (minute != c->kiosk_minute) {
@@ -959,15 +952,22 @@ static enum status h_kiosk_ticket(struct request *r)
 		c->kiosk_in_minute = 0;
 	}
 	if (c->kiosk_in_minute >= c->cfg.kiosk_tickets_per_minute)
-		return fail(r, ST_TOO_MANY_TICKETS, NULL);
+		return ST_TOO_MANY_TICKETS;
 	if (c->kiosk_count >= c->nkiosk)
-		return fail(r, ST_BUSY, NULL);
+		return ST_BUSY;
 	c->kiosk_in_minute++;
 	c->kiosk[(c->kiosk_head + c->kiosk_count) % c->nkiosk] = (struct kiosk_request){
-	    .web_id = r->id, .web_epoch = c->web_epoch, .lang = r->lang, .body = json_incref(r->body)};
+	    .web_id = web_id, .web_epoch = c->web_epoch, .lang = lang, .body = json_incref(body)};
 	c->kiosk_count++;
 	kiosk_next(c);
 	return ST_OK;
+}
+
+static enum status h_kiosk_ticket(struct request *r)
+{
+	enum status st = api_kiosk_enqueue(r->core, r->body, r->id, r->lang);
+
+	return st == ST_OK ? ST_OK : fail(r, st, NULL);
 }
 
 static enum status h_kiosk(struct request *r)
@@ -1001,7 +1001,7 @@ static enum status h_windows(struct request *r)
 			return fail(r, ST_FORBIDDEN, NULL);
 		if ((st = queue_set_window(r->core, r->session, r->body, &why)) != ST_OK)
 			return fail_why(r, st, &why);
-		queue_changed(r->core, NULL);
+		api_queue_changed(r->core, NULL);
 	}
 	st = queue_windows(r->core, &list);
 	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "windows", list)) : fail(r, st, NULL);
@@ -1022,10 +1022,10 @@ static enum status h_window_action(struct request *r)
 	st = queue_window_action(r->core, r->session, (unsigned)n, end + 1, r->body, &ticket, &announce, &why);
 	if (st != ST_OK)
 		return fail_why(r, st, &why);
-	queue_changed(r->core,
-		      announce && json_is_object(ticket)
-			  ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
-			  : NULL);
+	api_queue_changed(r->core,
+			  announce && json_is_object(ticket)
+			      ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
+			      : NULL);
 	return ok(r, 200, json_pack("{s:i, s:o}", "window", (int)n, "ticket", ticket ? ticket : json_null()));
 }
 
@@ -1086,11 +1086,38 @@ static enum status h_devices(struct request *r)
 	if (!is_admin(r))
 		return fail(r, ST_FORBIDDEN, NULL);
 	state =
-	    json_pack("{s:s, s:{s:s, s:s}, s:O}", "printer", c->printer_state, "scanners", "keyboard",
-		      c->scanner_keyboard[0] ? c->scanner_keyboard : "none", "serial",
-		      c->scanner_serial[0] ? c->scanner_serial : "none", "scans", c->scans ? c->scans : json_array());
+	    json_pack("{s:s, s:{s:s, s:s}, s:O, s:{s:s, s:O, s:O}}", "printer", c->printer_state, "scanners",
+		      "keyboard", c->scanner_keyboard[0] ? c->scanner_keyboard : "none", "serial",
+		      c->scanner_serial[0] ? c->scanner_serial : "none", "scans", c->scans ? c->scans : json_array(),
+		      "panel", "state", c->panel_state[0] ? c->panel_state : "none", "leds",
+		      c->leds ? c->leds : json_object(), "presses", c->presses ? c->presses : json_array());
 	if (strcmp(r->method, "GET") == 0)
 		return ok(r, 200, state);
+	if (strcmp(r->path, "/api/v1/devices/led") == 0) {
+		/* The admin tries one LED (or the buzzer); the LEDs show their
+		 * own state again after BUTTONS_TEST_SECONDS. */
+		const char *led = json_string_value(json_object_get(r->body, "led"));
+		json_t *on = json_object_get(r->body, "on"), *msg;
+		static const char *const names[] = {"online", "backlog", "paper", "ready", "buzzer"};
+		bool known = false;
+
+		json_decref(state);
+		for (size_t i = 0; led && i < sizeof(names) / sizeof(names[0]); i++)
+			known |= strcmp(led, names[i]) == 0;
+		if (!known)
+			return fail(r, ST_BAD_FIELD, "led");
+		if (!json_is_boolean(on))
+			return fail(r, ST_BAD_FIELD, "on");
+		msg = json_pack("{s:{s:O}}", "leds", led, on);
+		if (core_send(c, ROLE_DEV, MSG_LED, 0, msg, NULL, 0, NULL, 0) != ST_OK) {
+			json_decref(msg);
+			return fail(r, ST_UNAVAILABLE, NULL);
+		}
+		json_decref(msg);
+		c->led_test_until = core_now() + BUTTONS_TEST_SECONDS;
+		audit_append(c->db, c->vault, (int64_t)core_now(), r->session->username, "device.test_led", NULL, led);
+		return ok(r, 200, json_pack("{s:s, s:O}", "led", led, "on", on));
+	}
 	{
 		struct queue_ticket t = {.number = 0};
 		char when[32];
@@ -1164,7 +1191,8 @@ static enum status route(struct request *r)
 		return h_ticket_reprint(r);
 	if (is(r, "GET", "/api/v1/scans"))
 		return h_scans(r);
-	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print"))
+	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print") ||
+	    is(r, "POST", "/api/v1/devices/led"))
 		return h_devices(r);
 	if (is(r, "GET", "/api/v1/reports"))
 		return h_report_summary(r);

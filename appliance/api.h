@@ -25,4 +25,12 @@ void api_free(struct core *c);
 /* Sends the call display's state to the web process. */
 void api_display_push(struct core *c);
 
+/* Tells the web process (the call display) and, when announce is a call
+ * {"label", "window"}, the dev process (the voice) that the queue changed. */
+void api_queue_changed(struct core *c, json_t *announce);
+
+/* A ticket request {"category", "priority"?} in line for the printer; the
+ * answer goes to web request web_id, or nowhere for 0 (a panel button). */
+enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang);
+
 #endif

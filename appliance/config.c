@@ -104,6 +104,12 @@ static const struct key_def keys[] = {
     TEXT("scanner", "suffix", scanner_suffix),
     BOOL("scanner", "aim", scanner_aim),
     UINT("scanner", "gap_ms", scanner_gap_ms, 5, 2000),
+    TEXT("gpio", "chip", gpio_chip),
+    TEXT("gpio", "buttons", gpio_buttons),
+    TEXT("gpio", "leds", gpio_leds),
+    BOOL("gpio", "active_low", gpio_active_low),
+    UINT("gpio", "debounce_ms", gpio_debounce_ms, 1, 1000),
+    UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
     TEXT("printer", "backend", printer_backend),
     TEXT("printer", "path", printer_path), /* a path, or host:port: resolved below */
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -152,6 +158,9 @@ void config_defaults(struct config *cfg)
 	cfg->weight_pregnant = 10;
 	cfg->weight_military = 5;
 	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
+	cfg->gpio_active_low = true;
+	cfg->gpio_debounce_ms = 30;
+	cfg->gpio_rate_window = 1;
 	cfg->scanner_baud = 9600;
 	cfg->scanner_aim = true;
 	cfg->scanner_gap_ms = 60;
@@ -261,8 +270,93 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return fail(ps, "unknown key '%s' in section [%s]", name, section);
 }
 
+/* A button's action: call:N, recall:N, noshow:N (window 1-99), ticket:X
+ * (a category's letter), rate:1 .. rate:5. */
+static bool button_action_ok(const char *a)
+{
+	const char *arg = strchr(a, ':');
+	char *end;
+	long n;
+
+	if (!arg)
+		return false;
+	arg++;
+	if (strncmp(a, "ticket:", 7) == 0)
+		return arg[0] >= 'A' && arg[0] <= 'Z' && arg[1] == '\0';
+	n = strtol(arg, &end, 10);
+	if (!*arg || *end)
+		return false;
+	if (strncmp(a, "rate:", 5) == 0)
+		return n >= 1 && n <= 5;
+	return (strncmp(a, "call:", 5) == 0 || strncmp(a, "recall:", 7) == 0 || strncmp(a, "noshow:", 7) == 0) &&
+	       n >= 1 && n <= 99;
+}
+
+static bool led_name_ok(const char *a)
+{
+	static const char *const names[] = {"online", "backlog", "paper", "ready", "buzzer"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(a, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Copies [p, end) without surrounding spaces; false when empty or too long. */
+static bool trimmed(const char *p, const char *end, char *out, size_t cap)
+{
+	while (p < end && *p == ' ')
+		p++;
+	while (end > p && end[-1] == ' ')
+		end--;
+	if (end == p || (size_t)(end - p) >= cap)
+		return false;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	return true;
+}
+
+/* Splits "what=line, what=line" into out; false with why on any fault. */
+static bool gpio_lines(const char *list, struct config_gpio_line *out, unsigned max, unsigned *n,
+		       bool (*what_ok)(const char *), char *why, size_t whylen)
+{
+	const char *p = list + strspn(list, " ,");
+
+	*n = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const char *eq = memchr(p, '=', len);
+		struct config_gpio_line *l = &out[*n];
+
+		if (*n == max) {
+			snprintf(why, whylen, "more than %u entries", max);
+			return false;
+		}
+		if (!eq || !trimmed(p, eq, l->what, sizeof(l->what)) ||
+		    !trimmed(eq + 1, p + len, l->line, sizeof(l->line))) {
+			snprintf(why, whylen, "'%.*s' is not what=line", (int)len, p);
+			return false;
+		}
+		if (!what_ok(l->what)) {
+			snprintf(why, whylen, "'%s' is not known", l->what);
+			return false;
+		}
+		for (unsigned i = 0; i < *n; i++) {
+			if (strcmp(out[i].line, l->line) == 0 || strcmp(out[i].what, l->what) == 0) {
+				snprintf(why, whylen, "'%s' or line %s is given twice", l->what, l->line);
+				return false;
+			}
+		}
+		(*n)++;
+		p += len;
+		p += strspn(p, " ,");
+	}
+	return true;
+}
+
 enum status config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
+	char why[96];
 	struct parse_state ps = {.cfg = cfg};
 	char dir[CONFIG_PATH_MAX];
 	const char *slash;
@@ -336,6 +430,17 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		int n = snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s/control.sock", cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->control_socket))
 			goto too_long;
+	}
+	if (!gpio_lines(cfg->gpio_buttons, cfg->gpio_button, CONFIG_GPIO_MAX_BUTTONS, &cfg->ngpio_buttons,
+			button_action_ok, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: [gpio] buttons: %s (call:N, recall:N, noshow:N, ticket:A, rate:1-5)", path,
+			 why);
+		return ST_CONFIG;
+	}
+	if (!gpio_lines(cfg->gpio_leds, cfg->gpio_led, CONFIG_GPIO_MAX_LEDS, &cfg->ngpio_leds, led_name_ok, why,
+			sizeof(why))) {
+		snprintf(err, errlen, "%s: [gpio] leds: %s (online, backlog, paper, ready, buzzer)", path, why);
+		return ST_CONFIG;
 	}
 	if (cfg->max_document_bytes > cfg->max_upload_bytes) {
 		snprintf(err, errlen, "%s: [web] max_document_bytes must not exceed max_upload_bytes", path);

@@ -18,6 +18,15 @@
 #define CONFIG_PATH_MAX 256
 #define CONFIG_TEXT_MAX 128
 
+/* One "what=line" of [gpio] buttons or leds: an action such as call:1 or
+ * an LED such as paper, and the line's name or offset on the chip. */
+#define CONFIG_GPIO_MAX_BUTTONS 24
+#define CONFIG_GPIO_MAX_LEDS	8
+struct config_gpio_line {
+	char what[12];
+	char line[32];
+};
+
 struct config {
 	/* [office] */
 	char office_code[16];
@@ -81,6 +90,17 @@ struct config {
 	char scanner_suffix[32];
 	bool scanner_aim;
 	unsigned scanner_gap_ms;
+
+	/* [gpio] */
+	char gpio_chip[CONFIG_PATH_MAX];
+	char gpio_buttons[512];
+	char gpio_leds[256];
+	bool gpio_active_low;
+	unsigned gpio_debounce_ms;
+	unsigned gpio_rate_window;
+	/* buttons and leds, parsed and checked */
+	struct config_gpio_line gpio_button[CONFIG_GPIO_MAX_BUTTONS], gpio_led[CONFIG_GPIO_MAX_LEDS];
+	unsigned ngpio_buttons, ngpio_leds;
 
 	/* [printer] */
 	char printer_backend[16];

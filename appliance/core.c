@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
 #include "control.h"
@@ -181,6 +182,17 @@ static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
+#define LED_POLL_USEC (2 * 1000000ULL)
+
+/* The LEDs follow the cases and the processes: looked at every 2 s. */
+static int on_led_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	buttons_update_leds(ud, false);
+	sd_event_source_set_time(s, usec + LED_POLL_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
 static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 {
 	struct child *ch = ud;
@@ -197,6 +209,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
 		if (ch->role == ROLE_WEB)
 			api_display_push(c); /* a new web starts with the display's state */
+		if (ch->role == ROLE_DEV)
+			buttons_update_leds(c, true); /* a new dev starts with the LEDs' state */
 		on_children_change();
 		return ST_OK;
 	}
@@ -214,17 +228,25 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 	case ROLE_DEV:
 		if (m->type == MSG_SCAN)
 			return on_scan(c, m->body);
+		if (m->type == MSG_BUTTON)
+			return buttons_press(c, m->body);
 		if (m->type == MSG_PRINT_RESULT)
 			return api_print_result(c, m->body);
 		if (m->type == MSG_DEVICE_STATE) {
-			const char *kbd = "none", *ser = "none";
+			const char *kbd = "none", *ser = "none", *panel = "none";
+			json_t *leds = NULL;
 
-			if (json_unpack(m->body, "{s:s, s?s, s?s}", "printer", &printer, "scanner_keyboard", &kbd,
-					"scanner_serial", &ser) != 0)
+			if (json_unpack(m->body, "{s:s, s?s, s?s, s?s, s?o}", "printer", &printer, "scanner_keyboard",
+					&kbd, "scanner_serial", &ser, "panel", &panel, "leds", &leds) != 0 ||
+			    (leds && !json_is_object(leds)))
 				return ST_PROTO;
 			snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
 			snprintf(c->scanner_keyboard, sizeof(c->scanner_keyboard), "%s", kbd);
 			snprintf(c->scanner_serial, sizeof(c->scanner_serial), "%s", ser);
+			snprintf(c->panel_state, sizeof(c->panel_state), "%s", panel);
+			json_decref(c->leds);
+			c->leds = json_incref(leds);
+			buttons_update_leds(c, false);
 			return ST_OK;
 		}
 		break;
@@ -430,6 +452,9 @@ int core_main(const char *config_path)
 					   1000000ULL,
 				       100000, on_purge_timer, &c) < 0)
 		fatalx("cannot arm the purge timer");
+	if (c.cfg.gpio_chip[0] && sd_event_add_time_relative(c.ev, &c.led_timer, CLOCK_MONOTONIC, LED_POLL_USEC, 200000,
+							     on_led_timer, &c) < 0)
+		fatalx("cannot arm the LED timer");
 
 	c.env = (struct child_env){.ev = c.ev,
 				   .exe = c.exe,
@@ -453,7 +478,10 @@ int core_main(const char *config_path)
 	api_free(&c);
 	auth_free(&c.auth);
 	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);
+	c.led_timer = sd_event_source_disable_unref(c.led_timer);
 	json_decref(c.scans);
+	json_decref(c.presses);
+	json_decref(c.leds);
 	docstore_free(&c.docs);
 	vault_free(&c.vault);
 	store_close(&c.db);

@@ -56,6 +56,15 @@ struct core {
 	/* The last barcode scans, for the page waiting for one. */
 	json_t *scans; /* array, at most CORE_MAX_SCANS */
 	uint64_t scan_seq;
+	/* The GPIO panel: its state, the LEDs as the dev process set them,
+	 * the last presses (buttons.h), and the LED bits last sent. */
+	char panel_state[16];
+	json_t *leds;
+	json_t *presses;
+	uint64_t press_seq;
+	unsigned led_bits;
+	uint64_t led_test_until; /* the device page tries an LED until then */
+	sd_event_source *led_timer;
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

@@ -24,6 +24,8 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_DISPLAY] = {"display", 2, MSG_MAX_PAYLOAD, 0},
     [MSG_ANNOUNCE] = {"announce", 2, 256, 0},
     [MSG_SCAN] = {"scan", 2, 4096, 0},
+    [MSG_BUTTON] = {"button", 2, 256, 0},
+    [MSG_LED] = {"led", 2, 512, 0},
 };
 
 const char *msg_type_name(enum msg_type type)

@@ -34,6 +34,8 @@ enum msg_type {
 	MSG_DISPLAY,	  /* core -> web: the call display's state, see queue_display() */
 	MSG_ANNOUNCE,	  /* core -> dev: {"label", "window"} to announce by voice */
 	MSG_SCAN,	  /* dev -> core: {"source", "symbology", "text"} a barcode read */
+	MSG_BUTTON,	  /* dev -> core: {"action", "line"} a panel button pressed */
+	MSG_LED,	  /* core -> dev: {"leds": {name: on}} and/or {"buzz": ms} */
 	__MSG_TYPE_MAX
 };
 

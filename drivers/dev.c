@@ -11,6 +11,7 @@
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
 #include "painter.h"
+#include "panel.h"
 #include "printer.h"
 #include "scanner.h"
 #include "voice.h"
@@ -24,8 +25,9 @@ static struct printer printer;
 
 static void report_state(struct roleproc *rp)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s}", "printer", printer_state_name(printer_state(&printer)),
-			      "scanner_keyboard", scanner_state(true), "scanner_serial", scanner_state(false));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "printer", printer_state_name(printer_state(&printer)),
+			      "scanner_keyboard", scanner_state(true), "scanner_serial", scanner_state(false), "panel",
+			      panel_state(), "leds", panel_leds());
 
 	if (j)
 		roleproc_send(rp, MSG_DEVICE_STATE, 0, j, NULL, 0);
@@ -137,6 +139,16 @@ static void on_scan(void *ud, const char *source, const struct barcode_scan *sca
 	json_decref(j);
 }
 
+/* A panel button: to the core, which knows what it means now. */
+static void on_button(void *ud, const char *action, const char *line)
+{
+	json_t *j = json_pack("{s:s, s:s}", "action", action, "line", line);
+
+	if (j)
+		roleproc_send(ud, MSG_BUTTON, 0, j, NULL, 0);
+	json_decref(j);
+}
+
 #define STATUS_POLL_USEC (5 * 1000000ULL)
 
 /* The printer's state every few seconds, told to the core when it changes
@@ -146,14 +158,15 @@ static int on_status_poll(sd_event_source *s, uint64_t usec, void *ud)
 	struct roleproc *rp = ud;
 	enum printer_state before = printer.last;
 
-	static const char *kbd_before = "", *ser_before = "";
+	static const char *kbd_before = "", *ser_before = "", *panel_before = "";
 
 	if (printer_state(&printer) != before || strcmp(kbd_before, scanner_state(true)) != 0 ||
-	    strcmp(ser_before, scanner_state(false)) != 0) {
-		log_info("devices: printer %s, keyboard scanner %s, serial scanner %s",
-			 printer_state_name(printer.last), scanner_state(true), scanner_state(false));
+	    strcmp(ser_before, scanner_state(false)) != 0 || strcmp(panel_before, panel_state()) != 0) {
+		log_info("devices: printer %s, keyboard scanner %s, serial scanner %s, panel %s",
+			 printer_state_name(printer.last), scanner_state(true), scanner_state(false), panel_state());
 		kbd_before = scanner_state(true);
 		ser_before = scanner_state(false);
+		panel_before = panel_state();
 		report_state(rp);
 	}
 	flush_held(rp);
@@ -177,6 +190,13 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 		if (voice_announce(label, (unsigned)window) != ST_OK)
 			log_warn("voice: call of %s not announced (busy)", label);
 		return ST_OK;
+	}
+	if (m->type == MSG_LED) {
+		enum status st = panel_apply(m->body);
+
+		if (st == ST_OK && json_object_get(m->body, "leds"))
+			report_state(ud);
+		return st;
 	}
 	log_err("dev does not take %s messages", msg_type_name(m->type));
 	return ST_PROTO;
@@ -219,6 +239,8 @@ int dev_main(const char *config_path)
 	}
 	if (scanner_init(rp.ev, &rp.cfg, on_scan, &rp) != ST_OK)
 		log_err("barcode scanners are off");
+	if (panel_init(rp.ev, &rp.cfg, on_button, &rp) != ST_OK)
+		log_err("the GPIO panel is off");
 	if (voice_init(rp.ev, &rp.cfg) != ST_OK)
 		log_err("voice announcements are off");
 	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
@@ -228,6 +250,7 @@ int dev_main(const char *config_path)
 		fatalx("cannot arm the printer status poll");
 	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer_state(&printer)));
 	ret = roleproc_run(&rp);
+	panel_free();
 	voice_free();
 	return ret;
 }

@@ -106,7 +106,8 @@ bool gpio_read(struct gpio_panel *p, int fd, uint64_t debounce_us, void (*press)
 		if (gpiod_edge_event_get_event_type(e) != GPIOD_EDGE_EVENT_RISING_EDGE)
 			continue;
 		for (unsigned i = 0; i < p->nbuttons; i++) {
-			if (p->button_offset[i] == off && pressed(p, i, gpiod_edge_event_get_timestamp_ns(e), debounce_us))
+			if (p->button_offset[i] == off &&
+			    pressed(p, i, gpiod_edge_event_get_timestamp_ns(e), debounce_us))
 				press(ud, i);
 		}
 	}
@@ -125,9 +126,8 @@ enum status gpio_set_led(struct gpio_panel *p, unsigned i, bool on)
 
 static enum status request_all(struct gpio_panel *p)
 {
-	if (p->nbuttons &&
-	    (!(p->buttons = request(p->chip, p->button_offset, p->nbuttons, false, p->active_low)) ||
-	     !(p->events = gpiod_edge_event_buffer_new(16))))
+	if (p->nbuttons && (!(p->buttons = request(p->chip, p->button_offset, p->nbuttons, false, p->active_low)) ||
+			    !(p->events = gpiod_edge_event_buffer_new(16))))
 		return ST_IO;
 	if (p->nleds && !(p->leds = request(p->chip, p->led_offset, p->nleds, true, false)))
 		return ST_IO;
@@ -187,8 +187,8 @@ static enum status request_all(struct gpio_panel *p)
 	for (unsigned i = 0; i < p->nbuttons; i++) {
 		p->button_line[i] = gpiod_chip_get_line(p->chip, p->button_offset[i]);
 		if (!p->button_line[i] ||
-		    gpiod_line_request_both_edges_events_flags(p->button_line[i], "outpost",
-							       p->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0) < 0)
+		    gpiod_line_request_both_edges_events_flags(
+			p->button_line[i], "outpost", p->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0) < 0)
 			return ST_IO;
 	}
 	for (unsigned i = 0; i < p->nleds; i++) {

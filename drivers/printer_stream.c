@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +148,12 @@ static int open_tcp(const struct printer *p)
 	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
 		return -1;
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		int one = 1;
+
+		/* Question and answer, then the job: no waiting to coalesce. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0 &&
 	    (errno != EINPROGRESS || !wait_fd(fd, POLLOUT, now_ms() + (int64_t)p->timeout_s * 1000) ||
 	     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0)) {

@@ -2,7 +2,7 @@
 // counts and the agency report's PDF behind its link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escposText } from '../escpos.mjs';
 import { loggedIn, suite } from './browser.mjs';
@@ -15,9 +15,9 @@ suite({}, async (ctx) => {
   const agent = { name: '李四', id_type: 'resident', id_number: '11010519491231002X' };
   const r = await box.createCase({ ...goodCase, agent }, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
   assert.equal(r.status, 201);
-});
+}, '[gpio]\nchip = sim\nbuttons = call:1=CALL-1\nleds = ready=LED-READY, paper=LED-PAPER\n');
 
-test('the device test page: printer state, a test page printed, the last scans', async () => {
+test('the device test page: printer state, a test page printed, the last scans, the panel', async () => {
   const { page, errors } = await loggedIn(browser, box);
   await page.click('#nav-devices');
   await page.locator('#devices-view').waitFor();
@@ -31,6 +31,13 @@ test('the device test page: printer state, a test page printed, the last scans',
   box.scan('1234567890128', 'E0');
   await page.locator('#device-scans li', { hasText: '[E0] 1234567890128' }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator('#devices-view').isVisible(), true, 'the test page stays');
+  // The panel: a press shows up live, an LED is switched from the page.
+  await page.locator('#device-states', { hasText: '模拟器（演示）' }).waitFor();
+  appendFileSync(join(box.state, 'gpio-sim'), 'CALL-1\n');
+  await page.locator('#device-presses li', { hasText: 'call:1（CALL-1）' }).waitFor({ timeout: 5000 });
+  await page.click('#device-leds button[data-led=ready]');
+  await page.locator('#device-leds button[data-led=ready][aria-pressed=true]').waitFor({ timeout: 5000 });
+  assert.equal((await box.json('/api/v1/devices')).body.panel.leds.ready, true);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -62,6 +62,18 @@ static void test_good(void **state)
 	assert_non_null(strstr(cfg.state_dir, dir));
 	assert_non_null(strstr(cfg.control_socket, "state/control.sock"));
 	assert_non_null(strstr(cfg.printer_path, "state/printer.out"));
+	/* The panel's lines, split and checked. */
+	assert_int_equal(load_text("[gpio]\nchip = /dev/gpiochip0\nbuttons = call:1=17, recall:1 = CALLER-1-RECALL ,"
+				   "ticket:A=5,rate:5=6\nleds = paper=LED-PAPER,buzzer=12\n",
+				   &cfg, err, sizeof(err)),
+			 ST_OK);
+	assert_int_equal(cfg.ngpio_buttons, 4);
+	assert_string_equal(cfg.gpio_button[1].what, "recall:1");
+	assert_string_equal(cfg.gpio_button[1].line, "CALLER-1-RECALL");
+	assert_string_equal(cfg.gpio_button[3].what, "rate:5");
+	assert_int_equal(cfg.ngpio_leds, 2);
+	assert_string_equal(cfg.gpio_led[0].line, "LED-PAPER");
+	assert_string_equal(cfg.gpio_led[1].what, "buzzer");
 	/* Untouched keys keep their defaults. */
 	assert_int_equal(cfg.lockout_failures, 5);
 }
@@ -85,6 +97,13 @@ static const struct bad_conf bad[] = {
     {"[printer]\nbackend = tcp\npath = printer.local\n", "host:port"},
     {"[printer]\nflow = dtrdsr\n", "use none, rtscts or xonxoff"},
     {"[web]\nmax_document_bytes = 4096\nmax_upload_bytes = 2048\n", "must not exceed"},
+    {"[gpio]\nbuttons = call:1=17, call:100=18\n", "'call:100' is not known"},
+    {"[gpio]\nbuttons = ticket:a=5\n", "'ticket:a' is not known"},
+    {"[gpio]\nbuttons = rate:6=5\n", "'rate:6' is not known"},
+    {"[gpio]\nbuttons = call:1=17,recall:1=17\n", "given twice"},
+    {"[gpio]\nbuttons = call:1\n", "'call:1' is not what=line"},
+    {"[gpio]\nleds = paper=\n", "'paper=' is not what=line"},
+    {"[gpio]\nleds = siren=4\n", "[gpio] leds: 'siren' is not known"},
 };
 
 static void test_bad(void **state)

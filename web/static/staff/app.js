@@ -388,10 +388,33 @@ async function windowOp(op, body = {}) {
 function renderDevices(d) {
   $('device-states').replaceChildren(...definitionList([
     ['printer', t(`printer.${d.printer}`)], ['scanner_keyboard', t(`device.${d.scanners.keyboard}`)],
-    ['scanner_serial', t(`device.${d.scanners.serial}`)],
+    ['scanner_serial', t(`device.${d.scanners.serial}`)], ['panel', t(`device.${d.panel.state}`)],
   ]));
   $('device-scans').replaceChildren(...d.scans.slice().reverse().map((s) => el('li',
     `${s.symbology ? `[${s.symbology}] ` : ''}${s.text} · ${t(`source.${s.source}`)}`)));
+  $('device-leds').replaceChildren(...Object.entries(d.panel.leds).map(([led, on]) => {
+    const b = el('button', `${t(`led.${led}`)}：${t(on ? 'led_on' : 'led_off')}`);
+    b.type = 'button';
+    b.dataset.led = led;
+    b.setAttribute('aria-pressed', String(on));
+    b.addEventListener('click', () => guarded(async () => {
+      await api('POST', '/devices/led', { led, on: !on });
+      setTimeout(() => guarded(showDevices), 300);
+    }));
+    const li = el('li');
+    li.append(b);
+    return li;
+  }));
+  $('device-presses').replaceChildren(...d.panel.presses.slice().reverse().map((p) => el('li',
+    `${new Date(p.at * 1000).toLocaleTimeString()} ${p.action}（${p.line}）· ${p.result === 'ok' ? t('press.ok') : p.result}`)));
+}
+
+// While the device page is open, presses and LEDs show as they happen.
+async function pollDevices() {
+  if (me && !$('devices-view').hidden) {
+    try { renderDevices(await api('GET', '/devices')); } catch { /* the next poll tries again */ }
+  }
+  setTimeout(pollDevices, 1000);
 }
 
 async function showDevices() {
@@ -602,6 +625,7 @@ $('logout').addEventListener('click', async () => {
 window.addEventListener('hashchange', route);
 
 pollScans();
+pollDevices();
 applyTexts();
 $('search-form').elements.state.append(...states.map((s) => new Option(t(`state.${s}`), s)));
 try {

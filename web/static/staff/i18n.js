@@ -59,6 +59,9 @@ const zh = {
   'printer.offline': '离线', 'printer.disconnected': '未连接', 'printer.unknown': '未知',
   'device.ready': '已连接', 'device.disconnected': '未连接', 'device.none': '未配置',
   'source.keyboard': '键盘式扫码枪', 'source.serial': '串口扫码枪',
+  panel: '按键与指示灯面板', 'device.simulated': '模拟器（演示）', leds: '指示灯', last_presses: '最近按键',
+  'led.online': '在线', 'led.backlog': '待上传', 'led.paper': '缺纸', 'led.ready': '待领取', 'led.buzzer': '蜂鸣器',
+  led_on: '开', led_off: '关', 'press.ok': '已执行',
 };
 
 const en = {
@@ -133,6 +136,9 @@ const en = {
   'printer.disconnected': 'not connected', 'printer.unknown': 'unknown', 'device.ready': 'connected',
   'device.disconnected': 'not connected', 'device.none': 'not configured', 'source.keyboard': 'wedge scanner',
   'source.serial': 'serial scanner',
+  panel: 'Button and LED panel', 'device.simulated': 'simulator (demo)', leds: 'LEDs', last_presses: 'Last presses',
+  'led.online': 'online', 'led.backlog': 'backlog', 'led.paper': 'paper', 'led.ready': 'ready for pickup',
+  'led.buzzer': 'buzzer', led_on: 'on', led_off: 'off', 'press.ok': 'done',
 };
 
 export const texts = { zh, en };

@@ -1,0 +1,187 @@
+#include "buttons.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "queue.h"
+#include "store.h"
+
+#define BUZZ_MS 150
+
+void buttons_buzz(struct core *c)
+{
+	json_t *j = json_pack("{s:i}", "buzz", BUZZ_MS);
+
+	if (j)
+		core_send(c, ROLE_DEV, MSG_LED, 0, j, NULL, 0, NULL, 0);
+	json_decref(j);
+}
+
+/* Who is signed in at window n, as a session of theirs. */
+static bool window_staff(struct core *c, unsigned n, struct session *s)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT s.id, s.username, s.display_name, s.role FROM windows w "
+					       "JOIN staff s ON s.id = w.staff_id WHERE w.number = ?1");
+	bool found = false;
+
+	if (!q)
+		return false;
+	sqlite3_bind_int(q, 1, (int)n);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		memset(s, 0, sizeof(*s));
+		s->staff_id = sqlite3_column_int64(q, 0);
+		snprintf(s->username, sizeof(s->username), "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(s->display_name, sizeof(s->display_name), "%s", (const char *)sqlite3_column_text(q, 2));
+		snprintf(s->role, sizeof(s->role), "%s", (const char *)sqlite3_column_text(q, 3));
+		found = true;
+	}
+	store_finish(q);
+	return found;
+}
+
+static enum status window_button(struct core *c, const char *action, unsigned n)
+{
+	struct case_error why = {0};
+	struct session s;
+	json_t *ticket = NULL;
+	bool announce = false;
+	enum status st;
+
+	if (!window_staff(c, n, &s)) {
+		log_warn("panel: %s at window %u refused: nobody is signed in there", action, n);
+		return ST_NOT_FOUND;
+	}
+	st = queue_window_action(c, &s, n, action, NULL, &ticket, &announce, &why);
+	json_decref(why.extra);
+	if (st != ST_OK) {
+		log_info("panel: %s at window %u: %s", action, n, status_name(st));
+		return st;
+	}
+	api_queue_changed(c, announce && json_is_object(ticket)
+				 ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
+				 : NULL);
+	json_decref(ticket);
+	return ST_OK;
+}
+
+static enum status ticket_button(struct core *c, const char *letter)
+{
+	sqlite3_stmt *q =
+	    store_prepare(c->db, "SELECT code FROM categories WHERE parent IS NULL AND queue_prefix = ?1");
+	json_t *body = NULL;
+	enum status st;
+
+	if (!q)
+		return ST_IO;
+	sqlite3_bind_text(q, 1, letter, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		body = json_pack("{s:s}", "category", (const char *)sqlite3_column_text(q, 0));
+	store_finish(q);
+	if (!body) {
+		log_warn("panel: no queue category has the letter %s", letter);
+		return ST_NOT_FOUND;
+	}
+	st = api_kiosk_enqueue(c, body, 0, LANG_ZH);
+	json_decref(body);
+	return st;
+}
+
+static enum status rate_button(struct core *c, int level)
+{
+	struct case_error why = {0};
+	char day[11];
+	json_t *body = NULL;
+	enum status st;
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT label FROM tickets WHERE day = ?1 AND window = ?2 AND "
+					       "state = 'done' ORDER BY finished_at DESC, id DESC LIMIT 1");
+
+	if (!q)
+		return ST_IO;
+	queue_day(c, (int64_t)core_now(), day);
+	sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, (int)c->cfg.gpio_rate_window);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		body = json_pack("{s:s, s:i}", "ticket", (const char *)sqlite3_column_text(q, 0), "level", level);
+	store_finish(q);
+	if (!body)
+		return ST_NOT_RATEABLE;
+	st = queue_rate(c, body, &why);
+	json_decref(why.extra);
+	if (st == ST_OK)
+		log_info("panel: rating %d for ticket %s", level, json_string_value(json_object_get(body, "ticket")));
+	json_decref(body);
+	return st;
+}
+
+/* Keeps the newest presses for the device test page. */
+static void remember(struct core *c, const char *action, const char *line, enum status st)
+{
+	json_t *p;
+
+	if (!c->presses && !(c->presses = json_array()))
+		return;
+	p = json_pack("{s:I, s:s, s:s, s:I, s:s}", "seq", (json_int_t)++c->press_seq, "action", action, "line", line,
+		      "at", (json_int_t)core_now(), "result", st == ST_OK ? "ok" : status_name(st));
+	if (p)
+		json_array_append_new(c->presses, p);
+	while (json_array_size(c->presses) > BUTTONS_RECENT)
+		json_array_remove(c->presses, 0);
+}
+
+enum status buttons_press(struct core *c, json_t *body)
+{
+	const char *action, *line, *arg;
+	enum status st;
+
+	if (json_unpack(body, "{s:s, s:s}", "action", &action, "line", &line) != 0 || !(arg = strchr(action, ':')) ||
+	    strlen(action) > 16 || strlen(line) > 32)
+		return ST_PROTO;
+	arg++;
+	if (strncmp(action, "call:", 5) == 0)
+		st = window_button(c, "call", (unsigned)atoi(arg));
+	else if (strncmp(action, "recall:", 7) == 0)
+		st = window_button(c, "recall", (unsigned)atoi(arg));
+	else if (strncmp(action, "noshow:", 7) == 0)
+		st = window_button(c, "no-show", (unsigned)atoi(arg));
+	else if (strncmp(action, "ticket:", 7) == 0)
+		st = ticket_button(c, arg);
+	else if (strncmp(action, "rate:", 5) == 0)
+		st = rate_button(c, atoi(arg));
+	else
+		return ST_PROTO;
+	/* A ticket's outcome comes with the printer's word; the rest buzz now. */
+	if (st != ST_OK)
+		buttons_buzz(c);
+	remember(c, action, line, st);
+	return ST_OK;
+}
+
+void buttons_update_leds(struct core *c, bool force)
+{
+	bool online = core_all_up(c),
+	     paper = strcmp(c->printer_state, "ready") != 0 && strcmp(c->printer_state, "paper_near_end") != 0;
+	int64_t backlog = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0),
+		ready = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'ready'", 0);
+	unsigned bits =
+	    (unsigned)online | (unsigned)(backlog > 0) << 1 | (unsigned)paper << 2 | (unsigned)(ready > 0) << 3;
+	json_t *j;
+
+	if (!c->cfg.gpio_chip[0])
+		return;
+	if (c->led_test_until) {
+		if (core_now() < c->led_test_until)
+			return;
+		c->led_test_until = 0;
+		force = true;
+	}
+	if (!force && bits == c->led_bits)
+		return;
+	j = json_pack("{s:{s:b, s:b, s:b, s:b}}", "leds", "online", online, "backlog", backlog > 0, "paper", paper,
+		      "ready", ready > 0);
+	if (j && core_send(c, ROLE_DEV, MSG_LED, 0, j, NULL, 0, NULL, 0) == ST_OK)
+		c->led_bits = bits;
+	json_decref(j);
+}
