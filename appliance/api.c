@@ -17,6 +17,7 @@
 #include "msg.h"
 #include "queue.h"
 #include "reports.h"
+#include "scanjobs.h"
 #include "staff.h"
 
 #define SESSION_COOKIE "outpost_session"
@@ -1135,6 +1136,40 @@ static enum status h_devices(struct request *r)
 	return ST_OK;
 }
 
+/* --- document scanning ---------------------------------------------------- */
+
+/* POST /api/v1/scan-jobs, GET /api/v1/scan-jobs/<id>, POST .../<id>/<op>. */
+static enum status h_scan_jobs(struct request *r)
+{
+	struct case_error why = {0};
+	const char *p = r->path + strlen("/api/v1/scan-jobs");
+	json_t *out = NULL;
+	enum status st;
+	char *end;
+	unsigned long id;
+
+	if (*p == '\0') {
+		if (strcmp(r->method, "POST") != 0)
+			return fail(r, ST_NOT_FOUND, NULL);
+		st = scanjobs_start(r->core, r->session, is_admin(r), r->body, &out, &why);
+		return st == ST_OK ? ok(r, 202, out) : fail_why(r, st, &why);
+	}
+	if (*p != '/' || p[1] < '0' || p[1] > '9')
+		return fail(r, ST_NOT_FOUND, NULL);
+	id = strtoul(p + 1, &end, 10);
+	if (id == 0 || id > UINT32_MAX)
+		return fail(r, ST_NOT_FOUND, NULL);
+	if (*end == '\0' && strcmp(r->method, "GET") == 0) {
+		st = scanjobs_get(r->core, (uint32_t)id, r->lang, &out);
+		return st == ST_OK ? ok(r, 200, out) : fail(r, st, NULL);
+	}
+	if (*end == '/' && strcmp(r->method, "POST") == 0) {
+		st = scanjobs_command(r->core, (uint32_t)id, end + 1, is_admin(r), r->body, &out, &why);
+		return st == ST_OK ? ok(r, 202, out) : fail_why(r, st, &why);
+	}
+	return fail(r, ST_NOT_FOUND, NULL);
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static bool is(struct request *r, const char *method, const char *path)
@@ -1194,6 +1229,8 @@ static enum status route(struct request *r)
 	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print") ||
 	    is(r, "POST", "/api/v1/devices/led"))
 		return h_devices(r);
+	if (strncmp(r->path, "/api/v1/scan-jobs", 17) == 0)
+		return h_scan_jobs(r);
 	if (is(r, "GET", "/api/v1/reports"))
 		return h_report_summary(r);
 	if (is(r, "GET", "/api/v1/reports/agency"))

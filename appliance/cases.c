@@ -1094,6 +1094,95 @@ enum status cases_supplement(struct core *c, const struct session *s, const char
 	return st;
 }
 
+/* --- scanned documents ------------------------------------------------------ */
+
+static bool material_exists(struct core *c, int64_t case_id, int material)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM case_materials WHERE case_id = ?1 AND position = ?2");
+	bool found;
+
+	if (!q)
+		return false;
+	sqlite3_bind_int64(q, 1, case_id);
+	sqlite3_bind_int(q, 2, material);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	store_finish(q);
+	return found;
+}
+
+enum status cases_attach_scans(struct core *c, const char *username, json_t *docs, const int *fds, unsigned n,
+			       struct case_error *why)
+{
+	struct stored_files sf = {.n = 0};
+	enum status st;
+
+	why->field = NULL;
+	why->extra = NULL;
+	if (n > MSG_MAX_FDS)
+		return ST_TOO_MANY_DOCUMENTS;
+	if ((st = disk_reserve_ok(c, fds, n)) != ST_OK)
+		return st;
+	if ((st = store_begin(c->db)) != ST_OK)
+		return st;
+	/* All of the stack or none of it: one transaction over its cases. */
+	for (unsigned i = 0; st == ST_OK && i < n; i++) {
+		json_t *d = json_array_get(docs, i);
+		const char *code = json_string_value(json_object_get(d, "case"));
+		int material = (int)json_integer_value(json_object_get(d, "material"));
+		enum doc_type type = DOC_PDF;
+		uint8_t key[VAULT_KEY_LEN];
+		sqlite3_stmt *q = NULL;
+		enum case_state cs;
+		char detail[96];
+
+		st = code ? load_case(c, code, &q) : ST_NOT_FOUND;
+		if (st == ST_NOT_FOUND)
+			why->extra = json_pack("{s:s}", "case", code ? code : "");
+		if (st != ST_OK)
+			break;
+		cs = row_state(q);
+		if (cs != CS_DRAFT && cs != CS_RECEIVED && cs != CS_QUEUED && cs != CS_RETURNED) {
+			why->extra = json_pack("{s:s, s:s, s:s}", "case", code, "state", col_text(q, COL_STATE),
+					       "event", "scan");
+			st = ST_BAD_STATE;
+		}
+		if (st == ST_OK && !material_exists(c, sqlite3_column_int64(q, COL_ID), material)) {
+			why->field = "material";
+			why->extra = json_pack("{s:s, s:i}", "case", code, "material", material);
+			st = ST_BAD_FIELD;
+		}
+		if (st == ST_OK && doc_type_of_fd(fds[i]) != DOC_PDF)
+			st = ST_BAD_DOCUMENT_TYPE;
+		if (st == ST_OK)
+			st = case_key(c, q, key);
+		if (st == ST_OK) {
+			char name[64];
+			json_t *one, *mat = json_pack("[{s:i}]", "material", material);
+
+			snprintf(name, sizeof(name), "扫描件-材料%d.pdf", material);
+			one = json_pack("[{s:s}]", "filename", name);
+			st = one && mat ? store_documents(c, sqlite3_column_int64(q, COL_ID), key, one, fds + i, 1,
+							  &type, mat, sqlite3_column_int(q, COL_VERSION), &sf, why)
+					: ST_NOMEM;
+			json_decref(one);
+			json_decref(mat);
+			vault_wipe(key, sizeof(key));
+		}
+		snprintf(detail, sizeof(detail), "material %d, %lld pages", material,
+			 (long long)json_integer_value(json_object_get(d, "pages")));
+		if (st == ST_OK)
+			st = audit_append(c->db, c->vault, (int64_t)core_now(), username, "case.scan", code, detail);
+		store_finish(q);
+	}
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		unstore(c, &sf);
+	}
+	return st;
+}
+
 /* --- pickup ------------------------------------------------------------------ */
 
 /* Counts a failed check; locks the case's pickup after too many. */

@@ -101,4 +101,13 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
  * sealed form of schema 3 and drops the old tables; once, at start. */
 enum status cases_upgrade_v2(struct core *c);
 
+/*
+ * Attaches scanned PDFs (fds, sealed) to their cases' materials: docs is
+ * [{"case", "material", "pages"}] in the same order.  One transaction: all
+ * are stored or none.  A case must still take documents (draft, received,
+ * queued, or returned for a supplement); why->extra names the case.
+ */
+enum status cases_attach_scans(struct core *c, const char *username, json_t *docs, const int *fds, unsigned n,
+			       struct case_error *why);
+
 #endif

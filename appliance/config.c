@@ -110,6 +110,12 @@ static const struct key_def keys[] = {
     BOOL("gpio", "active_low", gpio_active_low),
     UINT("gpio", "debounce_ms", gpio_debounce_ms, 1, 1000),
     UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
+    TEXT("docscan", "device", docscan_device),
+    TEXT("docscan", "source", docscan_source),
+    UINT("docscan", "resolution", docscan_resolution, 50, 1200),
+    TEXT("docscan", "mode", docscan_mode),
+    UINT("docscan", "jpeg_quality", docscan_jpeg_quality, 30, 95),
+    UINT("docscan", "max_pages", docscan_max_pages, 1, 2000),
     TEXT("printer", "backend", printer_backend),
     TEXT("printer", "path", printer_path), /* a path, or host:port: resolved below */
     UINT("printer", "timeout_seconds", printer_timeout_s, 1, 600),
@@ -158,6 +164,11 @@ void config_defaults(struct config *cfg)
 	cfg->weight_pregnant = 10;
 	cfg->weight_military = 5;
 	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
+	snprintf(cfg->docscan_source, sizeof(cfg->docscan_source), "adf");
+	cfg->docscan_resolution = 300;
+	snprintf(cfg->docscan_mode, sizeof(cfg->docscan_mode), "gray");
+	cfg->docscan_jpeg_quality = 80;
+	cfg->docscan_max_pages = 300;
 	cfg->gpio_active_low = true;
 	cfg->gpio_debounce_ms = 30;
 	cfg->gpio_rate_window = 1;
@@ -430,6 +441,14 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		int n = snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s/control.sock", cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->control_socket))
 			goto too_long;
+	}
+	if (strcmp(cfg->docscan_source, "adf") != 0 && strcmp(cfg->docscan_source, "flatbed") != 0) {
+		snprintf(err, errlen, "%s: [docscan] source '%s': use adf or flatbed", path, cfg->docscan_source);
+		return ST_CONFIG;
+	}
+	if (strcmp(cfg->docscan_mode, "gray") != 0 && strcmp(cfg->docscan_mode, "color") != 0) {
+		snprintf(err, errlen, "%s: [docscan] mode '%s': use gray or color", path, cfg->docscan_mode);
+		return ST_CONFIG;
 	}
 	if (!gpio_lines(cfg->gpio_buttons, cfg->gpio_button, CONFIG_GPIO_MAX_BUTTONS, &cfg->ngpio_buttons,
 			button_action_ok, why, sizeof(why))) {

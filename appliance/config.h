@@ -102,6 +102,14 @@ struct config {
 	struct config_gpio_line gpio_button[CONFIG_GPIO_MAX_BUTTONS], gpio_led[CONFIG_GPIO_MAX_LEDS];
 	unsigned ngpio_buttons, ngpio_leds;
 
+	/* [docscan] */
+	char docscan_device[64];
+	char docscan_source[16];
+	unsigned docscan_resolution;
+	char docscan_mode[8];
+	unsigned docscan_jpeg_quality;
+	unsigned docscan_max_pages;
+
 	/* [printer] */
 	char printer_backend[16];
 	char printer_path[CONFIG_PATH_MAX];

@@ -19,6 +19,7 @@
 #include "catalog.h"
 #include "control.h"
 #include "log.h"
+#include "scanjobs.h"
 #include "store.h"
 
 #define SHUTDOWN_GRACE_USEC (3 * 1000000ULL)
@@ -209,8 +210,10 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
 		if (ch->role == ROLE_WEB)
 			api_display_push(c); /* a new web starts with the display's state */
-		if (ch->role == ROLE_DEV)
+		if (ch->role == ROLE_DEV) {
 			buttons_update_leds(c, true); /* a new dev starts with the LEDs' state */
+			scanjobs_dev_restarted(c);
+		}
 		on_children_change();
 		return ST_OK;
 	}
@@ -230,6 +233,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return on_scan(c, m->body);
 		if (m->type == MSG_BUTTON)
 			return buttons_press(c, m->body);
+		if (m->type == MSG_DOCSCAN_RESULT)
+			return scanjobs_result(c, m->body, m->fds, m->nfds);
 		if (m->type == MSG_PRINT_RESULT)
 			return api_print_result(c, m->body);
 		if (m->type == MSG_DEVICE_STATE) {
@@ -481,6 +486,7 @@ int core_main(const char *config_path)
 	c.led_timer = sd_event_source_disable_unref(c.led_timer);
 	json_decref(c.scans);
 	json_decref(c.presses);
+	scanjobs_free(&c);
 	json_decref(c.leds);
 	docstore_free(&c.docs);
 	vault_free(&c.vault);

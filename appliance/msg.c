@@ -26,6 +26,8 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_SCAN] = {"scan", 2, 4096, 0},
     [MSG_BUTTON] = {"button", 2, 256, 0},
     [MSG_LED] = {"led", 2, 512, 0},
+    [MSG_DOCSCAN] = {"docscan", 2, 8192, 0},
+    [MSG_DOCSCAN_RESULT] = {"docscan-result", 2, MSG_MAX_PAYLOAD, 1},
 };
 
 const char *msg_type_name(enum msg_type type)

@@ -23,19 +23,21 @@
 #define MSG_MAGIC    0x4f50u /* "OP" */
 
 enum msg_type {
-	MSG_HELLO = 1,	  /* child -> core: {"role","pid"} */
-	MSG_API_REQUEST,  /* web -> core: one HTTP request, uploads as fds */
-	MSG_API_RESPONSE, /* core -> web: answer, optional fd of a file to serve */
-	MSG_PRINT_JOB,	  /* core -> dev: {"job", "receipt": {...}} */
-	MSG_PRINT_RESULT, /* dev -> core: {"job","status","printer"} */
-	MSG_DEVICE_STATE, /* dev -> core: {"printer": state} */
-	MSG_RELOAD,	  /* core -> child: re-read configuration */
-	MSG_CASE_EVENT,	  /* sync -> core: a case event from central, see cases_central_event() */
-	MSG_DISPLAY,	  /* core -> web: the call display's state, see queue_display() */
-	MSG_ANNOUNCE,	  /* core -> dev: {"label", "window"} to announce by voice */
-	MSG_SCAN,	  /* dev -> core: {"source", "symbology", "text"} a barcode read */
-	MSG_BUTTON,	  /* dev -> core: {"action", "line"} a panel button pressed */
-	MSG_LED,	  /* core -> dev: {"leds": {name: on}} and/or {"buzz": ms} */
+	MSG_HELLO = 1,	    /* child -> core: {"role","pid"} */
+	MSG_API_REQUEST,    /* web -> core: one HTTP request, uploads as fds */
+	MSG_API_RESPONSE,   /* core -> web: answer, optional fd of a file to serve */
+	MSG_PRINT_JOB,	    /* core -> dev: {"job", "receipt": {...}} */
+	MSG_PRINT_RESULT,   /* dev -> core: {"job","status","printer"} */
+	MSG_DEVICE_STATE,   /* dev -> core: {"printer": state} */
+	MSG_RELOAD,	    /* core -> child: re-read configuration */
+	MSG_CASE_EVENT,	    /* sync -> core: a case event from central, see cases_central_event() */
+	MSG_DISPLAY,	    /* core -> web: the call display's state, see queue_display() */
+	MSG_ANNOUNCE,	    /* core -> dev: {"label", "window"} to announce by voice */
+	MSG_SCAN,	    /* dev -> core: {"source", "symbology", "text"} a barcode read */
+	MSG_BUTTON,	    /* dev -> core: {"action", "line"} a panel button pressed */
+	MSG_LED,	    /* core -> dev: {"leds": {name: on}} and/or {"buzz": ms} */
+	MSG_DOCSCAN,	    /* core -> dev: a document scan command, see docscan_cmd_from_json() */
+	MSG_DOCSCAN_RESULT, /* dev -> core: {"job","event",...}; a split document's PDF as fd */
 	__MSG_TYPE_MAX
 };
 

@@ -10,6 +10,7 @@
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
+#include "docscan.h"
 #include "painter.h"
 #include "panel.h"
 #include "printer.h"
@@ -149,6 +150,67 @@ static void on_button(void *ud, const char *action, const char *line)
 	json_decref(j);
 }
 
+/* A document scan's outcome: each split document's PDF, then the end. */
+static void on_docscan(void *ud, struct docscan_result *r)
+{
+	struct roleproc *rp = ud;
+	char zh[256], en[256];
+	json_t *j;
+
+	for (unsigned i = 0; strcmp(r->status, "ok") == 0 && i < r->split.ndocs; i++) {
+		const struct sheets_doc *d = &r->split.doc[i];
+
+		j = json_pack("{s:I, s:s, s:i, s:s, s:i, s:i}", "job", (json_int_t)r->job, "event", "document", "index",
+			      (int)i, "case", d->case_code, "material", d->material, "pages", (int)d->npages);
+		if (j)
+			roleproc_send(rp, MSG_DOCSCAN_RESULT, r->job, j, &r->pdf_fd[i], 1);
+		json_decref(j);
+	}
+	sheets_describe(&r->split, false, zh, sizeof(zh));
+	sheets_describe(&r->split, true, en, sizeof(en));
+	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:f, s:i, s:O}", "job", (json_int_t)r->job, "event", r->event,
+		      "status", r->status, "detail", r->detail, "pages", (int)r->pages, "seconds", r->seconds,
+		      "documents", strcmp(r->status, "ok") == 0 ? (int)r->split.ndocs : 0, "codes", r->codes);
+	if (j && strcmp(r->status, "split") == 0)
+		json_object_set_new(j, "split",
+				    json_pack("{s:s, s:s, s:i}", "zh", zh, "en", en, "page", (int)r->split.page));
+	if (j)
+		roleproc_send(rp, MSG_DOCSCAN_RESULT, r->job, j, NULL, 0);
+	json_decref(j);
+	docscan_result_free(r);
+}
+
+static enum status docscan_msg(struct roleproc *rp, json_t *body)
+{
+	const struct config *cfg = &rp->cfg;
+	struct docscan_request base = {.adf = strcmp(cfg->docscan_source, "adf") == 0,
+				       .dpi = cfg->docscan_resolution,
+				       .color = strcmp(cfg->docscan_mode, "color") == 0,
+				       .jpeg_quality = cfg->docscan_jpeg_quality,
+				       .max_pages = cfg->docscan_max_pages};
+	struct docscan_cmd cmd;
+	enum status st;
+	json_t *j;
+
+	snprintf(base.device, sizeof(base.device), "%s", cfg->docscan_device);
+	if (docscan_cmd_from_json(body, &base, &cmd) != ST_OK)
+		return ST_PROTO;
+	st = docscan_submit(&cmd);
+	if (st == ST_OK)
+		return ST_OK;
+	/* Not taken: the core hears why at once. */
+	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:f, s:i, s:[]}", "job", (json_int_t)cmd.req.job, "event", "refused",
+		      "status",
+		      st == ST_BUSY	   ? "busy"
+		      : st == ST_NOT_FOUND ? "no_job"
+					   : "no_device",
+		      "detail", "", "pages", 0, "seconds", 0.0, "documents", 0, "codes");
+	if (j)
+		roleproc_send(rp, MSG_DOCSCAN_RESULT, cmd.req.job, j, NULL, 0);
+	json_decref(j);
+	return ST_OK;
+}
+
 #define STATUS_POLL_USEC (5 * 1000000ULL)
 
 /* The printer's state every few seconds, told to the core when it changes
@@ -191,6 +253,8 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 			log_warn("voice: call of %s not announced (busy)", label);
 		return ST_OK;
 	}
+	if (m->type == MSG_DOCSCAN)
+		return docscan_msg(ud, m->body);
 	if (m->type == MSG_LED) {
 		enum status st = panel_apply(m->body);
 
@@ -239,6 +303,8 @@ int dev_main(const char *config_path)
 	}
 	if (scanner_init(rp.ev, &rp.cfg, on_scan, &rp) != ST_OK)
 		log_err("barcode scanners are off");
+	if (docscan_init(rp.ev, on_docscan, &rp) != ST_OK)
+		log_err("document scanning is off");
 	if (panel_init(rp.ev, &rp.cfg, on_button, &rp) != ST_OK)
 		log_err("the GPIO panel is off");
 	if (voice_init(rp.ev, &rp.cfg) != ST_OK)
@@ -251,6 +317,7 @@ int dev_main(const char *config_path)
 	log_info("dev ready: printer %s (%s)", rp.cfg.printer_backend, printer_state_name(printer_state(&printer)));
 	ret = roleproc_run(&rp);
 	panel_free();
+	docscan_free();
 	voice_free();
 	return ret;
 }

@@ -1,11 +1,13 @@
 #include "painter.h"
 
+#include <cairo-pdf.h>
 #include <cairo.h>
 #include <dlfcn.h>
 #include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/fdio.h"
 #include "appliance/log.h"
 
 #define FONT	  "WenQuanYi Micro Hei"
@@ -26,7 +28,17 @@
 	X(cairo_text_extents)                                                                                          \
 	X(cairo_font_extents)                                                                                          \
 	X(cairo_move_to)                                                                                               \
-	X(cairo_show_text)
+	X(cairo_show_text)                                                                                             \
+	X(cairo_pdf_surface_create_for_stream)                                                                         \
+	X(cairo_pdf_surface_set_size)                                                                                  \
+	X(cairo_surface_set_mime_data)                                                                                 \
+	X(cairo_surface_finish)                                                                                        \
+	X(cairo_set_source_surface)                                                                                    \
+	X(cairo_scale)                                                                                                 \
+	X(cairo_paint)                                                                                                 \
+	X(cairo_show_page)                                                                                             \
+	X(cairo_save)                                                                                                  \
+	X(cairo_restore)
 #define QR_FUNCS(X)                                                                                                    \
 	X(QRcode_encodeString)                                                                                         \
 	X(QRcode_free)
@@ -168,4 +180,55 @@ const struct receipt_painter *painter_get(unsigned dots)
 {
 	paper_dots = dots;
 	return &painter;
+}
+
+/* --- PDFs of scanned pages --------------------------------------------------------------- */
+
+static cairo_status_t write_fd(void *closure, const unsigned char *data, unsigned int length)
+{
+	return fdio_write_all(*(int *)closure, data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+enum status painter_pdf(const struct painter_jpeg *pages, unsigned n, int fd)
+{
+	cairo_surface_t *pdf;
+	cairo_t *cr;
+	enum status st = ST_OK;
+
+	if (!loaded())
+		return ST_UNAVAILABLE;
+	if (n == 0)
+		return ST_BAD_FIELD;
+	pdf = lib.cairo_pdf_surface_create_for_stream(write_fd, &fd, 72.0 * pages[0].width / pages[0].dpi,
+						      72.0 * pages[0].height / pages[0].dpi);
+	cr = lib.cairo_create(pdf);
+	for (unsigned i = 0; i < n && st == ST_OK; i++) {
+		const struct painter_jpeg *pg = &pages[i];
+		/* With the JPEG attached as mime data the PDF embeds the JPEG
+		 * itself; the surface's pixels (calloc'ed, never touched) are
+		 * not looked at, only its size, which must be the JPEG's. */
+		cairo_surface_t *img =
+		    lib.cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)pg->width, (int)pg->height);
+
+		if (lib.cairo_surface_status(img) != CAIRO_STATUS_SUCCESS ||
+		    lib.cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, pg->data, pg->len, NULL, NULL) !=
+			CAIRO_STATUS_SUCCESS) {
+			st = ST_NOMEM;
+		} else {
+			lib.cairo_pdf_surface_set_size(pdf, 72.0 * pg->width / pg->dpi, 72.0 * pg->height / pg->dpi);
+			lib.cairo_save(cr);
+			lib.cairo_scale(cr, 72.0 / pg->dpi, 72.0 / pg->dpi);
+			lib.cairo_set_source_surface(cr, img, 0, 0);
+			lib.cairo_paint(cr);
+			lib.cairo_restore(cr);
+			lib.cairo_show_page(cr);
+		}
+		lib.cairo_surface_destroy(img);
+	}
+	lib.cairo_destroy(cr);
+	lib.cairo_surface_finish(pdf);
+	if (st == ST_OK && lib.cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
+		st = ST_IO;
+	lib.cairo_surface_destroy(pdf);
+	return st;
 }

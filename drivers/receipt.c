@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "escpos.h"
+#include "sheets.h"
 
 #define RULE "--------------------------------"
 
@@ -56,7 +57,7 @@ enum status receipt_from_json(json_t *obj, struct receipt *r)
 void receipt_qr_payload(const struct receipt *r, char *out, size_t cap)
 {
 	if (r->kind == RECEIPT_COVER)
-		snprintf(out, cap, "OUTPOST-COVER:%s;%d", r->case_code, r->documents);
+		sheets_cover_payload(r->case_code, (unsigned)r->documents, out, cap);
 	else
 		snprintf(out, cap, "OUTPOST-CASE:%s;%s", r->case_code, r->office_name);
 }
