@@ -92,7 +92,7 @@ fuzz: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen
+	@$(MAKE) --no-print-directory $(B)/tests/bench_floor $(B)/tests/bench_intake $(B)/tests/bench_gen $(B)/tests/bench_docscan
 	@tests/bench/run $(B)
 
 FORMATTED := $(wildcard appliance/*.[ch] drivers/*.[ch] sync/*.[ch] web/*.[ch] tests/unit/*.[ch] tests/bench/*.c \

@@ -1860,6 +1860,26 @@ static void slip_materials(struct core *c, int64_t case_id, struct receipt *r, c
 	store_finish(q);
 }
 
+/* The separator sheets after a cover: one per received material. */
+static void slip_separators(struct core *c, int64_t case_id, struct receipt *r)
+{
+	static char names[RECEIPT_MAX_SEPARATORS][256];
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, pages, name FROM case_materials "
+					       "WHERE case_id = ?1 AND received = 1 ORDER BY position");
+
+	if (!q)
+		return;
+	sqlite3_bind_int64(q, 1, case_id);
+	while (r->nseparators < RECEIPT_MAX_SEPARATORS && sqlite3_step(q) == SQLITE_ROW) {
+		unsigned i = r->nseparators++;
+
+		snprintf(names[i], sizeof(names[0]), "%s", col_text(q, 2));
+		r->separators[i] = (struct receipt_separator){
+		    .material = sqlite3_column_int(q, 0), .pages = sqlite3_column_int(q, 1), .name = names[i]};
+	}
+	store_finish(q);
+}
+
 enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind, json_t **out, int64_t *case_id)
 {
 	static char lines[RECEIPT_MAX_LINES][256];
@@ -1913,6 +1933,8 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 			r.lines[r.nlines] = lines[r.nlines];
 			r.nlines++;
 		}
+	} else if (kind == RECEIPT_COVER) {
+		slip_separators(c, *case_id, &r);
 	} else if (kind == RECEIPT_HANDOVER) {
 		snprintf(lines[0], 256, "领 取 人：%s",
 			 sqlite3_column_int(q, COL_BY_AGENT) ? "代办人（已核验证件）" : "申请人本人");

@@ -37,10 +37,15 @@ enum status escpos_begin(struct escpos *e, struct buf *out)
 	return e->error;
 }
 
-enum status escpos_end(struct escpos *e)
+void escpos_cut(struct escpos *e)
 {
 	escpos_feed(e, 3);
 	PUT(e, GS, 'V', 66, 0); /* feed to the cutter and cut partially */
+}
+
+enum status escpos_end(struct escpos *e)
+{
+	escpos_cut(e);
 	if (e->to_gb18030 != (iconv_t)-1)
 		iconv_close(e->to_gb18030);
 	e->to_gb18030 = (iconv_t)-1;

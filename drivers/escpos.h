@@ -28,6 +28,8 @@ enum status escpos_begin(struct escpos *e, struct buf *out);
 /* Ends a job with a feed and a partial cut (GS V 66); releases the converter.
  * Returns the first error of the whole job. */
 enum status escpos_end(struct escpos *e);
+/* Feeds and cuts between slips of one job. */
+void escpos_cut(struct escpos *e);
 
 void escpos_align(struct escpos *e, enum escpos_align a);
 void escpos_bold(struct escpos *e, bool on);

@@ -15,32 +15,45 @@ static const char *const titles[__RECEIPT_KIND_MAX] = {"受理回执单", "材�
 
 json_t *receipt_to_json(const struct receipt *r)
 {
-	json_t *lines = json_array();
+	json_t *lines = json_array(), *seps = json_array();
 
 	for (unsigned i = 0; lines && i < r->nlines; i++)
 		json_array_append_new(lines, json_string(r->lines[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}", "kind", kinds[r->kind],
+	for (unsigned i = 0; seps && i < r->nseparators; i++)
+		json_array_append_new(seps, json_pack("{s:i, s:i, s:s}", "material", r->separators[i].material, "pages",
+						      r->separators[i].pages, "name", r->separators[i].name));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:o}", "kind", kinds[r->kind],
 			 "office_name", r->office_name, "case_code", r->case_code, "item_name", r->item_name,
 			 "department", r->department, "applicant", r->applicant, "received_at", r->received_at,
 			 "promised_by", r->promised_by, "pickup_code", r->pickup_code, "inquiry", r->inquiry, "lines",
-			 lines, "documents", r->documents);
+			 lines, "documents", r->documents, "separators", seps);
 }
 
 enum status receipt_from_json(json_t *obj, struct receipt *r)
 {
 	json_error_t err;
 	const char *kind;
-	json_t *lines, *v;
+	json_t *lines, *v, *seps = NULL;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
-	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}",
+	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s?o}",
 			   "kind", &kind, "office_name", &r->office_name, "case_code", &r->case_code, "item_name",
 			   &r->item_name, "department", &r->department, "applicant", &r->applicant, "received_at",
 			   &r->received_at, "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "inquiry",
-			   &r->inquiry, "lines", &lines, "documents", &r->documents) != 0 ||
-	    !json_is_array(lines) || json_array_size(lines) > RECEIPT_MAX_LINES)
+			   &r->inquiry, "lines", &lines, "documents", &r->documents, "separators", &seps) != 0 ||
+	    !json_is_array(lines) || json_array_size(lines) > RECEIPT_MAX_LINES ||
+	    (seps && (!json_is_array(seps) || json_array_size(seps) > RECEIPT_MAX_SEPARATORS)))
 		return ST_BAD_FIELD;
+	json_array_foreach(seps, i, v)
+	{
+		struct receipt_separator *sp = &r->separators[r->nseparators++];
+
+		if (json_unpack_ex(v, &err, JSON_STRICT, "{s:i, s:i, s:s}", "material", &sp->material, "pages",
+				   &sp->pages, "name", &sp->name) != 0 ||
+		    sp->material < 1 || sp->material > 999 || sp->pages < 0 || sp->pages > SHEETS_MAX_PAGES)
+			return ST_BAD_FIELD;
+	}
 	for (r->kind = 0; r->kind < __RECEIPT_KIND_MAX && strcmp(kinds[r->kind], kind) != 0; r->kind++)
 		;
 	if (r->kind == __RECEIPT_KIND_MAX)
@@ -100,8 +113,8 @@ static const char *const intake_footer[] = {
     "或输入案件编号。",
 };
 static const char *const cover_footer[] = {
-    "请将本页放在该案件材料的最上面，",
-    "整叠放入扫描仪。",
+    "请将本页放在该案件材料的最上面，每项材料前",
+    "放其分隔页，整叠放入扫描仪。",
 };
 static const char *const handover_footer[] = {
     "领取人签字：",
@@ -240,6 +253,34 @@ static void slip_layout(const struct receipt *r, struct pen *p)
 	footer_lines(r, emit_pen, p);
 }
 
+/* A material's separator sheet, after its case's cover in the same job. */
+static void separator_layout(const struct receipt *r, const struct receipt_separator *sp, struct pen *p)
+{
+	char line[512], qr[160];
+
+	escpos_cut(&p->e);
+	escpos_align(&p->e, ESCPOS_CENTER);
+	pen_bold(p, true);
+	pen_size(p, 2);
+	pen_line(p, "材料分隔页");
+	pen_size(p, 1);
+	pen_bold(p, false);
+	escpos_align(&p->e, ESCPOS_LEFT);
+	pen_line(p, RULE);
+	snprintf(line, sizeof(line), "案件编号：%s", r->case_code);
+	pen_line(p, line);
+	snprintf(line, sizeof(line), "第 %d 项材料：%s", sp->material, sp->name);
+	pen_line(p, line);
+	snprintf(line, sizeof(line), "页    数：%d 页", sp->pages);
+	pen_line(p, line);
+	pen_line(p, RULE);
+	escpos_align(&p->e, ESCPOS_CENTER);
+	sheets_separator_payload(r->case_code, sp->material, (unsigned)sp->pages, qr, sizeof(qr));
+	pen_qr(p, qr);
+	escpos_align(&p->e, ESCPOS_LEFT);
+	pen_line(p, "请将本页放在该项材料的最上面。");
+}
+
 enum status receipt_escpos_painted(const struct receipt *r, const struct receipt_painter *painter, struct buf *out)
 {
 	struct pen p = {.painter = painter, .scale = 1};
@@ -250,6 +291,8 @@ enum status receipt_escpos_painted(const struct receipt *r, const struct receipt
 		ticket_layout(r, &p);
 	else
 		slip_layout(r, &p);
+	for (unsigned i = 0; r->kind == RECEIPT_COVER && i < r->nseparators; i++)
+		separator_layout(r, &r->separators[i], &p);
 	return escpos_end(&p.e);
 }
 

@@ -18,7 +18,16 @@
  * number, item_name its category, received_at the time). */
 enum receipt_kind { RECEIPT_INTAKE = 0, RECEIPT_COVER, RECEIPT_HANDOVER, RECEIPT_TICKET, __RECEIPT_KIND_MAX };
 
-#define RECEIPT_MAX_LINES 40
+#define RECEIPT_MAX_LINES      40
+#define RECEIPT_MAX_SEPARATORS 40
+
+/* A separator sheet printed after a cover sheet: one per material, its
+ * QR naming the case, the material and its pages (sheets.h). */
+struct receipt_separator {
+	int material;
+	int pages;
+	const char *name;
+};
 
 /* Every string is UTF-8 and borrowed: it must outlive the struct's use.
  * Strings a kind does not use are "". */
@@ -37,6 +46,9 @@ struct receipt {
 	const char *lines[RECEIPT_MAX_LINES];
 	unsigned nlines;
 	int documents;
+	/* Cover only: the separator sheets that follow it in the same job. */
+	struct receipt_separator separators[RECEIPT_MAX_SEPARATORS];
+	unsigned nseparators;
 };
 
 /* Returns a new JSON object (caller decrefs) or NULL when out of memory. */

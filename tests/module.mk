@@ -12,7 +12,7 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 
 # Test tools used by the integration tests.
 TEST_TOOLS := $(B)/tests/inject $(B)/tests/printer_sim $(B)/tests/bench_floor $(B)/tests/bench_intake \
-	$(B)/tests/bench_gen
+	$(B)/tests/bench_gen $(B)/tests/bench_docscan
 unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: $(B)/obj/tests/inject.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
@@ -40,10 +40,15 @@ $(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # libFuzzer targets, one per parser (build with FUZZ=1: clang).
-FUZZ_TARGETS := msg config ids receipt status barcode
+FUZZ_TARGETS := msg config ids receipt status barcode sheets
 FUZZ_BINS := $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 $(B)/tests/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# The document scanning benchmark: the dev process's own pipeline.
+$(B)/tests/bench_docscan: $(B)/obj/tests/bench/docscan.o $(call obj,$(COMMON_SRCS) drivers/docscan.c drivers/painter.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

@@ -32,11 +32,12 @@ export async function loggedIn(browser, box) {
 // What a browser test file shares: a box, Chromium, and a folder of files
 // to upload (name -> bytes).  Registers the before/after hooks and returns
 // an object filled in by the time tests run; setup(ctx) runs last.
-// config is appended to the box's configuration (see startBox).
-export function suite(uploads, setup = async () => {}, config = '') {
+// config is appended to the box's configuration, env given to outpostd
+// (see startBox).
+export function suite(uploads, setup = async () => {}, config = '', env = {}) {
   const ctx = {};
   before(async () => {
-    ctx.box = await startBox(config);
+    ctx.box = await startBox(config, { env });
     ctx.files = mkdtempSync(join(tmpdir(), 'outpost-upload-'));
     for (const [name, data] of Object.entries(uploads)) writeFileSync(join(ctx.files, name), data);
     ctx.browser = await launch();

@@ -1,17 +1,19 @@
 // Document scanning through SANE's real library and its pnm and test
-// backends: a stack of prepared pages (cover, separators, content) split
-// into one PDF per material and filed into the case; a missed separator
+// backends: the cover and separator sheets the box printed (raster
+// profile: the printed QR images themselves) laid before content pages,
+// the stack split into one PDF per material and filed into the case; a missed separator
 // refused by the page counts; the backend's error conditions as clear
 // messages; the test backend's 10-page feeder.  The PDFs are checked with
 // poppler's pdfinfo and pdfimages (JPEG embedded as is).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, goodCase } from '../lib.mjs';
-import { sheetPage, contentPage } from '../docscan-pages.mjs';
+import { sheetPage, contentPage, printedSheetPage } from '../docscan-pages.mjs';
+import { rasterImages, pbm } from '../escpos.mjs';
 
 let box, dir, code;
 const cover = (c, pages) => `OUTPOST-COVER:${c};${pages}`;
@@ -23,7 +25,7 @@ before(async () => {
   // SANE's virtual backends are off by default: a private configuration.
   writeFileSync(join(dir, 'sane', 'dll.conf'), 'test\npnm\n');
   copyFileSync('/etc/sane.d/test.conf', join(dir, 'sane', 'test.conf'));
-  box = await startBox('[docscan]\ndevice = pnm:0\nsource = flatbed\nresolution = 150\n',
+  box = await startBox('[docscan]\ndevice = pnm:0\nsource = flatbed\nresolution = 150\n[printer]\nprofile = raster\n',
     { env: { SANE_CONFIG_DIR: join(dir, 'sane') } });
   assert.equal((await box.login()).status, 200);
   const materials = [[1, 2], [2, 1], [3, 1]].map(([position, pages]) => ({ position, received: true, pages }));
@@ -38,7 +40,7 @@ after(async () => { await box.stop(); box.cleanup(); rmSync(dir, { recursive: tr
 async function scanStack(pages, extra = {}) {
   const files = pages.map((p, i) => {
     const f = join(dir, `page-${Date.now()}-${i}.pgm`);
-    if (p === 'P') contentPage(f, i); else sheetPage(f, p);
+    if (p === 'P') contentPage(f, i); else if (typeof p === 'string') sheetPage(f, p); else printedSheetPage(f, p);
     return f;
   });
   const start = await box.post('/api/v1/scan-jobs', { source: 'flatbed', more: true, options: { filename: files[0] }, ...extra });
@@ -65,8 +67,28 @@ async function scanStack(pages, extra = {}) {
 
 const caseDocs = async () => (await box.json(`/api/v1/cases/${code}`)).body.document_list;
 
-test('a stack with a cover and separators is split into one PDF per material and filed', async () => {
-  const j = await scanStack([cover(code, 4), sep(code, 1, 2), 'P', 'P', sep(code, 2, 1), 'P', sep(code, 3, 1), 'P']);
+// The sheets the box prints for the case: its cover and one separator per
+// material, found among the printed raster images by what zbarimg reads.
+async function printedSheets() {
+  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const r = await box.post(`/api/v1/cases/${code}/cover`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const sheets = {};
+  for (const img of rasterImages(readFileSync(join(box.state, 'printer.out')).subarray(before))) {
+    if (img.w < 100 || Math.abs(img.w - img.h) > 8) continue; /* text lines are wide and low; QR codes square */
+    const f = join(dir, 'sheet.pbm');
+    writeFileSync(f, pbm(img));
+    const text = execFileSync('zbarimg', ['--raw', '-q', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (text.startsWith('OUTPOST-')) sheets[text] = img;
+  }
+  return sheets;
+}
+
+test('the printed cover and separators split a stack into one PDF per material, filed in the case', async () => {
+  const sheets = await printedSheets();
+  assert.deepEqual(Object.keys(sheets).sort(), [cover(code, 4), sep(code, 1, 2), sep(code, 2, 1), sep(code, 3, 1)].sort());
+  const j = await scanStack([sheets[cover(code, 4)], sheets[sep(code, 1, 2)], 'P', 'P', sheets[sep(code, 2, 1)], 'P',
+    sheets[sep(code, 3, 1)], 'P']);
   assert.equal(j.state, 'done', j.message);
   assert.equal(j.pages, 8);
   assert.deepEqual(j.documents.map((d) => [d.material, d.pages]), [[1, 2], [2, 1], [3, 1]]);
@@ -128,4 +150,11 @@ test('the test backend\'s 10-page feeder gives 10 pages; one job at a time', asy
   assert.equal(j.state, 'done', j.message);
   assert.equal(j.pages, 10);
   assert.equal(j.codes.length, 10);
+  // Colour from the flatbed: one page.
+  const color = await box.post('/api/v1/scan-jobs', { device: 'test:0', source: 'flatbed', mode: 'color', resolution: 75, test: true,
+    options: { 'test-picture': 'Color pattern' } });
+  assert.equal(color.status, 202, JSON.stringify(color.body));
+  await box.waitUntil(async () => ['done', 'failed'].includes((j = (await box.json(`/api/v1/scan-jobs/${color.body.job}`)).body).state), 20000, 'the colour job');
+  assert.equal(j.state, 'done', j.message);
+  assert.equal(j.pages, 1);
 });

@@ -13,8 +13,9 @@ const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', '
 // Which actions each state offers (the server decides; this only hides
 // buttons that would be refused anyway).
 const actionsByState = {
-  draft: ['submit', 'discard'], received: ['withdraw', 'receipt', 'cover'], queued: ['withdraw', 'receipt'],
-  returned: ['withdraw'], collected: ['close'],
+  draft: ['submit', 'discard', 'cover', 'scan', 'scan-flatbed'],
+  received: ['withdraw', 'receipt', 'cover', 'scan', 'scan-flatbed'], queued: ['withdraw', 'receipt', 'scan', 'scan-flatbed'],
+  returned: ['withdraw', 'scan', 'scan-flatbed'], collected: ['close'],
 };
 
 let catalog = null;
@@ -223,6 +224,7 @@ function definitionList(pairs) {
 }
 
 async function showCase(code, reveal = false) {
+  $('scan-panel').hidden = true;
   const c = await api('GET', `/cases/${encodeURIComponent(code)}${reveal ? '?reveal=1' : ''}`);
   current = c;
   $('case-code').textContent = c.code;
@@ -284,6 +286,45 @@ async function caseAction(action, body) {
   const slip = c.slip ?? c.receipt;
   flash(slip?.message ?? t(`done.${action}`), slip ? slip.printed : true);
   await showCase(c.code);
+}
+
+// --- document scanning ---------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Follows a scan job until it is over, or open for the next flatbed page.
+async function watchScan(id) {
+  const panel = $('scan-panel');
+  panel.hidden = false;
+  panel.dataset.job = String(id);
+  for (;;) {
+    const j = await api('GET', `/scan-jobs/${id}`);
+    panel.dataset.state = j.state;
+    $('scan-status').textContent = ['scanning', 'finishing'].includes(j.state) ? t('scan.busy') : j.message;
+    for (const b of ['scan-more', 'scan-finish', 'scan-cancel']) $(b).hidden = j.state !== 'open';
+    if (j.state === 'open') return;
+    if (j.state === 'done' || j.state === 'failed') {
+      flash(j.message, j.state === 'done');
+      if (j.state === 'done' && current) await showCase(current.code);
+      $('scan-panel').hidden = false;
+      $('scan-status').textContent = j.message;
+      return;
+    }
+    await sleep(400);
+  }
+}
+
+async function startScan(flatbed) {
+  const j = await api('POST', '/scan-jobs', flatbed ? { source: 'flatbed', more: true } : { source: 'adf' });
+  await watchScan(j.job);
+}
+
+for (const op of ['more', 'finish', 'cancel']) {
+  $(`scan-${op}`).addEventListener('click', () => guarded(async () => {
+    const id = Number($('scan-panel').dataset.job);
+    await api('POST', `/scan-jobs/${id}/${op}`);
+    await watchScan(id);
+  }));
 }
 
 // --- reports and staff -------------------------------------------------------
@@ -517,6 +558,7 @@ $('case-actions').addEventListener('click', (ev) => guarded(async () => {
   const action = ev.target.dataset?.action;
   if (!action) return;
   if (action === 'reveal') return showCase(current.code, true);
+  if (action === 'scan' || action === 'scan-flatbed') return startScan(action === 'scan-flatbed');
   if (action === 'withdraw') {
     const reason = prompt(t('withdraw_reason'));
     if (!reason) return;
@@ -578,6 +620,18 @@ $('test-print').addEventListener('click', () => guarded(async () => {
   renderDevices(d);
 }));
 $('devices-refresh').addEventListener('click', () => guarded(showDevices));
+$('test-scan').addEventListener('click', () => guarded(async () => {
+  const started = await api('POST', '/scan-jobs', { test: true });
+  let j;
+  do {
+    await sleep(400);
+    j = await api('GET', `/scan-jobs/${started.job}`);
+  } while (!['done', 'failed'].includes(j.state));
+  const codes = (j.codes ?? []).flat();
+  $('device-scan-result').textContent = j.state === 'done'
+    ? t('scan.test_result').replace('{pages}', j.pages).replace('{codes}', codes.length ? codes.join('，') : t('scan.no_codes'))
+    : j.message;
+}));
 $('window-select').addEventListener('change', () => {
   localStorage.setItem('outpost-window', $('window-select').value);
   guarded(showWindow);

@@ -36,7 +36,7 @@ const zh = {
   'action.case.send': '已报送部门', 'action.case.accept': '部门受理', 'action.case.return': '部门退回补正',
   'action.case.reject': '部门不予受理', 'action.case.decide': '部门办结', 'action.case.ready': '结果待领取',
   'action.case.supplement': '补正材料', 'action.case.collect': '领取', 'action.case.close': '归档',
-  'action.case.purge': '销毁个人信息', 'action.print.cover': '打印封面页', 'action.print.handover': '打印交接单',
+  'action.case.purge': '销毁个人信息', 'action.case.scan': '扫描件存入案件', 'action.print.cover': '打印封面页', 'action.print.handover': '打印交接单',
   'action.print.receipt': '打印回执', 'action.pickup.failed': '领取核验失败', 'action.pickup.locked': '领取已锁定',
   reports: '报表', staff: '工作人员', 'period.day': '日报', 'period.month': '月报', show_report: '查看', count: '件数',
   agency_report: '代办业务月报', download_pdf: '下载 PDF（A4）', download_csv: '导出 CSV', report_total: '收件总数',
@@ -62,6 +62,9 @@ const zh = {
   panel: '按键与指示灯面板', 'device.simulated': '模拟器（演示）', leds: '指示灯', last_presses: '最近按键',
   'led.online': '在线', 'led.backlog': '待上传', 'led.paper': '缺纸', 'led.ready': '待领取', 'led.buzzer': '蜂鸣器',
   led_on: '开', led_off: '关', 'press.ok': '已执行',
+  'act.scan': '扫描材料（进纸器）', 'act.scan_flatbed': '逐页扫描（平板）', 'scan.more': '扫描下一页',
+  'scan.finish': '完成扫描', 'scan.cancel': '取消扫描', 'scan.busy': '正在扫描，请稍候……', test_scan: '扫描测试页',
+  'scan.test_result': '测试扫描：{pages} 页，识别到的条码：{codes}', 'scan.no_codes': '无',
 };
 
 const en = {
@@ -108,7 +111,7 @@ const en = {
   'action.case.return': 'returned for materials', 'action.case.reject': 'rejected', 'action.case.decide': 'decided',
   'action.case.ready': 'ready for pickup', 'action.case.supplement': 'supplemented',
   'action.case.collect': 'collected', 'action.case.close': 'closed', 'action.case.purge': 'personal data purged',
-  'action.print.cover': 'cover sheet printed', 'action.print.handover': 'handover slip printed',
+  'action.print.cover': 'cover sheet printed', 'action.case.scan': 'scanned documents filed', 'action.print.handover': 'handover slip printed',
   'action.print.receipt': 'receipt printed', 'action.pickup.failed': 'pickup check failed',
   'action.pickup.locked': 'pickup locked',
   reports: 'Reports', staff: 'Staff', 'period.day': 'Daily', 'period.month': 'Monthly', show_report: 'Show',
