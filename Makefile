@@ -25,10 +25,11 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
-PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp libgpiod sane-backends zbar libjpeg
-# cairo, espeak-ng and libqrencode: headers only; reports.c, voice.c and
-# painter.c load the libraries when they first draw, speak or paint.
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode)
+PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp libgpiod
+# cairo, espeak-ng, libqrencode, SANE, ZBar and libjpeg: headers only;
+# reports.c, voice.c, painter.c and docscan.c load the libraries when they
+# first draw, speak, paint or scan.
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode sane-backends zbar libjpeg)
 # libmicrohttpd: headers only as well; the web process loads it (web/mhd.h).
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(PKGS)))
 # libgpiod's API (v1 on bookworm, v2 on trixie) from its version.

@@ -1,5 +1,6 @@
 #include "docscan.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,6 +21,96 @@
 #include "painter.h"
 
 #define PAGE_MAX_BYTES (256u << 20) /* A3 colour at 600 dpi is some 200 MiB */
+
+/*
+ * SANE (with its backends' own libraries: libusb, net-snmp, gphoto2 ...),
+ * ZBar and libjpeg are loaded by the dev process on its first scan, not
+ * linked, so the other processes, and a box that never scans, do not map
+ * them.
+ */
+#define SANE_FUNCS(X)                                                                                                  \
+	X(sane_init)                                                                                                   \
+	X(sane_exit)                                                                                                   \
+	X(sane_get_devices)                                                                                            \
+	X(sane_open)                                                                                                   \
+	X(sane_close)                                                                                                  \
+	X(sane_get_option_descriptor)                                                                                  \
+	X(sane_control_option)                                                                                         \
+	X(sane_start)                                                                                                  \
+	X(sane_get_parameters)                                                                                         \
+	X(sane_read)                                                                                                   \
+	X(sane_cancel)
+#define ZBAR_FUNCS(X)                                                                                                  \
+	X(zbar_image_scanner_create)                                                                                   \
+	X(zbar_image_scanner_set_config)                                                                               \
+	X(zbar_image_scanner_destroy)                                                                                  \
+	X(zbar_image_create)                                                                                           \
+	X(zbar_image_set_format)                                                                                       \
+	X(zbar_image_set_size)                                                                                         \
+	X(zbar_image_set_data)                                                                                         \
+	X(zbar_image_destroy)                                                                                          \
+	X(zbar_scan_image)                                                                                             \
+	X(zbar_image_first_symbol)                                                                                     \
+	X(zbar_symbol_next)                                                                                            \
+	X(zbar_symbol_get_data)                                                                                        \
+	X(zbar_symbol_get_data_length)
+#define JPEG_FUNCS(X)                                                                                                  \
+	X(jpeg_std_error)                                                                                              \
+	X(jpeg_CreateCompress)                                                                                         \
+	X(jpeg_mem_dest)                                                                                               \
+	X(jpeg_set_defaults)                                                                                           \
+	X(jpeg_set_quality)                                                                                            \
+	X(jpeg_start_compress)                                                                                         \
+	X(jpeg_write_scanlines)                                                                                        \
+	X(jpeg_finish_compress)                                                                                        \
+	X(jpeg_destroy_compress)
+
+#define DECL(f) __typeof__(f) *f;
+static struct {
+	SANE_FUNCS(DECL)
+	ZBAR_FUNCS(DECL)
+	JPEG_FUNCS(DECL)
+} lib;
+
+/* Loads the three libraries and starts SANE, once; false (logged) when
+ * one is missing.  Called on the worker thread only. */
+static int lib_state; /* 0 not tried, 1 loaded, -1 missing */
+
+static bool loaded(void)
+{
+	void *h[3];
+	SANE_Int version;
+
+	if (lib_state)
+		return lib_state > 0;
+	lib_state = -1;
+	h[0] = dlopen("libsane.so.1", RTLD_NOW | RTLD_LOCAL);
+	h[1] = dlopen("libzbar.so.0", RTLD_NOW | RTLD_LOCAL);
+	h[2] = dlopen("libjpeg.so.62", RTLD_NOW | RTLD_LOCAL);
+	if (!h[0] || !h[1] || !h[2]) {
+		log_err("document scanning: cannot load %s", !h[0] ? "libsane" : !h[1] ? "libzbar" : "libjpeg");
+		return false;
+	}
+#define LOAD_FROM(i, f)                                                                                                \
+	if (!(lib.f = (__typeof__(lib.f))dlsym(h[i], #f))) {                                                           \
+		log_err("document scanning: %s missing", #f);                                                          \
+		return false;                                                                                          \
+	}
+#define LOAD_SANE(f) LOAD_FROM(0, f)
+#define LOAD_ZBAR(f) LOAD_FROM(1, f)
+#define LOAD_JPEG(f) LOAD_FROM(2, f)
+	SANE_FUNCS(LOAD_SANE)
+	ZBAR_FUNCS(LOAD_ZBAR)
+	JPEG_FUNCS(LOAD_JPEG)
+	if (lib.sane_init(&version, NULL) != SANE_STATUS_GOOD) {
+		log_err("document scanning: SANE did not start");
+		return false;
+	}
+	log_info("document scanning: SANE %d.%d.%d loaded", SANE_VERSION_MAJOR(version), SANE_VERSION_MINOR(version),
+		 SANE_VERSION_BUILD(version));
+	lib_state = 1;
+	return true;
+}
 
 struct page {
 	unsigned char *jpeg;
@@ -69,7 +160,7 @@ static SANE_Int find_option(SANE_Handle h, const char *name, const SANE_Option_D
 {
 	const SANE_Option_Descriptor *d;
 
-	for (SANE_Int i = 1; (d = sane_get_option_descriptor(h, i)); i++) {
+	for (SANE_Int i = 1; (d = lib.sane_get_option_descriptor(h, i)); i++) {
 		if (d->name && strcmp(d->name, name) == 0) {
 			*out = d;
 			return i;
@@ -112,7 +203,7 @@ static SANE_Status set_option(SANE_Handle h, const char *name, const char *value
 	default:
 		return SANE_STATUS_INVAL;
 	}
-	return sane_control_option(h, i, SANE_ACTION_SET_VALUE, v, &info);
+	return lib.sane_control_option(h, i, SANE_ACTION_SET_VALUE, v, &info);
 }
 
 /* A string-list option set to its first choice holding one of words
@@ -159,18 +250,18 @@ static const char *configure(SANE_Handle h, const struct docscan_request *rq)
 
 static json_t *find_codes(const uint8_t *gray, unsigned w, unsigned h)
 {
-	zbar_image_t *img = zbar_image_create();
+	zbar_image_t *img = lib.zbar_image_create();
 	json_t *codes = json_array();
 
-	zbar_image_set_format(img, zbar_fourcc('Y', '8', '0', '0'));
-	zbar_image_set_size(img, w, h);
-	zbar_image_set_data(img, gray, (unsigned long)w * h, NULL);
-	if (zbar_scan_image(ss.zbar, img) > 0) {
-		for (const zbar_symbol_t *s = zbar_image_first_symbol(img); s; s = zbar_symbol_next(s))
-			json_array_append_new(codes,
-					      json_stringn(zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)));
+	lib.zbar_image_set_format(img, zbar_fourcc('Y', '8', '0', '0'));
+	lib.zbar_image_set_size(img, w, h);
+	lib.zbar_image_set_data(img, gray, (unsigned long)w * h, NULL);
+	if (lib.zbar_scan_image(ss.zbar, img) > 0) {
+		for (const zbar_symbol_t *s = lib.zbar_image_first_symbol(img); s; s = lib.zbar_symbol_next(s))
+			json_array_append_new(
+			    codes, json_stringn(lib.zbar_symbol_get_data(s), lib.zbar_symbol_get_data_length(s)));
 	}
-	zbar_image_destroy(img);
+	lib.zbar_image_destroy(img);
 	return codes;
 }
 
@@ -180,27 +271,27 @@ static bool encode_jpeg(const uint8_t *px, unsigned w, unsigned h, bool rgb, uns
 	struct jpeg_compress_struct c;
 	struct jpeg_error_mgr err;
 
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
+	c.err = lib.jpeg_std_error(&err);
+	lib.jpeg_CreateCompress(&c, JPEG_LIB_VERSION, sizeof(c));
 	pg->jpeg = NULL;
 	pg->jpeg_len = 0;
-	jpeg_mem_dest(&c, &pg->jpeg, &pg->jpeg_len);
+	lib.jpeg_mem_dest(&c, &pg->jpeg, &pg->jpeg_len);
 	c.image_width = w;
 	c.image_height = h;
 	c.input_components = rgb ? 3 : 1;
 	c.in_color_space = rgb ? JCS_RGB : JCS_GRAYSCALE;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, (int)quality, TRUE);
+	lib.jpeg_set_defaults(&c);
+	lib.jpeg_set_quality(&c, (int)quality, TRUE);
 	c.density_unit = 1; /* dots per inch */
 	c.X_density = c.Y_density = (UINT16)dpi;
-	jpeg_start_compress(&c, TRUE);
+	lib.jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < h) {
 		JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * (rgb ? 3 : 1));
 
-		jpeg_write_scanlines(&c, &row, 1);
+		lib.jpeg_write_scanlines(&c, &row, 1);
 	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
+	lib.jpeg_finish_compress(&c);
+	lib.jpeg_destroy_compress(&c);
 	return pg->jpeg_len > 0;
 }
 
@@ -231,14 +322,14 @@ static uint8_t *samples(const uint8_t *raw, const SANE_Parameters *p, unsigned l
 static SANE_Status read_page(struct page *pg)
 {
 	SANE_Parameters p;
-	SANE_Status st = sane_start(ss.h);
+	SANE_Status st = lib.sane_start(ss.h);
 	uint8_t *raw = NULL, *px = NULL, *gray = NULL;
 	size_t len = 0, cap = 0;
 	unsigned lines, ch;
 
 	if (st != SANE_STATUS_GOOD)
 		return st;
-	if ((st = sane_get_parameters(ss.h, &p)) != SANE_STATUS_GOOD)
+	if ((st = lib.sane_get_parameters(ss.h, &p)) != SANE_STATUS_GOOD)
 		return st;
 	if ((p.format != SANE_FRAME_GRAY && p.format != SANE_FRAME_RGB) || !p.last_frame ||
 	    (p.depth != 1 && p.depth != 8 && p.depth != 16) || p.bytes_per_line <= 0 || p.pixels_per_line <= 0 ||
@@ -260,7 +351,7 @@ static SANE_Status read_page(struct page *pg)
 			raw = more;
 			cap = want;
 		}
-		st = sane_read(ss.h, raw + len, (SANE_Int)(cap - len > 1u << 20 ? 1u << 20 : cap - len), &n);
+		st = lib.sane_read(ss.h, raw + len, (SANE_Int)(cap - len > 1u << 20 ? 1u << 20 : cap - len), &n);
 		if (st != SANE_STATUS_GOOD)
 			break;
 		len += (size_t)n;
@@ -312,8 +403,8 @@ static void drop_pages(void)
 static void end_session(void)
 {
 	if (ss.h) {
-		sane_cancel(ss.h);
-		sane_close(ss.h);
+		lib.sane_cancel(ss.h);
+		lib.sane_close(ss.h);
 	}
 	ss.h = NULL;
 	drop_pages();
@@ -386,7 +477,7 @@ static struct docscan_result *scan_batch(const struct docscan_request *opts)
 		if (!ss.req.adf)
 			break;
 	}
-	sane_cancel(ss.h); /* ends the batch; the device stays open */
+	lib.sane_cancel(ss.h); /* ends the batch; the device stays open */
 	return result("scanned", "ok");
 }
 
@@ -481,11 +572,11 @@ static struct docscan_result *start(const struct docscan_cmd *cmd)
 	ss.req = cmd->req;
 	clock_gettime(CLOCK_MONOTONIC, &ss.started);
 	if (!device[0]) {
-		if (sane_get_devices(&list, SANE_TRUE) != SANE_STATUS_GOOD || !list[0])
+		if (lib.sane_get_devices(&list, SANE_TRUE) != SANE_STATUS_GOOD || !list[0])
 			return failed("no_device", NULL);
 		device = list[0]->name;
 	}
-	st = sane_open(device, &ss.h);
+	st = lib.sane_open(device, &ss.h);
 	if (st != SANE_STATUS_GOOD) {
 		ss.h = NULL;
 		return failed(st == SANE_STATUS_DEVICE_BUSY ? "busy" : "no_device", device);
@@ -497,13 +588,17 @@ struct docscan_result *docscan_run(const struct docscan_cmd *cmd)
 {
 	struct docscan_result *r;
 
+	if (!loaded()) {
+		ss.job = cmd->req.job;
+		return failed("no_device", "SANE");
+	}
 	if (!ss.zbar) {
-		ss.zbar = zbar_image_scanner_create();
-		zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_ENABLE, 1);
+		ss.zbar = lib.zbar_image_scanner_create();
+		lib.zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_ENABLE, 1);
 		/* Every second line each way: a sheet's codes are large, and a
 		 * page costs a quarter of the time. */
-		zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_X_DENSITY, 2);
-		zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_Y_DENSITY, 2);
+		lib.zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_X_DENSITY, 2);
+		lib.zbar_image_scanner_set_config(ss.zbar, 0, ZBAR_CFG_Y_DENSITY, 2);
 	}
 	switch (cmd->op) {
 	case DOCSCAN_START:
@@ -594,14 +689,8 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *ud)
 
 enum status docscan_init(sd_event *ev, docscan_cb *done, void *ud)
 {
-	SANE_Int version;
-
 	wk.done = done;
 	wk.ud = ud;
-	if (sane_init(&version, NULL) != SANE_STATUS_GOOD) {
-		log_err("document scanning: SANE did not start");
-		return ST_UNAVAILABLE;
-	}
 	if (pipe2(wk.done_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    sd_event_add_io(ev, NULL, wk.done_pipe[0], EPOLLIN, on_done, NULL) < 0)
 		return ST_IO;
@@ -611,8 +700,6 @@ enum status docscan_init(sd_event *ev, docscan_cb *done, void *ud)
 	if (pthread_create(&wk.thread, NULL, worker, NULL) != 0)
 		return ST_NOMEM;
 	wk.running = true;
-	log_info("document scanning: SANE %d.%d.%d ready", SANE_VERSION_MAJOR(version), SANE_VERSION_MINOR(version),
-		 SANE_VERSION_BUILD(version));
 	return ST_OK;
 }
 
@@ -646,11 +733,13 @@ void docscan_free(void)
 		pthread_mutex_unlock(&wk.lock);
 		pthread_join(wk.thread, NULL);
 		wk.running = false;
-		sane_exit();
 	}
+	end_session();
 	if (ss.zbar)
-		zbar_image_scanner_destroy(ss.zbar);
+		lib.zbar_image_scanner_destroy(ss.zbar);
 	ss.zbar = NULL;
+	if (lib_state > 0)
+		lib.sane_exit();
 }
 
 /* --- the request ------------------------------------------------------------------------------------ */
