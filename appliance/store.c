@@ -289,7 +289,7 @@ int store_schema_version(sqlite3 *db)
 	return (int)store_int(db, "PRAGMA user_version", -1);
 }
 
-static enum status migrate(sqlite3 *db, char *err, size_t errlen)
+static enum status migrate(sqlite3 *db, const char *const *steps, int newest, char *err, size_t errlen)
 {
 	int v = store_schema_version(db);
 
@@ -297,11 +297,11 @@ static enum status migrate(sqlite3 *db, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the schema version");
 		return ST_IO;
 	}
-	if (v > SCHEMA_VERSION) {
-		snprintf(err, errlen, "database schema %d is newer than this outpostd (%d)", v, SCHEMA_VERSION);
+	if (v > newest) {
+		snprintf(err, errlen, "database schema %d is newer than this program's (%d)", v, newest);
 		return ST_CONFIG;
 	}
-	for (; v < SCHEMA_VERSION; v++) {
+	for (; v < newest; v++) {
 		char bump[64];
 		enum status st;
 
@@ -309,8 +309,8 @@ static enum status migrate(sqlite3 *db, char *err, size_t errlen)
 		if ((st = exec(db, "BEGIN IMMEDIATE", err, errlen)) != ST_OK)
 			return st;
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
-		if ((st = exec(db, migrations[v], err, errlen)) != ST_OK ||
-		    (st = exec(db, bump, err, errlen)) != ST_OK || (st = exec(db, "COMMIT", err, errlen)) != ST_OK) {
+		if ((st = exec(db, steps[v], err, errlen)) != ST_OK || (st = exec(db, bump, err, errlen)) != ST_OK ||
+		    (st = exec(db, "COMMIT", err, errlen)) != ST_OK) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return st;
 		}
@@ -320,6 +320,12 @@ static enum status migrate(sqlite3 *db, char *err, size_t errlen)
 }
 
 enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	return store_open_schema(path, migrations, SCHEMA_VERSION, out, err, errlen);
+}
+
+enum status store_open_schema(const char *path, const char *const *steps, int nsteps, sqlite3 **out, char *err,
+			      size_t errlen)
 {
 	sqlite3 *db = NULL;
 	enum status st;
@@ -348,7 +354,7 @@ enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen
 		  "PRAGMA trusted_schema = OFF;",
 		  err, errlen);
 	if (st == ST_OK)
-		st = migrate(db, err, errlen);
+		st = migrate(db, steps, nsteps, err, errlen);
 	if (st != ST_OK) {
 		sqlite3_close(db);
 		return st;

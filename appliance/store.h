@@ -12,9 +12,13 @@
 #include "status.h"
 #include "worker.h"
 
-/* Opens (creating) path and migrates it to the newest schema.  On failure
- * err holds the reason. */
+/* Opens (creating) path and migrates it to the box's newest schema.  On
+ * failure err holds the reason. */
 enum status store_open(const char *path, sqlite3 **db, char *err, size_t errlen);
+/* The same for another program's schema (outpost-central's): steps[v]
+ * takes user_version v to v + 1. */
+enum status store_open_schema(const char *path, const char *const *steps, int nsteps, sqlite3 **db, char *err,
+			      size_t errlen);
 void store_close(sqlite3 **db);
 
 /*

@@ -14,7 +14,7 @@ export const buildDir = join(top, process.env.OUTPOST_BUILD ?? 'build/plain');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {

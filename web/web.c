@@ -6,7 +6,6 @@
  * open no file but its configuration.
  */
 #include <inttypes.h>
-#include "mhd.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
 #include "assets.h"
+#include "mhdloop.h"
 #include "request.h"
 #include "sse.h"
 
@@ -26,8 +26,7 @@ int web_main(const char *config_path);
 struct web {
 	struct roleproc rp;
 	struct MHD_Daemon *mhd;
-	sd_event_source *mhd_io;
-	sd_event_source *mhd_timer;
+	struct mhd_loop loop;
 	struct webreq **pending; /* cfg.max_pending slots */
 	unsigned npending;
 	uint16_t serial;
@@ -90,58 +89,9 @@ static enum lang request_lang(struct MHD_Connection *conn)
 	return v && strncasecmp(v, "en", 2) == 0 ? LANG_EN : LANG_ZH;
 }
 
-/* --- the event loop and libmicrohttpd ------------------------------------ */
-
-static void mhd_rearm(void)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (MHD_get_timeout(web.mhd, &ms) == MHD_YES) {
-		uint64_t now;
-
-		sd_event_now(web.rp.ev, CLOCK_MONOTONIC, &now);
-		sd_event_source_set_time(web.mhd_timer, now + ms * 1000);
-		sd_event_source_set_enabled(web.mhd_timer, SD_EVENT_ONESHOT);
-	} else {
-		sd_event_source_set_enabled(web.mhd_timer, SD_EVENT_OFF);
-	}
-}
-
-/* Makes the loop run libmicrohttpd now: a resumed connection is only
- * picked up by MHD_run(). */
 static void mhd_kick(void)
 {
-	sd_event_source_set_time(web.mhd_timer, 1);
-	sd_event_source_set_enabled(web.mhd_timer, SD_EVENT_ONESHOT);
-}
-
-/* libmicrohttpd reads one buffer per connection per run and then asks to
- * run again at once; doing that here, a few times, spares a trip through
- * the event loop for each 64 KiB of an upload. */
-static void mhd_step(void)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	for (int i = 0; i < 16; i++) {
-		MHD_run(web.mhd);
-		if (MHD_get_timeout(web.mhd, &ms) != MHD_YES || ms > 0)
-			break;
-	}
-	mhd_rearm();
-}
-
-static int on_mhd_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
-{
-	(void)s, (void)fd, (void)revents, (void)ud;
-	mhd_step();
-	return 0;
-}
-
-static int on_mhd_timer(sd_event_source *s, uint64_t usec, void *ud)
-{
-	(void)s, (void)usec, (void)ud;
-	mhd_step();
-	return 0;
+	mhd_loop_kick(&web.loop);
 }
 
 /* --- requests to the core -------------------------------------------------- */
@@ -481,7 +431,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 int web_main(const char *config_path)
 {
-	const union MHD_DaemonInfo *info;
 	struct config *cfg;
 
 	roleproc_init(&web.rp, ROLE_WEB, config_path, on_msg);
@@ -500,9 +449,7 @@ int web_main(const char *config_path)
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
-	info = MHD_get_daemon_info(web.mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || sd_event_add_io(web.rp.ev, &web.mhd_io, info->epoll_fd, EPOLLIN, on_mhd_io, NULL) < 0 ||
-	    sd_event_add_time(web.rp.ev, &web.mhd_timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_mhd_timer, NULL) < 0)
+	if (mhd_loop_attach(&web.loop, web.rp.ev, web.mhd) != ST_OK)
 		fatalx("cannot put the HTTP server in the event loop");
 	/* Display clients hold a connection each; they may take all but a
 	 * quarter of them, so the console always gets in. */
@@ -512,6 +459,7 @@ int web_main(const char *config_path)
 		fatalx("cannot enter the sandbox");
 	log_info("web ready on %s:%u", cfg->listen_address, cfg->port);
 	roleproc_run(&web.rp);
+	mhd_loop_detach(&web.loop);
 	MHD_stop_daemon(web.mhd);
 	return 0;
 }

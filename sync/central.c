@@ -1,0 +1,610 @@
+#include "central.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/fdio.h"
+#include "appliance/log.h"
+#include "appliance/store.h"
+
+#define CLOCK_SKEW_SECONDS 300
+
+/* --- configuration ------------------------------------------------------------------- */
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct central_config *cfg = user;
+	char *end;
+	unsigned long long v = strtoull(value, &end, 10);
+	bool number = *value && !*end;
+
+	if (strcmp(section, "central") != 0)
+		return 0;
+#define TEXT(k)                                                                                                        \
+	if (strcmp(name, #k) == 0)                                                                                     \
+		return snprintf(cfg->k, sizeof(cfg->k), "%s", value) < (int)sizeof(cfg->k);
+#define NUMBER(k, lo, hi)                                                                                              \
+	if (strcmp(name, #k) == 0)                                                                                     \
+		return number && v >= (lo) && v <= (hi) ? (cfg->k = (__typeof__(cfg->k))v, 1) : 0;
+	TEXT(listen_address)
+	TEXT(state_dir)
+	TEXT(tls_cert)
+	TEXT(tls_key)
+	TEXT(name)
+	NUMBER(port, 1, 65535)
+	NUMBER(max_upload_bytes, 1024, 1ull << 34)
+	NUMBER(max_request_bytes, 1024, 64u << 20)
+	NUMBER(token_hours, 1, 24 * 365)
+	NUMBER(max_connections, 4, 100000)
+	return 0;
+}
+
+static bool load_config(const char *path, struct central_config *cfg)
+{
+	int line;
+
+	*cfg = (struct central_config){.port = 8443,
+				       .max_upload_bytes = 64u << 20,
+				       .max_request_bytes = 8u << 20,
+				       .token_hours = 24,
+				       .max_connections = 1024};
+	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
+	snprintf(cfg->name, sizeof(cfg->name), "outpost-central");
+	line = ini_parse(path, on_key, cfg);
+	if (line != 0) {
+		fprintf(stderr, line < 0 ? "%s: cannot read\n" : "%s:%d: unknown key or bad value\n", path, line);
+		return false;
+	}
+	if (!cfg->state_dir[0]) {
+		fprintf(stderr, "%s: [central] state_dir is required\n", path);
+		return false;
+	}
+	if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+		fprintf(stderr, "%s: [central] tls_cert and tls_key go together\n", path);
+		return false;
+	}
+	return true;
+}
+
+/* --- answers ----------------------------------------------------------------------- */
+
+static void add_common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Outpost-Protocol", "1");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+enum MHD_Result central_json(struct creq *r, unsigned code, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	json_decref(body);
+	resp = MHD_create_response_from_buffer(text ? strlen(text) : 0, text ? text : (char *)"",
+					       text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	if (strncmp(r->url, "/v1/uploads", 11) == 0)
+		MHD_add_response_header(resp, "Tus-Resumable", "1.0.0");
+	if (text) {
+		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+		/* Central's own answers are signed, so a box can keep them. */
+		if (r->c) {
+			uint8_t sig[SIGN_SIG_LEN];
+			char hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)];
+
+			if (sign_ed25519(r->c->key, text, strlen(text), sig) == ST_OK) {
+				sign_header(sig, hdr);
+				MHD_add_response_header(resp, "Outpost-Signature", hdr);
+			}
+		}
+	}
+	ret = MHD_queue_response(r->conn, code, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	return ret;
+}
+
+enum MHD_Result central_error(struct creq *r, unsigned code, const char *error, const char *zh, const char *en)
+{
+	log_info("%s %s: %u %s", r->method, r->url, code, error);
+	return central_json(r, code, json_pack("{s:s, s:s, s:s}", "error", error, "message", zh, "message_en", en));
+}
+
+const char *central_header(struct creq *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void central_now_rfc3339(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* RFC 3339 to Unix seconds; -1 when it is not one. */
+static int64_t parse_rfc3339(const char *s)
+{
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	int64_t t;
+	int sign, hh, mm;
+
+	if (!p)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	t = (int64_t)timegm(&tm);
+	if (strcmp(p, "Z") == 0 || strcmp(p, "z") == 0)
+		return t;
+	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || strlen(p) != 6)
+		return -1;
+	sign = *p == '+' ? 1 : -1;
+	return t - sign * (hh * 3600 + mm * 60);
+}
+
+bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered)
+{
+	const char *office = central_header(r, "Outpost-Office"), *ts = central_header(r, "Outpost-Timestamp"),
+		   *sighdr = central_header(r, "Outpost-Signature");
+	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
+	char text[1024];
+	int64_t t = ts ? parse_rfc3339(ts) : -1;
+	sqlite3_stmt *q;
+	bool known = false;
+
+	if (!office || !ts || !sighdr || strlen(office) >= sizeof(r->office) || !sign_header_parse(sighdr, sig)) {
+		*answered = central_error(r, 401, "bad_signature", "请求缺少有效的签名", "the request is not signed");
+		return false;
+	}
+	if (t < 0 || llabs((long long)(t - (int64_t)time(NULL))) > CLOCK_SKEW_SECONDS) {
+		*answered = central_error(r, 401, "stale_request", "请求时间与中心时间相差过大，请校准设备时钟",
+					  "the request's time is too far from central's clock");
+		return false;
+	}
+	q = store_prepare(r->c->db, "SELECT public_key FROM offices WHERE code = ?1 AND public_key IS NOT NULL");
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SIGN_KEY_LEN) {
+			memcpy(pub, sqlite3_column_blob(q, 0), SIGN_KEY_LEN);
+			known = true;
+		}
+	}
+	store_finish(q);
+	if (!known || !sign_request_text(r->method, r->raw_uri, ts, body, len, text, sizeof(text)) ||
+	    !sign_ed25519_ok(pub, text, strlen(text), sig)) {
+		*answered = central_error(r, 401, "bad_signature", "签名无效或该服务站未登记",
+					  "bad signature, or the office is not enrolled");
+		return false;
+	}
+	snprintf(r->office, sizeof(r->office), "%s", office);
+	/* Every signed request counts as contact. */
+	q = store_prepare(r->c->db, "UPDATE offices SET last_contact = ?2 WHERE code = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
+		store_step_unsynced(r->c->db, q);
+	}
+	store_finish(q);
+	return true;
+}
+
+/* --- enrolment -------------------------------------------------------------------------- */
+
+static void token_hash(const char *token, char out[65])
+{
+	sign_sha256_hex(token, strlen(token), out);
+}
+
+/* POST /v1/enrol {"token", "public_key", "software"}: the token is the credential. */
+static enum MHD_Result enrol(struct creq *r, json_t *body)
+{
+	struct central *c = r->c;
+	const char *token, *key_b64, *software = "";
+	uint8_t pub[SIGN_KEY_LEN + 4], secret[32];
+	char hash[65], code[16], name[128], pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], secret_b64[SIGN_B64_MAX(32)],
+	    whsec[8 + SIGN_B64_MAX(32)];
+	sqlite3_stmt *q;
+	bool ok = false;
+	enum status st;
+
+	if (json_unpack(body, "{s:s, s:s, s?s}", "token", &token, "public_key", &key_b64, "software", &software) != 0 ||
+	    sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
+		return central_error(r, 400, "bad_request", "登记请求缺少令牌或公钥",
+				     "the token or public key is missing");
+	token_hash(token, hash);
+	if ((st = store_begin(c->db)) != ST_OK)
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	q = store_prepare(c->db, "SELECT office_code, office_name FROM enrol_tokens WHERE token_hash = ?1 AND "
+				 "used_at IS NULL AND expires_at > ?2");
+	if (q) {
+		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			snprintf(code, sizeof(code), "%s", (const char *)sqlite3_column_text(q, 0));
+			snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(q, 1));
+			ok = true;
+		}
+	}
+	store_finish(q);
+	if (!ok) {
+		store_rollback(c->db);
+		return central_error(r, 403, "bad_token", "登记令牌无效、已使用或已过期，请向中心索取新令牌",
+				     "the enrolment token is unknown, used or expired");
+	}
+	if (sign_random(secret, sizeof(secret)) != ST_OK) {
+		store_rollback(c->db);
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	}
+	q = store_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET "
+				 "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2");
+	st = q ? ST_OK : ST_IO;
+	if (q) {
+		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 3, pub, SIGN_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 4, secret, sizeof(secret), SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
+		sqlite3_bind_text(q, 6, software, -1, SQLITE_STATIC);
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	q = st == ST_OK ? store_prepare(c->db, "UPDATE enrol_tokens SET used_at = ?2 WHERE token_hash = ?1") : NULL;
+	if (q) {
+		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	}
+	sign_b64(c->pub, SIGN_KEY_LEN, pub_b64);
+	sign_b64(secret, sizeof(secret), secret_b64);
+	snprintf(whsec, sizeof(whsec), "whsec_%s", secret_b64);
+	log_info("office %s (%s) enrolled", code, name);
+	return central_json(r, 201,
+			    json_pack("{s:s, s:s, s:s, s:s, s:i}", "office_code", code, "office_name", name,
+				      "central_public_key", pub_b64, "webhook_secret", whsec, "heartbeat_seconds",
+				      300));
+}
+
+/* --- the HTTP front ---------------------------------------------------------------------- */
+
+static bool is(struct creq *r, const char *method, const char *url)
+{
+	return strcmp(r->method, method) == 0 && strcmp(r->url, url) == 0;
+}
+
+static enum MHD_Result dispatch(struct creq *r)
+{
+	const char *version = central_header(r, "Outpost-Protocol");
+	json_t *body = NULL;
+	enum MHD_Result ret;
+
+	if (version && strcmp(version, "1") != 0)
+		return central_json(r, 400,
+				    json_pack("{s:s, s:s, s:s, s:[i]}", "error", "unsupported_version", "message",
+					      "不支持该协议版本", "message_en", "unsupported protocol version",
+					      "supported", 1));
+	if (r->too_large)
+		return central_error(r, 413, "too_large", "请求过大", "the request is too large");
+	if (r->body.len) {
+		json_error_t err;
+
+		body = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			return central_error(r, 400, "bad_json", "请求内容不是有效的 JSON 对象",
+					     "the body is not a JSON object");
+		}
+	}
+	if (is(r, "POST", "/v1/enrol"))
+		ret = body ? enrol(r, body) : central_error(r, 400, "bad_request", "缺少请求内容", "no body");
+	else if (is(r, "POST", "/v1/batches"))
+		ret = cases_batch(r);
+	else if (is(r, "GET", "/v1/events") || strncmp(r->url, "/v1/events?", 11) == 0)
+		ret = cases_events(r);
+	else if (is(r, "POST", "/v1/heartbeat"))
+		ret = cases_heartbeat(r);
+	else
+		ret = central_error(r, 404, "not_found", "没有这个地址", "no such path");
+	json_decref(body);
+	return ret;
+}
+
+/* Every request starts here, with the URI as it came (the query too, which
+ * a signature covers); MHD passes what this returns as *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct central *c = cls;
+	struct creq *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->c = c;
+	r->conn = conn;
+	snprintf(r->raw_uri, sizeof(r->raw_uri), "%s", uri);
+	buf_init(&r->body, c->cfg.max_request_bytes);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct creq *r = *con_cls;
+
+	(void)cls, (void)conn, (void)version;
+	if (!r)
+		return MHD_NO;
+	if (!r->method) {
+		r->method = method;
+		r->url = url;
+		if (strncmp(url, "/v1/uploads", 11) != 0)
+			return MHD_YES;
+	}
+	if (strncmp(url, "/v1/uploads", 11) == 0)
+		return tus_request(r, upload_data, upload_size);
+	if (r->suspended) /* a long-poll resumed with its answer ready */
+		return central_json(r, (unsigned)r->code, json_incref(r->answer));
+	if (*upload_size) {
+		if (!r->too_large && buf_append(&r->body, upload_data, *upload_size) != ST_OK)
+			r->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct creq *r = *con_cls;
+
+	(void)cls, (void)conn, (void)toe;
+	if (!r)
+		return;
+	tus_request_done(r);
+	/* A long-poll whose client went away leaves the list. */
+	for (struct creq **p = &r->c->pollers; *p; p = &(*p)->next_poller) {
+		if (*p == r) {
+			*p = r->next_poller;
+			break;
+		}
+	}
+	json_decref(r->answer);
+	buf_free(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("http: %s", line);
+}
+
+/* --- keys, tokens, start --------------------------------------------------------------- */
+
+static bool load_key(struct central *c)
+{
+	char path[320];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/central.key", c->cfg.state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		bool ok = read(fd, c->key, SIGN_KEY_LEN) == SIGN_KEY_LEN;
+
+		close(fd);
+		return ok && sign_public_of(c->key, c->pub) == ST_OK;
+	}
+	if (sign_keypair(c->key, c->pub) != ST_OK)
+		return false;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !fdio_write_all(fd, c->key, SIGN_KEY_LEN) || fsync(fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	log_info("central key made: %s", path);
+	return true;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = calloc(1, (size_t)n + 1)) && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/* outpost-central -c FILE token CODE NAME: a one-time enrolment token. */
+static int make_token(struct central *c, const char *code, const char *name)
+{
+	uint8_t raw[16];
+	char token[40], hash[65];
+	sqlite3_stmt *q;
+	enum status st = ST_IO;
+
+	if (strlen(code) < 2 || strlen(code) > 8)
+		return 2;
+	if (sign_random(raw, sizeof(raw)) != ST_OK)
+		return 1;
+	for (int i = 0; i < 16; i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	token_hash(token, hash);
+	q = store_prepare(c->db, "INSERT INTO enrol_tokens (token_hash, office_code, office_name, expires_at) "
+				 "VALUES (?1, ?2, ?3, ?4)");
+	if (q) {
+		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, (int64_t)time(NULL) + (int64_t)c->cfg.token_hours * 3600);
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	if (st != ST_OK)
+		return 1;
+	printf("%s\n", token);
+	return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	(void)si, (void)ud;
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: outpost-central -c FILE                      serve\n"
+			"       outpost-central -c FILE token CODE NAME      print a one-time enrolment token\n"
+			"       outpost-central -c FILE event OFFICE CODE VERSION TYPE [DATA-JSON]\n"
+			"                                                     a clerk's decision, as an event\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct central c;
+	const char *conf = NULL;
+	char err[256], db_path[300];
+	char *cert = NULL, *key = NULL;
+	sigset_t ss;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "c:")) != -1) {
+		if (opt != 'c') {
+			usage();
+			return 2;
+		}
+		conf = optarg;
+	}
+	if (!conf) {
+		usage();
+		return 2;
+	}
+	log_init("outpost-central", LOG_LVL_INFO);
+	if (!load_config(conf, &c.cfg))
+		return 2;
+	umask(077);
+	mkdir(c.cfg.state_dir, 0700);
+	snprintf(c.uploads_dir, sizeof(c.uploads_dir), "%s/uploads", c.cfg.state_dir);
+	mkdir(c.uploads_dir, 0700);
+	snprintf(db_path, sizeof(db_path), "%s/central.db", c.cfg.state_dir);
+	if (store_open_schema(db_path, central_schema, central_schema_steps, &c.db, err, sizeof(err)) != ST_OK) {
+		fprintf(stderr, "outpost-central: %s\n", err);
+		return 1;
+	}
+	if (!load_key(&c)) {
+		fprintf(stderr, "outpost-central: cannot read or make %s/central.key\n", c.cfg.state_dir);
+		return 1;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind], "token") == 0 && argc - optind == 3)
+			ret = make_token(&c, argv[optind + 1], argv[optind + 2]);
+		else if (strcmp(argv[optind], "event") == 0 && (argc - optind == 5 || argc - optind == 6)) {
+			json_t *data = argc - optind == 6 ? json_loads(argv[optind + 5], 0, NULL) : json_object();
+
+			ret = data && central_case_event(&c, argv[optind + 1], argv[optind + 2], atoi(argv[optind + 3]),
+							 argv[optind + 4], data, err, sizeof(err)) == ST_OK
+				  ? 0
+				  : (fprintf(stderr, "outpost-central: %s\n", data ? err : "DATA is not JSON"), 1);
+			json_decref(data);
+		} else {
+			usage();
+			ret = 2;
+		}
+		store_close(&c.db);
+		return ret;
+	}
+	if (mhd_load() != ST_OK)
+		return 1;
+	if (c.cfg.tls_cert[0] && (!(cert = slurp(c.cfg.tls_cert)) || !(key = slurp(c.cfg.tls_key)))) {
+		fprintf(stderr, "outpost-central: cannot read %s or %s\n", c.cfg.tls_cert, c.cfg.tls_key);
+		return 1;
+	}
+	{
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c.cfg.port)};
+
+		if (inet_pton(AF_INET, c.cfg.listen_address, &sin.sin_addr) != 1) {
+			fprintf(stderr, "outpost-central: listen_address must be IPv4\n");
+			return 2;
+		}
+		c.mhd = cert ? MHD_start_daemon(
+				   MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL,
+				   NULL, on_request, &c, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_HTTPS_MEM_CERT, cert,
+				   MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &c,
+				   MHD_OPTION_URI_LOG_CALLBACK, on_uri, &c, MHD_OPTION_CONNECTION_LIMIT,
+				   c.cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+				   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END)
+			     : MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+						NULL, on_request, &c, MHD_OPTION_SOCK_ADDR, &sin,
+						MHD_OPTION_NOTIFY_COMPLETED, on_completed, &c,
+						MHD_OPTION_URI_LOG_CALLBACK, on_uri, &c, MHD_OPTION_CONNECTION_LIMIT,
+						c.cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+						MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+	}
+	if (!c.mhd) {
+		fprintf(stderr, "outpost-central: cannot listen on %s:%u\n", c.cfg.listen_address, c.cfg.port);
+		return 1;
+	}
+	if (sd_event_default(&c.ev) < 0 || mhd_loop_attach(&c.loop, c.ev, c.mhd) != ST_OK)
+		return 1;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
+	sd_event_add_signal(c.ev, NULL, SIGINT, on_signal, NULL);
+	c.last_event_seq = store_int(c.db, "SELECT coalesce(max(seq), 0) FROM events", 0);
+	log_info("outpost-central ready on %s://%s:%u/", cert ? "https" : "http", c.cfg.listen_address, c.cfg.port);
+	ret = sd_event_loop(c.ev);
+	mhd_loop_detach(&c.loop);
+	MHD_stop_daemon(c.mhd);
+	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
+	sd_event_unref(c.ev);
+	store_close(&c.db);
+	free(cert);
+	free(key);
+	return ret < 0 ? 1 : 0;
+}

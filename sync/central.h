@@ -1,0 +1,101 @@
+/*
+ * outpost-central: the reference receiver of the sync protocol
+ * (sync/PROTOCOL.md).  One process around sd-event: libmicrohttpd in
+ * external-epoll mode (web/mhdloop.h), SQLite through the project's store
+ * code, documents as files under its state folder.
+ *
+ *   central.c        configuration, the HTTP front, signed requests, enrolment
+ *   central_tus.c    the tus 1.0 receiver (core, creation, termination, checksum)
+ *   central_cases.c  batches, the case records, events and their feed
+ */
+#ifndef OUTPOST_CENTRAL_H
+#define OUTPOST_CENTRAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "appliance/buf.h"
+#include "sign.h"
+#include "web/mhdloop.h"
+
+struct central_config {
+	char listen_address[64];
+	unsigned port;
+	char state_dir[256];
+	char tls_cert[256], tls_key[256]; /* PEM files; both empty: plain HTTP (tests only) */
+	char name[128];
+	uint64_t max_upload_bytes;  /* one document */
+	uint64_t max_request_bytes; /* one JSON body (a manifest) */
+	unsigned token_hours;
+	unsigned max_connections;
+};
+
+struct central {
+	struct central_config cfg;
+	sd_event *ev;
+	sqlite3 *db;
+	struct MHD_Daemon *mhd;
+	struct mhd_loop loop;
+	uint8_t key[SIGN_KEY_LEN], pub[SIGN_KEY_LEN];
+	char uploads_dir[300];
+	struct creq *pollers; /* long-polls waiting for events */
+	sd_event_source *poll_timer;
+	int64_t last_event_seq;
+};
+
+/* One request in progress. */
+struct creq {
+	struct central *c;
+	struct MHD_Connection *conn;
+	const char *method, *url; /* url: the path, without the query */
+	char raw_uri[512];	  /* as it came, with the query */
+	struct buf body;	  /* JSON bodies */
+	bool too_large;
+	/* the office a signed request came from, once checked */
+	char office[16];
+	/* tus: begun once the headers were looked at; a PATCH streams to the
+	 * upload's file */
+	bool tus_begun;
+	struct tus_patch *patch;
+	/* long-poll */
+	struct creq *next_poller;
+	int64_t after;
+	uint64_t deadline_usec;
+	bool suspended, answered;
+	int code;
+	json_t *answer;
+	struct MHD_Response *resp;
+};
+
+/* Answers: JSON with the protocol header; errors bilingual. */
+enum MHD_Result central_json(struct creq *r, unsigned code, json_t *body);
+enum MHD_Result central_error(struct creq *r, unsigned code, const char *error, const char *zh, const char *en);
+/* Checks Outpost-Office / -Timestamp / -Signature over body; answers 401
+ * itself and returns false when they do not hold. */
+bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered);
+const char *central_header(struct creq *r, const char *name);
+void central_now_rfc3339(char out[32]);
+
+/* central_tus.c */
+enum MHD_Result tus_request(struct creq *r, const char *upload_data, size_t *upload_size);
+void tus_request_done(struct creq *r);
+/* The upload id's file when it is complete and its hash is sha256. */
+enum status tus_complete(struct central *c, const char *office, const char *url, const char *sha256, uint64_t size,
+			 char id[33]);
+
+/* central_cases.c */
+enum MHD_Result cases_batch(struct creq *r);
+enum MHD_Result cases_events(struct creq *r);
+enum MHD_Result cases_heartbeat(struct creq *r);
+/* A clerk's decision becomes an event: type case.accepted ... case.ready. */
+enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
+			       json_t *data, char *why, size_t whylen);
+void cases_wake_pollers(struct central *c);
+
+extern const char *const central_schema[];
+extern const int central_schema_steps;
+
+#endif

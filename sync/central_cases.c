@@ -1,0 +1,601 @@
+/*
+ * Batches, case records, events and their feed at outpost-central
+ * (sync/PROTOCOL.md sections 5 to 7).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "appliance/log.h"
+#include "appliance/store.h"
+#include "central.h"
+
+#define BATCH_MAX_CASES	   500
+#define CASE_MAX_DOCUMENTS 64
+#define EVENTS_PER_ANSWER  100
+#define WAIT_MAX_SECONDS   60
+#define POLL_USEC	   (1000 * 1000ULL)
+
+const char *const central_schema[] = {
+    "CREATE TABLE offices ("
+    "  code TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  public_key BLOB,"
+    "  webhook_secret BLOB,"
+    "  software TEXT,"
+    "  enrolled_at INTEGER,"
+    "  last_contact INTEGER,"
+    "  heartbeat TEXT,"
+    "  heartbeat_at INTEGER"
+    ") STRICT;"
+    "CREATE TABLE enrol_tokens ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  office_code TEXT NOT NULL,"
+    "  office_name TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  used_at INTEGER"
+    ") STRICT;"
+    "CREATE TABLE uploads ("
+    "  id TEXT PRIMARY KEY,"
+    "  office TEXT NOT NULL,"
+    "  length INTEGER NOT NULL,"
+    "  offset INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  filename TEXT NOT NULL,"
+    "  media_type TEXT NOT NULL,"
+    "  case_code TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('open', 'complete', 'bad_hash', 'terminated')),"
+    "  created_at INTEGER NOT NULL,"
+    "  completed_at INTEGER"
+    ") STRICT;"
+    /* One record per office and idempotency key, kept for good. */
+    "CREATE TABLE batches ("
+    "  office TEXT NOT NULL,"
+    "  idempotency_key TEXT NOT NULL,"
+    "  body_sha256 TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  answer TEXT NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  manifest TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (office, idempotency_key)"
+    ") STRICT;"
+    /* One record per office, case code and version: a case is taken once. */
+    "CREATE TABLE cases ("
+    "  office TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  item_name TEXT NOT NULL,"
+    "  applicant_name TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('taken', 'accepted', 'returned', 'rejected', 'decided', 'ready')),"
+    "  official_number TEXT,"
+    "  note TEXT,"
+    "  batch TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (office, code, version)"
+    ") STRICT;"
+    "CREATE INDEX cases_department ON cases(department, state, received_at);"
+    "CREATE TABLE case_documents ("
+    "  office TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  material INTEGER,"
+    "  filename TEXT NOT NULL,"
+    "  media_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  upload TEXT NOT NULL REFERENCES uploads(id),"
+    "  PRIMARY KEY (office, code, version, position)"
+    ") STRICT;"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  office TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX events_office ON events(office, seq);",
+};
+const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
+
+/* --- batches ---------------------------------------------------------------------- */
+
+struct doc_ref {
+	char upload[33];
+};
+
+/* A manifest's documents must all be complete uploads of this office with
+ * the hash and size named; else the batch is refused whole. */
+static enum MHD_Result check_documents(struct creq *r, json_t *cases, enum MHD_Result *answered)
+{
+	size_t i, k;
+	json_t *cs, *d;
+
+	json_array_foreach(cases, i, cs)
+	{
+		json_array_foreach(json_object_get(cs, "documents"), k, d)
+		{
+			const char *url = json_string_value(json_object_get(d, "upload")),
+				   *sha = json_string_value(json_object_get(d, "sha256"));
+			json_int_t size = json_integer_value(json_object_get(d, "size"));
+			char id[33];
+			enum status st =
+			    url && sha ? tus_complete(r->c, r->office, url, sha, (uint64_t)size, id) : ST_NOT_FOUND;
+
+			if (st == ST_BUSY) {
+				*answered =
+				    central_json(r, 422,
+						 json_pack("{s:s, s:s, s:s, s:s}", "error", "upload_incomplete",
+							   "message", "材料文件尚未上传完成", "message_en",
+							   "a document's upload is not complete", "upload", url));
+				return MHD_NO;
+			}
+			if (st != ST_OK) {
+				*answered = central_json(
+				    r, 422,
+				    json_pack("{s:s, s:s, s:s, s:s}", "error", "document_hash_mismatch", "message",
+					      "材料文件与清单不符（哈希或大小不同，或未上传）", "message_en",
+					      "a document differs from the manifest (hash, size, or not uploaded)",
+					      "upload", url ? url : ""));
+				return MHD_NO;
+			}
+		}
+	}
+	return MHD_YES;
+}
+
+/* One case of a manifest: taken (stored now, or before), or refused with why. */
+static json_t *take_case(struct central *c, const char *office, const char *department, const char *batch, json_t *cs,
+			 bool *refused)
+{
+	const char *code = json_string_value(json_object_get(cs, "code")),
+		   *item = json_string_value(json_object_get(json_object_get(cs, "item"), "name")),
+		   *name = json_string_value(json_object_get(json_object_get(cs, "applicant"), "name"));
+	json_int_t version = json_integer_value(json_object_get(cs, "version"));
+	json_t *docs = json_object_get(cs, "documents"), *d;
+	char *data;
+	sqlite3_stmt *q;
+	enum status st;
+	size_t k;
+
+	*refused = true;
+	if (!code || strlen(code) > 31 || version < 1 || version > 999 || !item || !name || !json_is_array(docs) ||
+	    json_array_size(docs) > CASE_MAX_DOCUMENTS)
+		return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "code", code ? code : "", "version", version,
+				 "status", "refused", "error", "bad_case", "message", "案件信息不完整", "message_en",
+				 "the case lacks required fields");
+	q = store_prepare(c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
+	if (!q)
+		return NULL;
+	sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, version);
+	bool before = sqlite3_step(q) == SQLITE_ROW;
+
+	store_finish(q);
+	*refused = false;
+	if (before) /* taken before, by this batch or another */
+		return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
+	data = json_dumps(cs, JSON_COMPACT);
+	q = store_prepare(c->db, "INSERT INTO cases (office, code, version, department, item_name, applicant_name, "
+				 "data, state, batch, received_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+				 "'taken', ?8, ?9, ?9)");
+	st = q && data ? ST_OK : ST_IO;
+	if (st == ST_OK) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, version);
+		sqlite3_bind_text(q, 4, department, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, item, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 8, batch, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 9, (int64_t)time(NULL));
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	free(data);
+	json_array_foreach(docs, k, d)
+	{
+		const char *url = json_string_value(json_object_get(d, "upload"));
+
+		q = st == ST_OK ? store_prepare(c->db, "INSERT INTO case_documents (office, code, version, position, "
+						       "material, filename, media_type, size, sha256, upload) VALUES "
+						       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+				: NULL;
+		if (!q)
+			break;
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, version);
+		sqlite3_bind_int64(q, 4, (json_int_t)k + 1);
+		sqlite3_bind_int64(q, 5, json_integer_value(json_object_get(d, "material")));
+		sqlite3_bind_text(q, 6, json_string_value(json_object_get(d, "filename")), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, json_string_value(json_object_get(d, "media_type")), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 8, json_integer_value(json_object_get(d, "size")));
+		sqlite3_bind_text(q, 9, json_string_value(json_object_get(d, "sha256")), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 10, strstr(url, "/v1/uploads/") + 12, -1, SQLITE_STATIC);
+		st = store_status(sqlite3_step(q));
+		store_finish(q);
+	}
+	if (st != ST_OK)
+		return NULL;
+	log_info("case %s v%lld from %s taken (%s)", code, (long long)version, office, department);
+	return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
+}
+
+enum MHD_Result cases_batch(struct creq *r)
+{
+	struct central *c = r->c;
+	const char *key = central_header(r, "Idempotency-Key"), *msig = central_header(r, "Outpost-Manifest-Signature"),
+		   *department, *office;
+	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
+	char hash[65], *answer_text = NULL;
+	enum MHD_Result answered;
+	json_t *m = NULL, *cases, *results, *cs, *answer;
+	json_error_t err;
+	sqlite3_stmt *q;
+	bool any_refused = false, have_key = false;
+	size_t i;
+	enum status st;
+	int code;
+
+	if (!central_signed(r, r->body.data, r->body.len, &answered))
+		return answered;
+	if (!key || !*key || strlen(key) > 64)
+		return central_error(r, 400, "no_idempotency_key", "缺少 Idempotency-Key",
+				     "Idempotency-Key is missing");
+	sign_sha256_hex(r->body.data, r->body.len, hash);
+	/* The same key again: the same body gets the same answer. */
+	q = store_prepare(c->db, "SELECT body_sha256 = ?3, status, answer FROM batches WHERE office = ?1 AND "
+				 "idempotency_key = ?2");
+	if (q) {
+		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			bool same = sqlite3_column_int(q, 0);
+			int status = sqlite3_column_int(q, 1);
+			json_t *again = json_loads((const char *)sqlite3_column_text(q, 2), 0, NULL);
+
+			store_finish(q);
+			if (!same) {
+				json_decref(again);
+				return central_error(r, 409, "idempotency_conflict",
+						     "该批次编号已用于内容不同的另一批次",
+						     "this Idempotency-Key was used with another body");
+			}
+			return central_json(r, (unsigned)status, again);
+		}
+	}
+	store_finish(q);
+	/* The manifest's own signature, kept with it as evidence. */
+	q = store_prepare(c->db, "SELECT public_key FROM offices WHERE code = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SIGN_KEY_LEN) {
+			memcpy(pub, sqlite3_column_blob(q, 0), SIGN_KEY_LEN);
+			have_key = true;
+		}
+	}
+	store_finish(q);
+	if (!have_key || !sign_header_parse(msig, sig) || !sign_ed25519_ok(pub, r->body.data, r->body.len, sig))
+		return central_error(r, 401, "bad_signature", "批次清单签名无效",
+				     "the manifest's signature does not hold");
+	m = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+	if (json_unpack(m, "{s:s, s:s, s:o}", "office", &office, "department", &department, "cases", &cases) != 0 ||
+	    json_integer_value(json_object_get(m, "protocol")) != 1 || strcmp(office, r->office) != 0 ||
+	    !json_is_array(cases) || json_array_size(cases) == 0 || json_array_size(cases) > BATCH_MAX_CASES) {
+		json_decref(m);
+		return central_error(r, 400, "bad_manifest", "批次清单格式不正确", "the manifest is malformed");
+	}
+	if (check_documents(r, cases, &answered) != MHD_YES) {
+		json_decref(m);
+		return answered;
+	}
+	if ((st = store_begin(c->db)) != ST_OK) {
+		json_decref(m);
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	}
+	results = json_array();
+	json_array_foreach(cases, i, cs)
+	{
+		bool refused;
+		json_t *res = take_case(c, r->office, department, key, cs, &refused);
+
+		if (!res) {
+			st = ST_IO;
+			break;
+		}
+		any_refused |= refused;
+		json_array_append_new(results, res);
+	}
+	code = any_refused ? 202 : 201;
+	answer = json_pack("{s:s, s:o}", "batch_id", key, "results", results);
+	answer_text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+	q = st == ST_OK && answer_text
+		? store_prepare(c->db, "INSERT INTO batches (office, idempotency_key, body_sha256, status, answer, "
+				       "signature, manifest, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+		: NULL;
+	if (q) {
+		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, code);
+		sqlite3_bind_text(q, 5, answer_text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, msig, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, (const char *)r->body.data, (int)r->body.len, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 8, (int64_t)time(NULL));
+		st = store_status(sqlite3_step(q));
+	} else {
+		st = ST_IO;
+	}
+	store_finish(q);
+	free(answer_text);
+	json_decref(m);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		json_decref(answer);
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	}
+	return central_json(r, (unsigned)code, answer);
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+static const struct {
+	const char *type, *from[3], *to;
+} transitions[] = {
+    {"case.accepted", {"taken"}, "accepted"},	      {"case.returned", {"taken", "accepted"}, "returned"},
+    {"case.rejected", {"taken"}, "rejected"},	      {"case.decided", {"accepted"}, "decided"},
+    {"case.ready", {"decided", "rejected"}, "ready"},
+};
+
+enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
+			       json_t *data, char *why, size_t whylen)
+{
+	const char *to = NULL, *state = NULL;
+	char id[40], at[32], *body = NULL;
+	uint8_t raw[12];
+	sqlite3_stmt *q;
+	json_t *ev;
+	enum status st;
+	size_t t;
+
+	for (t = 0; t < sizeof(transitions) / sizeof(transitions[0]); t++)
+		if (strcmp(transitions[t].type, type) == 0)
+			break;
+	if (t == sizeof(transitions) / sizeof(transitions[0])) {
+		snprintf(why, whylen, "unknown event type %s", type);
+		return ST_BAD_FIELD;
+	}
+	if ((strcmp(type, "case.accepted") == 0 && !json_is_string(json_object_get(data, "official_number"))) ||
+	    (strcmp(type, "case.decided") == 0 && !json_is_string(json_object_get(data, "decision")))) {
+		snprintf(why, whylen, "%s needs %s", type,
+			 strcmp(type, "case.accepted") == 0 ? "official_number" : "decision");
+		return ST_MISSING_FIELD;
+	}
+	if ((st = store_begin(c->db)) != ST_OK)
+		return st;
+	q = store_prepare(c->db, "SELECT state FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, version);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			state = (const char *)sqlite3_column_text(q, 0);
+			for (int k = 0; k < 3 && transitions[t].from[k]; k++)
+				if (strcmp(state, transitions[t].from[k]) == 0)
+					to = transitions[t].to;
+		}
+	}
+	if (!state || !to) {
+		snprintf(why, whylen, state ? "case %s v%d is %s: %s does not apply" : "no case %s v%d%s%s", code,
+			 version, state ? state : "", state ? type : "");
+		store_finish(q);
+		store_rollback(c->db);
+		return state ? ST_BAD_STATE : ST_NOT_FOUND;
+	}
+	store_finish(q);
+	sign_random(raw, sizeof(raw));
+	snprintf(id, sizeof(id), "evt_");
+	for (int i = 0; i < 12; i++)
+		snprintf(id + 4 + 2 * i, 3, "%02x", raw[i]);
+	central_now_rfc3339(at);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:i}, s:O}", "id", id, "type", type, "at", at, "office", office,
+		       "case", "code", code, "version", version, "data", data);
+	body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+	json_decref(ev);
+	q = body ? store_prepare(c->db, "INSERT INTO events (id, office, code, version, type, body, at) VALUES "
+					"(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+		 : NULL;
+	st = q ? ST_OK : ST_IO;
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, version);
+		sqlite3_bind_text(q, 5, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, body, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 7, (int64_t)time(NULL));
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	q = st == ST_OK
+		? store_prepare(c->db, "UPDATE cases SET state = ?4, updated_at = ?5, "
+				       "official_number = coalesce(?6, official_number), "
+				       "note = coalesce(?7, note) WHERE office = ?1 AND code = ?2 AND version = ?3")
+		: NULL;
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, version);
+		sqlite3_bind_text(q, 4, to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
+		sqlite3_bind_text(q, 6, json_string_value(json_object_get(data, "official_number")), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7,
+				  json_string_value(json_object_get(data, "note"))
+				      ? json_string_value(json_object_get(data, "note"))
+				      : json_string_value(json_object_get(data, "reason")),
+				  -1, SQLITE_STATIC);
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	free(body);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		snprintf(why, whylen, "not stored: %s", status_name(st));
+		return st;
+	}
+	log_info("event %s: %s for %s v%d of %s", id, type, code, version, office);
+	cases_wake_pollers(c);
+	return ST_OK;
+}
+
+/* The office's events after seq: {"events": [...], "cursor"}; NULL when none. */
+static json_t *events_after(struct central *c, const char *office, int64_t after)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT seq, body FROM events WHERE office = ?1 AND seq > ?2 "
+					       "ORDER BY seq LIMIT ?3");
+	json_t *list = json_array();
+	int64_t last = after;
+	char cursor[24];
+
+	if (!q || !list) {
+		store_finish(q);
+		json_decref(list);
+		return NULL;
+	}
+	sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, after);
+	sqlite3_bind_int(q, 3, EVENTS_PER_ANSWER);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		last = sqlite3_column_int64(q, 0);
+		json_array_append_new(list, json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL));
+	}
+	store_finish(q);
+	if (json_array_size(list) == 0) {
+		json_decref(list);
+		return NULL;
+	}
+	snprintf(cursor, sizeof(cursor), "%" PRId64, last);
+	return json_pack("{s:o, s:s}", "events", list, "cursor", cursor);
+}
+
+static int on_poll_timer(sd_event_source *s, uint64_t usec, void *ud);
+
+/* Answers every waiting long-poll that has events or has waited enough. */
+void cases_wake_pollers(struct central *c)
+{
+	uint64_t now;
+	bool resumed = false;
+
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
+	for (struct creq **p = &c->pollers; *p;) {
+		struct creq *r = *p;
+		json_t *ev = events_after(c, r->office, r->after);
+		char cursor[24];
+
+		if (!ev && now < r->deadline_usec) {
+			p = &r->next_poller;
+			continue;
+		}
+		if (!ev) {
+			snprintf(cursor, sizeof(cursor), "%" PRId64, r->after);
+			ev = json_pack("{s:[], s:s}", "events", "cursor", cursor);
+		}
+		r->code = 200;
+		r->answer = ev;
+		*p = r->next_poller;
+		r->next_poller = NULL;
+		MHD_resume_connection(r->conn);
+		resumed = true;
+	}
+	if (resumed)
+		mhd_loop_kick(&c->loop);
+	if (!c->pollers)
+		c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
+}
+
+/* Events may come from another process (the command line, a second
+ * node): waiting polls look again every second. */
+static int on_poll_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct central *c = ud;
+
+	cases_wake_pollers(c);
+	if (c->poll_timer) {
+		sd_event_source_set_time(s, usec + POLL_USEC);
+		sd_event_source_set_enabled(s, SD_EVENT_ON);
+	}
+	return 0;
+}
+
+enum MHD_Result cases_events(struct creq *r)
+{
+	struct central *c = r->c;
+	const char *after_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after"),
+		   *wait_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait");
+	long long after = after_s ? atoll(after_s) : 0, wait = wait_s ? atoll(wait_s) : 0;
+	enum MHD_Result answered;
+	json_t *ev;
+	uint64_t now;
+
+	if (!central_signed(r, NULL, 0, &answered))
+		return answered;
+	if (after < 0 || wait < 0)
+		return central_error(r, 400, "bad_cursor", "游标无效", "bad cursor");
+	if (wait > WAIT_MAX_SECONDS)
+		wait = WAIT_MAX_SECONDS;
+	r->after = after;
+	ev = events_after(c, r->office, after);
+	if (ev || wait == 0) {
+		char cursor[24];
+
+		snprintf(cursor, sizeof(cursor), "%lld", after);
+		return central_json(r, 200, ev ? ev : json_pack("{s:[], s:s}", "events", "cursor", cursor));
+	}
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
+	r->deadline_usec = now + (uint64_t)wait * 1000000;
+	r->suspended = true;
+	r->next_poller = c->pollers;
+	c->pollers = r;
+	MHD_suspend_connection(r->conn);
+	if (!c->poll_timer &&
+	    sd_event_add_time_relative(c->ev, &c->poll_timer, CLOCK_MONOTONIC, POLL_USEC, 100000, on_poll_timer, c) < 0)
+		log_err("cannot arm the long-poll timer");
+	return MHD_YES;
+}
+
+/* --- heartbeat -------------------------------------------------------------------------- */
+
+enum MHD_Result cases_heartbeat(struct creq *r)
+{
+	sqlite3_stmt *q;
+	enum MHD_Result answered;
+
+	if (!central_signed(r, r->body.data, r->body.len, &answered))
+		return answered;
+	q = store_prepare(r->c->db, "UPDATE offices SET heartbeat = ?2, heartbeat_at = ?3 WHERE code = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, (const char *)r->body.data, (int)r->body.len, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
+		store_step_unsynced(r->c->db, q);
+	}
+	store_finish(q);
+	return central_json(r, 204, NULL);
+}

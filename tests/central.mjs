@@ -1,0 +1,97 @@
+// outpost-central for the tests: a private state folder, a free port, the
+// command line (tokens, clerks' events), and a box identity that signs
+// requests as sync/PROTOCOL.md section 2 says, with Node's own crypto.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDir, freePort, sleep } from './lib.mjs';
+
+export class Central {
+  constructor(dir, port, proc) {
+    this.dir = dir;
+    this.port = port;
+    this.proc = proc;
+    this.base = `http://127.0.0.1:${port}`;
+    this.log = '';
+    proc.stderr.on('data', (d) => { this.log += d; });
+  }
+
+  get config() { return join(this.dir, 'central.conf'); }
+  get state() { return join(this.dir, 'state'); }
+
+  cli(...args) {
+    return execFileSync(join(buildDir, 'outpost-central'), ['-c', this.config, ...args], { encoding: 'utf8' }).trim();
+  }
+
+  token(code = 'SQ01', name = '幸福街道便民服务站') { return this.cli('token', code, name); }
+
+  async stop() {
+    if (this.proc.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      await new Promise((r) => this.proc.once('exit', r));
+    }
+  }
+
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+export async function startCentral(extra = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\n${extra}`);
+  const proc = spawn(join(buildDir, 'outpost-central'), ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const c = new Central(dir, port, proc);
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${c.base}/v1/uploads`, { method: 'OPTIONS' })).status === 204) return c;
+    } catch { /* not up yet */ }
+    await sleep(50);
+  }
+  throw new Error(`outpost-central did not start:\n${c.log}`);
+}
+
+// A box's identity: its Ed25519 key, what it signs and how.
+export class BoxIdentity {
+  constructor(office = 'SQ01') {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    this.office = office;
+    this.publicKey = publicKey;
+    this.privateKey = privateKey;
+  }
+
+  get publicRaw() { return Buffer.from(this.publicKey.export({ format: 'jwk' }).x, 'base64url'); }
+
+  // The Outpost-* headers of a request (path with its query, exact body).
+  headers(method, path, body = Buffer.alloc(0), when = new Date()) {
+    const ts = when.toISOString().replace(/\.\d+Z$/, 'Z');
+    const text = `${method}\n${path}\n${ts}\n${createHash('sha256').update(body).digest('hex')}`;
+    return { 'Outpost-Protocol': '1', 'Outpost-Office': this.office, 'Outpost-Timestamp': ts,
+      'Outpost-Signature': `ed25519=${sign(null, Buffer.from(text), this.privateKey).toString('base64')}` };
+  }
+
+  signManifest(body) { return `ed25519=${sign(null, body, this.privateKey).toString('base64')}`; }
+
+  async enrol(central, token) {
+    const r = await fetch(`${central.base}/v1/enrol`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Outpost-Protocol': '1' },
+      body: JSON.stringify({ token, public_key: this.publicRaw.toString('base64'), software: 'test' }) });
+    return { status: r.status, body: await r.json() };
+  }
+
+  async fetch(central, method, path, body, extra = {}) {
+    const buf = body === undefined ? Buffer.alloc(0) : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const r = await fetch(central.base + path, { method, body: buf.length ? buf : undefined,
+      headers: { ...this.headers(method, path, buf), ...(buf.length ? { 'Content-Type': 'application/json' } : {}), ...extra } });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* empty or not JSON */ }
+    return { status: r.status, body: json, text, headers: r.headers };
+  }
+}
+
+// Central's signature over an answer's exact body.
+export function centralSigned(publicKeyB64, text, header) {
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyB64, 'base64').toString('base64url') }, format: 'jwk' });
+  return header?.startsWith('ed25519=') && verify(null, Buffer.from(text), key, Buffer.from(header.slice(8), 'base64'));
+}

@@ -1,0 +1,69 @@
+#include "mhdloop.h"
+
+static void rearm(struct mhd_loop *l)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
+		uint64_t now;
+
+		sd_event_now(l->ev, CLOCK_MONOTONIC, &now);
+		sd_event_source_set_time(l->timer, now + ms * 1000);
+		sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+	} else {
+		sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+	}
+}
+
+void mhd_loop_kick(struct mhd_loop *l)
+{
+	sd_event_source_set_time(l->timer, 1);
+	sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+}
+
+/* libmicrohttpd reads one buffer per connection per run and then asks to
+ * run again at once; doing that here, a few times, spares a trip through
+ * the event loop for each 64 KiB of an upload. */
+static void step(struct mhd_loop *l)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	for (int i = 0; i < 16; i++) {
+		MHD_run(l->d);
+		if (MHD_get_timeout(l->d, &ms) != MHD_YES || ms > 0)
+			break;
+	}
+	rearm(l);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
+{
+	(void)s, (void)fd, (void)revents;
+	step(ud);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	(void)s, (void)usec;
+	step(ud);
+	return 0;
+}
+
+enum status mhd_loop_attach(struct mhd_loop *l, sd_event *ev, struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	l->ev = ev;
+	l->d = d;
+	if (!info || sd_event_add_io(ev, &l->io, info->epoll_fd, EPOLLIN, on_io, l) < 0 ||
+	    sd_event_add_time(ev, &l->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, l) < 0)
+		return ST_IO;
+	return ST_OK;
+}
+
+void mhd_loop_detach(struct mhd_loop *l)
+{
+	l->io = sd_event_source_disable_unref(l->io);
+	l->timer = sd_event_source_disable_unref(l->timer);
+}

@@ -1,0 +1,25 @@
+/*
+ * libmicrohttpd in external-epoll mode inside an sd-event loop: its epoll
+ * descriptor is one io source and its timeout one timer.  Used by the web
+ * process and by outpost-central.
+ */
+#ifndef OUTPOST_MHDLOOP_H
+#define OUTPOST_MHDLOOP_H
+
+#include <systemd/sd-event.h>
+
+#include "mhd.h"
+
+struct mhd_loop {
+	sd_event *ev;
+	struct MHD_Daemon *d;
+	sd_event_source *io, *timer;
+};
+
+enum status mhd_loop_attach(struct mhd_loop *l, sd_event *ev, struct MHD_Daemon *d);
+/* Makes the loop run libmicrohttpd now: a resumed connection is only
+ * picked up by MHD_run(). */
+void mhd_loop_kick(struct mhd_loop *l);
+void mhd_loop_detach(struct mhd_loop *l);
+
+#endif
