@@ -15,6 +15,8 @@
 #include "fdio.h"
 #include "log.h"
 #include "msg.h"
+#include "outbox.h"
+#include "store.h"
 #include "queue.h"
 #include "reports.h"
 #include "scanjobs.h"
@@ -1170,6 +1172,78 @@ static enum status h_scan_jobs(struct request *r)
 	return fail(r, ST_NOT_FOUND, NULL);
 }
 
+/* --- sync with central ------------------------------------------------------ */
+
+static enum status h_sync(struct request *r)
+{
+	json_t *out = NULL;
+	enum status st;
+
+	if (strcmp(r->method, "GET") == 0) {
+		st = outbox_status(r->core, &out);
+		return st == ST_OK ? ok(r, 200, out) : fail(r, st, NULL);
+	}
+	if (!is_admin(r))
+		return fail(r, ST_FORBIDDEN, NULL);
+	if (strcmp(r->path, "/api/v1/sync/now") == 0) {
+		st = outbox_now(r->core);
+		audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username, "sync.now", NULL,
+			     NULL);
+		return st == ST_OK ? ok(r, 202, json_pack("{s:b}", "started", true)) : fail(r, st, NULL);
+	}
+	if (strcmp(r->path, "/api/v1/sync/enrol") == 0) {
+		const char *url = json_string_value(json_object_get(r->body, "url")),
+			   *token = json_string_value(json_object_get(r->body, "token"));
+		json_t *m;
+
+		if (!url || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) || strlen(url) > 200)
+			return fail(r, ST_BAD_FIELD, "url");
+		if (!token || !*token || strlen(token) > 128)
+			return fail(r, ST_BAD_FIELD, "token");
+		m = json_pack("{s:s, s:s}", "url", url, "token", token);
+		st = m ? core_send(r->core, ROLE_SYNC, MSG_SYNC_ENROL, r->id, m, NULL, 0, NULL, 0) : ST_NOMEM;
+		json_decref(m);
+		if (st != ST_OK)
+			return fail(r, ST_UNAVAILABLE, NULL);
+		audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username, "sync.enrol", NULL,
+			     url);
+		return ST_OK; /* answered when the sync process has central's word */
+	}
+	return fail(r, ST_NOT_FOUND, NULL);
+}
+
+enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
+{
+	const char *office = "", *message = "", *url = "";
+	int ok_ = 0, http = 0;
+	json_t *err;
+
+	if (json_unpack(body, "{s:b, s?i, s?s, s?s, s?s}", "ok", &ok_, "http", &http, "office", &office, "message",
+			&message, "url", &url) != 0)
+		return ST_PROTO;
+	if (ok_) {
+		sqlite3_stmt *q = store_prepare(c->db, "UPDATE sync_state SET office = ?1, enrolled_at = ?2, "
+						       "cursor = '', central_url = ?3");
+
+		if (q) {
+			sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, (int64_t)core_now());
+			sqlite3_bind_text(q, 3, url, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		store_finish(q);
+		outbox_sync_up(c);
+		log_info("enrolled with central as office %s", office);
+		return reply(c, id, 200, json_pack("{s:b, s:s}", "enrolled", true, "office", office), NULL, -1);
+	}
+	err = status_json(ST_ENROL_FAILED, LANG_ZH, NULL);
+	if (err) {
+		json_object_set_new(err, "central_message", json_string(message));
+		json_object_set_new(err, "http", json_integer(http));
+	}
+	return reply(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static bool is(struct request *r, const char *method, const char *path)
@@ -1229,6 +1303,8 @@ static enum status route(struct request *r)
 	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print") ||
 	    is(r, "POST", "/api/v1/devices/led"))
 		return h_devices(r);
+	if (is(r, "GET", "/api/v1/sync") || is(r, "POST", "/api/v1/sync/enrol") || is(r, "POST", "/api/v1/sync/now"))
+		return h_sync(r);
 	if (strncmp(r->path, "/api/v1/scan-jobs", 17) == 0)
 		return h_scan_jobs(r);
 	if (is(r, "GET", "/api/v1/reports"))

@@ -245,6 +245,19 @@ enum {
 };
 
 /* The row of a case by code; the statement is the caller's to finish. */
+/* The case row's ID number, phone and agent's ID number, in the clear. */
+static enum status unseal_person(sqlite3_stmt *q, const uint8_t key[VAULT_KEY_LEN], char id[ID_MAX + 1],
+				 char phone[ID_MAX + 1], char agent_id[ID_MAX + 1])
+{
+	enum status st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, ID_MAX + 1);
+
+	if (st == ST_OK)
+		st = unseal_col(q, COL_PHONE_SEALED, key, "phone", phone, ID_MAX + 1);
+	if (st == ST_OK)
+		st = unseal_col(q, COL_AGENT_ID_SEALED, key, "agent_id_number", agent_id, ID_MAX + 1);
+	return st;
+}
+
 static enum status load_case(struct core *c, const char *code, sqlite3_stmt **out)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "SELECT " CASE_COLS " FROM cases WHERE code = ?1");
@@ -1318,9 +1331,66 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 
 /* --- events from central ------------------------------------------------------ */
 
+static bool central_event_seen(struct core *c, const char *id)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM central_events WHERE id = ?1");
+	bool seen;
+
+	if (!q)
+		return false;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	seen = sqlite3_step(q) == SQLITE_ROW;
+	store_finish(q);
+	return seen;
+}
+
+/* Records an event (in the caller's transaction, or in its own with own)
+ * and moves the feed's cursor when the event carries it. */
+static enum status central_event_record(struct core *c, const char *id, const char *event, const char *code,
+					bool applied, const char *problem, const char *cursor, bool own)
+{
+	sqlite3_stmt *q;
+	enum status st = own ? store_begin(c->db) : ST_OK;
+
+	if (st != ST_OK)
+		return st;
+	q = store_prepare(c->db, "INSERT OR IGNORE INTO central_events (id, event, code, applied, problem, at) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	st = q ? ST_OK : ST_IO;
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, event, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, applied);
+		sqlite3_bind_text(q, 5, problem, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, (int64_t)core_now());
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	if (st == ST_OK && cursor && *cursor) {
+		q = store_prepare(c->db, "UPDATE sync_state SET cursor = ?1");
+		st = q ? ST_OK : ST_IO;
+		if (q) {
+			sqlite3_bind_text(q, 1, cursor, -1, SQLITE_STATIC);
+			st = store_status(sqlite3_step(q));
+		}
+		store_finish(q);
+	}
+	if (own) {
+		if (st == ST_OK)
+			st = store_commit(c->db);
+		if (st != ST_OK)
+			store_rollback(c->db);
+	}
+	if (!applied)
+		log_warn("central event %s (%s for %s) recorded, not applied: %s", id, event, code, problem);
+	return st;
+}
+
 enum status cases_central_event(struct core *c, json_t *body, struct case_error *why)
 {
-	const char *code = NULL, *event = NULL, *number = NULL, *note = NULL, *decision = NULL;
+	const char *code = NULL, *event = NULL, *number = NULL, *note = NULL, *decision = NULL, *event_id = NULL,
+		   *cursor = NULL;
 	sqlite3_stmt *q = NULL, *u;
 	char detail[300];
 	int ev;
@@ -1328,8 +1398,8 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 
 	why->field = NULL;
 	why->extra = NULL;
-	if (json_unpack(body, "{s:s, s:s, s?s, s?s, s?s}", "code", &code, "event", &event, "official_number", &number,
-			"note", &note, "decision", &decision) != 0)
+	if (json_unpack(body, "{s:s, s:s, s?s, s?s, s?s, s?s, s?s}", "code", &code, "event", &event, "official_number",
+			&number, "note", &note, "decision", &decision, "event_id", &event_id, "cursor", &cursor) != 0)
 		return ST_PROTO;
 	ev = lifecycle_event_parse(event);
 	if (ev != LC_QUEUE && ev != LC_SEND && ev != LC_ACCEPT && ev != LC_RETURN && ev != LC_REJECT &&
@@ -1338,8 +1408,13 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 	if ((ev == LC_ACCEPT && !number) ||
 	    (ev == LC_DECIDE && (!decision || (strcmp(decision, "approved") != 0 && strcmp(decision, "denied") != 0))))
 		return ST_PROTO;
-	if ((st = begin_on(c, code, &q)) != ST_OK)
+	if (event_id && central_event_seen(c, event_id))
+		return ST_OK; /* a replay: already applied, or recorded as not applicable */
+	if ((st = begin_on(c, code, &q)) != ST_OK) {
+		if (event_id)
+			central_event_record(c, event_id, event, code, false, status_name(st), cursor, true);
 		return st;
+	}
 	u = store_prepare(c->db, "UPDATE cases SET official_number = coalesce(?2, official_number), "
 				 "central_note = coalesce(?3, central_note), decision = coalesce(?4, decision) "
 				 "WHERE id = ?1");
@@ -1357,7 +1432,13 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 	if (st == ST_OK)
 		st = transition(c, sqlite3_column_int64(q, COL_ID), code, row_state(q), (enum case_event)ev,
 				ev == LC_QUEUE || ev == LC_SEND ? "sync" : "central", detail, why);
-	return end_on(c, q, st);
+	/* The event's id and the feed's cursor commit with its effect. */
+	if (st == ST_OK && event_id)
+		st = central_event_record(c, event_id, event, code, true, NULL, cursor, false);
+	st = end_on(c, q, st);
+	if (st != ST_OK && st != ST_IO && event_id) /* does not fit the case: recorded and shown, not applied */
+		central_event_record(c, event_id, event, code, false, status_name(st), cursor, true);
+	return st;
 }
 
 /* --- purge after retention ----------------------------------------------------- */
@@ -1727,11 +1808,7 @@ enum status cases_get(struct core *c, const struct session *s, const char *code,
 	if (!purged) {
 		st = case_key(c, q, key);
 		if (st == ST_OK)
-			st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
-		if (st == ST_OK)
-			st = unseal_col(q, COL_PHONE_SEALED, key, "phone", phone, sizeof(phone));
-		if (st == ST_OK)
-			st = unseal_col(q, COL_AGENT_ID_SEALED, key, "agent_id_number", agent_id, sizeof(agent_id));
+			st = unseal_person(q, key, id, phone, agent_id);
 		vault_wipe(key, sizeof(key));
 		if (st != ST_OK) {
 			log_err("case %s: its personal data does not decrypt", code);
@@ -1836,6 +1913,89 @@ enum status cases_document(struct core *c, const struct session *s, const char *
 		*meta = NULL;
 	}
 	return st;
+}
+
+/* --- forwarding to central ------------------------------------------------------- */
+
+enum status cases_manifest(struct core *c, const char *code, json_t **out, json_t *docs, int *fds, unsigned max_fds,
+			   unsigned *nfds)
+{
+	char id[ID_MAX + 1] = "", phone[ID_MAX + 1] = "", agent_id[ID_MAX + 1] = "", received[32];
+	uint8_t key[VAULT_KEY_LEN];
+	sqlite3_stmt *q = NULL, *d;
+	json_t *j = NULL, *list = json_array();
+	enum status st = load_case(c, code, &q);
+	int64_t case_id;
+	time_t t;
+	struct tm tm;
+
+	*out = NULL;
+	if (st != ST_OK) {
+		json_decref(list);
+		return st;
+	}
+	case_id = sqlite3_column_int64(q, COL_ID);
+	st = case_key(c, q, key);
+	if (st == ST_OK)
+		st = unseal_person(q, key, id, phone, agent_id);
+	t = (time_t)sqlite3_column_int64(q, COL_RECEIVED);
+	localtime_r(&t, &tm);
+	strftime(received, sizeof(received), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* The documents, decrypted into memfds for the sync process. */
+	d = st == ST_OK ? store_prepare(c->db, "SELECT position, material, filename, media_type, size, sha256, file "
+					       "FROM case_documents WHERE case_id = ?1 AND file IS NOT NULL "
+					       "ORDER BY position")
+			: NULL;
+	if (d) {
+		sqlite3_bind_int64(d, 1, case_id);
+		while (st == ST_OK && sqlite3_step(d) == SQLITE_ROW) {
+			int fd = -1;
+
+			if (*nfds == max_fds) {
+				st = ST_TOO_MANY_DOCUMENTS;
+				break;
+			}
+			st = docstore_read(c->docs, col_text(d, 6), key, (uint64_t)sqlite3_column_int64(d, 4), &fd);
+			if (st != ST_OK)
+				break;
+			fds[(*nfds)++] = fd;
+			json_array_append_new(list, json_pack("{s:o, s:s, s:s, s:I, s:s, s:i}", "material",
+							      sqlite3_column_type(d, 1) == SQLITE_NULL
+								  ? json_null()
+								  : json_integer(sqlite3_column_int(d, 1)),
+							      "filename", col_text(d, 2), "media_type", col_text(d, 3),
+							      "size", (json_int_t)sqlite3_column_int64(d, 4), "sha256",
+							      col_text(d, 5), "index", (int)json_array_size(docs)));
+			json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s, s:I}", "case", code, "sha256",
+							      col_text(d, 5), "filename", col_text(d, 2), "media_type",
+							      col_text(d, 3), "size",
+							      (json_int_t)sqlite3_column_int64(d, 4)));
+		}
+	}
+	store_finish(d);
+	vault_wipe(key, sizeof(key));
+	if (st == ST_OK)
+		j = json_pack(
+		    "{s:s, s:i, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "code",
+		    code, "version", sqlite3_column_int(q, COL_VERSION), "item", "code", col_text(q, COL_ITEM_CODE),
+		    "name", col_text(q, COL_ITEM_NAME), "received_at", received, "promised_by",
+		    col_text(q, COL_PROMISED), "applicant", "kind", col_text(q, COL_KIND), "name",
+		    col_text(q, COL_NAME), "id_type", col_text(q, COL_ID_TYPE), "id_number", id, "phone", phone,
+		    "agent",
+		    sqlite3_column_int(q, COL_BY_AGENT)
+			? json_pack("{s:s, s:s, s:s}", "name", col_text(q, COL_AGENT_NAME), "id_type",
+				    col_text(q, COL_AGENT_ID_TYPE), "id_number", agent_id)
+			: json_null(),
+		    "ticket", opt_text(q, COL_TICKET), "incomplete_note", opt_text(q, COL_NOTE), "materials",
+		    materials_json(c, case_id), "documents", list);
+	else
+		json_decref(list);
+	vault_wipe(id, sizeof(id));
+	vault_wipe(phone, sizeof(phone));
+	vault_wipe(agent_id, sizeof(agent_id));
+	store_finish(q);
+	*out = j;
+	return st == ST_OK && !j ? ST_NOMEM : st;
 }
 
 /* --- printing ------------------------------------------------------------------ */

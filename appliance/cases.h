@@ -110,4 +110,14 @@ enum status cases_upgrade_v2(struct core *c);
 enum status cases_attach_scans(struct core *c, const char *username, json_t *docs, const int *fds, unsigned n,
 			       struct case_error *why);
 
+/*
+ * A case as a batch manifest names it (sync/PROTOCOL.md section 5), with
+ * its personal data decrypted, and its documents' plaintext as memfds:
+ * each document goes into fds (at most max_fds, counted in *nfds) and its
+ * description into docs, and the manifest's document carries its "index"
+ * in docs.
+ */
+enum status cases_manifest(struct core *c, const char *code, json_t **out, json_t *docs, int *fds, unsigned max_fds,
+			   unsigned *nfds);
+
 #endif

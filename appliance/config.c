@@ -110,6 +110,12 @@ static const struct key_def keys[] = {
     BOOL("gpio", "active_low", gpio_active_low),
     UINT("gpio", "debounce_ms", gpio_debounce_ms, 1, 1000),
     UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
+    PATH("sync", "ca_file", sync_ca_file),
+    UINT("sync", "batch_seconds", sync_batch_seconds, 1, 86400),
+    UINT("sync", "batch_cases", sync_batch_cases, 1, 50),
+    UINT("sync", "chunk_kib", sync_chunk_kib, 16, 65536),
+    UINT("sync", "poll_seconds", sync_poll_seconds, 1, 60),
+    UINT("sync", "retry_max_seconds", sync_retry_max_seconds, 1, 86400),
     TEXT("docscan", "device", docscan_device),
     TEXT("docscan", "source", docscan_source),
     UINT("docscan", "resolution", docscan_resolution, 50, 1200),
@@ -164,6 +170,11 @@ void config_defaults(struct config *cfg)
 	cfg->weight_pregnant = 10;
 	cfg->weight_military = 5;
 	snprintf(cfg->voice_output, sizeof(cfg->voice_output), "wav");
+	cfg->sync_batch_seconds = 60;
+	cfg->sync_batch_cases = 20;
+	cfg->sync_chunk_kib = 1024;
+	cfg->sync_poll_seconds = 25;
+	cfg->sync_retry_max_seconds = 900;
 	snprintf(cfg->docscan_source, sizeof(cfg->docscan_source), "adf");
 	cfg->docscan_resolution = 300;
 	snprintf(cfg->docscan_mode, sizeof(cfg->docscan_mode), "gray");

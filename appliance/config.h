@@ -102,6 +102,14 @@ struct config {
 	struct config_gpio_line gpio_button[CONFIG_GPIO_MAX_BUTTONS], gpio_led[CONFIG_GPIO_MAX_LEDS];
 	unsigned ngpio_buttons, ngpio_leds;
 
+	/* [sync] */
+	char sync_ca_file[CONFIG_PATH_MAX];
+	unsigned sync_batch_seconds;
+	unsigned sync_batch_cases;
+	unsigned sync_chunk_kib;
+	unsigned sync_poll_seconds;
+	unsigned sync_retry_max_seconds;
+
 	/* [docscan] */
 	char docscan_device[64];
 	char docscan_source[16];

@@ -19,6 +19,7 @@
 #include "catalog.h"
 #include "control.h"
 #include "log.h"
+#include "outbox.h"
 #include "scanjobs.h"
 #include "store.h"
 
@@ -210,6 +211,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
 		if (ch->role == ROLE_WEB)
 			api_display_push(c); /* a new web starts with the display's state */
+		if (ch->role == ROLE_SYNC)
+			outbox_sync_up(c); /* a new sync starts with the cursor and the batch in flight */
 		if (ch->role == ROLE_DEV) {
 			buttons_update_leds(c, true); /* a new dev starts with the LEDs' state */
 			scanjobs_dev_restarted(c);
@@ -227,6 +230,12 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 	case ROLE_SYNC:
 		if (m->type == MSG_CASE_EVENT)
 			return on_case_event(c, m->body);
+		if (m->type == MSG_SYNC_UPLOAD)
+			return outbox_upload(c, m->body);
+		if (m->type == MSG_SYNC_RESULT)
+			return outbox_result(c, m->body);
+		if (m->type == MSG_SYNC_ENROLLED)
+			return api_sync_enrolled(c, m->id, m->body);
 		break;
 	case ROLE_DEV:
 		if (m->type == MSG_SCAN)
@@ -457,6 +466,8 @@ int core_main(const char *config_path)
 					   1000000ULL,
 				       100000, on_purge_timer, &c) < 0)
 		fatalx("cannot arm the purge timer");
+	if (outbox_init(&c) != ST_OK)
+		fatalx("cannot arm the outbox timer");
 	if (c.cfg.gpio_chip[0] && sd_event_add_time_relative(c.ev, &c.led_timer, CLOCK_MONOTONIC, LED_POLL_USEC, 200000,
 							     on_led_timer, &c) < 0)
 		fatalx("cannot arm the LED timer");
@@ -484,6 +495,7 @@ int core_main(const char *config_path)
 	auth_free(&c.auth);
 	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);
 	c.led_timer = sd_event_source_disable_unref(c.led_timer);
+	outbox_free(&c);
 	json_decref(c.scans);
 	json_decref(c.presses);
 	scanjobs_free(&c);

@@ -6,5 +6,5 @@ OUTPOSTD_SRCS += appliance/main.c appliance/core.c appliance/child.c appliance/r
 	appliance/store.c appliance/docstore.c appliance/auth.c appliance/cases.c \
 	appliance/api.c appliance/control.c appliance/sandbox.c appliance/worker.c \
 	appliance/vault.c appliance/audit.c appliance/catalog.c appliance/staff.c \
-	appliance/reports.c appliance/queue.c appliance/buttons.c appliance/scanjobs.c
+	appliance/reports.c appliance/queue.c appliance/buttons.c appliance/scanjobs.c appliance/outbox.c
 CTL_SRCS += appliance/ctl.c

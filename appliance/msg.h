@@ -38,6 +38,13 @@ enum msg_type {
 	MSG_LED,	    /* core -> dev: {"leds": {name: on}} and/or {"buzz": ms} */
 	MSG_DOCSCAN,	    /* core -> dev: a document scan command, see docscan_cmd_from_json() */
 	MSG_DOCSCAN_RESULT, /* dev -> core: {"job","event",...}; a split document's PDF as fd */
+	MSG_SYNC_SETUP,	    /* core -> sync: {"cursor"} of central's event feed */
+	MSG_SYNC_ENROL,	    /* core -> sync: {"url","token"}; id is the job */
+	MSG_SYNC_ENROLLED,  /* sync -> core: {"ok","http","office","message"}; id is the job */
+	MSG_SYNC_BATCH,	    /* core -> sync: {"batch_id","manifest","documents"} */
+	MSG_SYNC_DOC,	    /* core -> sync: {"batch_id","index"} + the document's plaintext fd */
+	MSG_SYNC_UPLOAD,    /* sync -> core: {"batch_id","index","upload"} a tus URL to keep */
+	MSG_SYNC_RESULT,    /* sync -> core: {"batch_id","state","http","message","next_retry","results"} */
 	__MSG_TYPE_MAX
 };
 

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -289,9 +292,9 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	snprintf(whsec, sizeof(whsec), "whsec_%s", secret_b64);
 	log_info("office %s (%s) enrolled", code, name);
 	return central_json(r, 201,
-			    json_pack("{s:s, s:s, s:s, s:s, s:i}", "office_code", code, "office_name", name,
-				      "central_public_key", pub_b64, "webhook_secret", whsec, "heartbeat_seconds",
-				      300));
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "office_code", code, "office_name", name,
+				      "central_public_key", pub_b64, "webhook_secret", whsec, "tls_pin", c->tls_pin,
+				      "heartbeat_seconds", 300));
 }
 
 /* --- the HTTP front ---------------------------------------------------------------------- */
@@ -440,6 +443,27 @@ static bool load_key(struct central *c)
 	return true;
 }
 
+/* The pin of the certificate's key as libcurl takes it: "sha256//" and
+ * the base64 SHA-256 of its SubjectPublicKeyInfo. */
+static bool tls_pin_of(const char *cert_pem, char *out, size_t cap)
+{
+	BIO *bio = BIO_new_mem_buf(cert_pem, -1);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	unsigned char *der = NULL, d[32];
+	unsigned n = 32;
+	int len = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
+	bool ok = len > 0 && EVP_Digest(der, (size_t)len, d, &n, EVP_sha256(), NULL) == 1 && cap > 8 + 45;
+
+	if (ok) {
+		memcpy(out, "sha256//", 8);
+		sign_b64(d, 32, out + 8);
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(bio);
+	return ok;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -558,7 +582,8 @@ int main(int argc, char **argv)
 	}
 	if (mhd_load() != ST_OK)
 		return 1;
-	if (c.cfg.tls_cert[0] && (!(cert = slurp(c.cfg.tls_cert)) || !(key = slurp(c.cfg.tls_key)))) {
+	if (c.cfg.tls_cert[0] && (!(cert = slurp(c.cfg.tls_cert)) || !(key = slurp(c.cfg.tls_key)) ||
+				  !tls_pin_of(cert, c.tls_pin, sizeof(c.tls_pin)))) {
 		fprintf(stderr, "outpost-central: cannot read %s or %s\n", c.cfg.tls_cert, c.cfg.tls_key);
 		return 1;
 	}

@@ -40,6 +40,7 @@ struct central {
 	struct MHD_Daemon *mhd;
 	struct mhd_loop loop;
 	uint8_t key[SIGN_KEY_LEN], pub[SIGN_KEY_LEN];
+	char tls_pin[64]; /* of the TLS certificate's key, "" without TLS */
 	char uploads_dir[300];
 	struct creq *pollers; /* long-polls waiting for events */
 	sd_event_source *poll_timer;

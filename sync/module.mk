@@ -1,5 +1,5 @@
 # The sync role, and outpost-central, the other end of sync.
-OUTPOSTD_SRCS += sync/sync.c sync/sign.c
+OUTPOSTD_SRCS += sync/sync.c sync/sign.c sync/http.c
 
 CENTRAL := $(B)/outpost-central
 CENTRAL_SRCS := sync/central.c sync/central_tus.c sync/central_cases.c sync/sign.c \

@@ -1,29 +1,850 @@
 /*
- * The sync role: the only process that will talk to central (DESIGN 4).
- * Until enrolment and the protocol land it holds no key and opens no
- * connection; it runs sandboxed so the core's supervision, health and
- * restarts cover it from the start.
+ * The sync role: the only process that talks to central (DESIGN 4,
+ * sync/PROTOCOL.md).  It holds the box's Ed25519 identity (state/sync/,
+ * never sent anywhere) and central's pinned keys, and runs every transfer
+ * through libcurl's multi interface in its sd-event loop (sync/http.h).
+ *
+ *   enrolment   MSG_SYNC_ENROL {url, token} -> MSG_SYNC_ENROLLED
+ *   batches     MSG_SYNC_BATCH {batch_id, manifest, documents} and one
+ *               MSG_SYNC_DOC {batch_id, index} + fd per document (the
+ *               plaintext, decrypted by the core); the documents go up
+ *               with tus, resumed with HEAD after any cut, then the signed
+ *               manifest; every attempt and the outcome go back as
+ *               MSG_SYNC_UPLOAD / MSG_SYNC_RESULT.  One batch at a time.
+ *   events      long-polls central's feed from the cursor the core keeps
+ *               (MSG_SYNC_SETUP) and hands each event to the core as a
+ *               MSG_CASE_EVENT; the core applies it and its cursor in one
+ *               transaction, and ignores an event id it has seen.
+ *
+ * Retries wait 1 s doubling to [sync] retry_max_seconds with jitter and
+ * honour Retry-After; a permanent error (a 4xx) stops the batch and is
+ * reported, not hammered.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
+#include "http.h"
+#include "sign.h"
 
 int sync_main(const char *config_path);
+
+#define SOFTWARE	"outpost 0.5"
+#define MAX_DOCUMENTS	256
+#define CENTRAL_URL_MAX 256
+
+struct doc {
+	int fd;
+	uint64_t size, offset;
+	char sha256[65], filename[256], media_type[64], case_code[32];
+	char upload[CENTRAL_URL_MAX + 600];
+};
+
+struct batch {
+	char id[40];
+	json_t *manifest;
+	struct doc docs[MAX_DOCUMENTS];
+	unsigned ndocs, nfds, current;
+	unsigned attempts;
+	sd_event_source *retry;
+	bool running;
+};
+
+static struct {
+	struct roleproc rp;
+	char dir[CONFIG_PATH_MAX + 8];
+	/* the identity, once enrolled */
+	bool enrolled;
+	uint8_t key[SIGN_KEY_LEN], central_pub[SIGN_KEY_LEN];
+	char url[CENTRAL_URL_MAX], office[16], pin[128];
+	/* the event feed */
+	char cursor[24];
+	bool have_cursor, polling;
+	unsigned poll_failures;
+	sd_event_source *poll_retry;
+	struct batch *batch;
+} sy;
+
+static struct http_opts opts(long timeout)
+{
+	return (struct http_opts){.ca_file = sy.rp.cfg.sync_ca_file, .pin = sy.pin, .timeout_s = timeout};
+}
+
+/* --- the identity ---------------------------------------------------------------- */
+
+static bool write_file(const char *name, const void *data, size_t len)
+{
+	char path[CONFIG_PATH_MAX + 64], tmp[CONFIG_PATH_MAX + 72];
+	int fd, dfd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", sy.dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd >= 0 && fdio_write_all(fd, data, len) && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	ok = ok && rename(tmp, path) == 0;
+	if ((dfd = open(sy.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return ok;
+}
+
+static bool load_identity(void)
+{
+	char path[CONFIG_PATH_MAX + 64];
+	json_t *j;
+	const char *url, *office, *pub, *pin = "";
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/identity.key", sy.dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = read(fd, sy.key, SIGN_KEY_LEN) == SIGN_KEY_LEN;
+	close(fd);
+	snprintf(path, sizeof(path), "%s/central.json", sy.dir);
+	j = ok ? json_load_file(path, 0, NULL) : NULL;
+	ok = j &&
+	     json_unpack(j, "{s:s, s:s, s:s, s?s}", "url", &url, "office", &office, "central_public_key", &pub,
+			 "tls_pin", &pin) == 0 &&
+	     sign_unb64(pub, sy.central_pub, SIGN_KEY_LEN) == SIGN_KEY_LEN;
+	if (ok) {
+		snprintf(sy.url, sizeof(sy.url), "%s", url);
+		snprintf(sy.office, sizeof(sy.office), "%s", office);
+		snprintf(sy.pin, sizeof(sy.pin), "%s", pin);
+	}
+	json_decref(j);
+	return ok;
+}
+
+/* A box request: the Outpost-* headers over method, path and body. */
+static struct http_req *signed_req(const char *method, const char *path, const void *body, size_t len, long timeout)
+{
+	char url[CENTRAL_URL_MAX + 512], ts[32], text[1024], hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)];
+	uint8_t sig[SIGN_SIG_LEN];
+	struct http_opts o = opts(timeout);
+	struct http_req *r;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!sign_request_text(method, path, ts, body, len, text, sizeof(text)) ||
+	    sign_ed25519(sy.key, text, strlen(text), sig) != ST_OK)
+		return NULL;
+	snprintf(url, sizeof(url), "%s%s", sy.url, path);
+	if (!(r = http_new(method, url, &o)))
+		return NULL;
+	sign_header(sig, hdr);
+	http_header(r, "Outpost-Protocol", "1");
+	http_header(r, "Outpost-Office", sy.office);
+	http_header(r, "Outpost-Timestamp", ts);
+	http_header(r, "Outpost-Signature", hdr);
+	if (body && len && buf_append(&r->body, body, len) != ST_OK) {
+		http_drop(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* The message an answer carries, or curl's reason. */
+static void answer_message(struct http_req *r, char *out, size_t cap)
+{
+	json_t *j = r->answer.len ? json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(j, "message"));
+
+	if (r->status == 0)
+		snprintf(out, cap, "网络错误：%s", r->error);
+	else if (m)
+		snprintf(out, cap, "%s", m);
+	else
+		snprintf(out, cap, "HTTP %ld", r->status);
+	json_decref(j);
+}
+
+static bool transient(long status)
+{
+	return status == 0 || status == 408 || status == 425 || status == 429 || status >= 500;
+}
+
+/* 1 s doubling to the configured most, +-25 % jitter, or Retry-After. */
+static uint64_t backoff_usec(unsigned attempts, const char *retry_after)
+{
+	double s = 1.0;
+	uint32_t rnd;
+
+	for (unsigned i = 1; i < attempts && s < sy.rp.cfg.sync_retry_max_seconds; i++)
+		s *= 2;
+	if (s > sy.rp.cfg.sync_retry_max_seconds)
+		s = sy.rp.cfg.sync_retry_max_seconds;
+	sign_random(&rnd, sizeof(rnd));
+	s *= 0.75 + 0.5 * (rnd / 4294967296.0);
+	if (retry_after && *retry_after) {
+		long ra = strtol(retry_after, NULL, 10);
+
+		if (ra > 0 && ra <= 86400)
+			s = (double)ra;
+	}
+	return (uint64_t)(s * 1e6);
+}
+
+/* --- enrolment ------------------------------------------------------------------ */
+
+struct enrol {
+	uint32_t job;
+	uint8_t key[SIGN_KEY_LEN];
+	char url[CENTRAL_URL_MAX];
+};
+
+static void enrolled_reply(uint32_t job, bool ok, long status, const char *office, const char *message)
+{
+	json_t *j = json_pack("{s:b, s:i, s:s, s:s, s:s}", "ok", ok, "http", (int)status, "office",
+			      office ? office : "", "message", message ? message : "", "url", ok ? sy.url : "");
+
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_ENROLLED, job, j, NULL, 0);
+	json_decref(j);
+}
+
+static void start_polling(void);
+
+static void on_enrolled(struct http_req *r, void *ud)
+{
+	struct enrol *e = ud;
+	json_t *j = NULL, *saved;
+	const char *office, *pub, *pin = "", *whsec = "", *name = "";
+	char msg[300];
+	uint8_t cpub[SIGN_KEY_LEN];
+	char *text;
+
+	if (r->status != 201) {
+		answer_message(r, msg, sizeof(msg));
+		log_warn("enrolment at %s refused: %s", e->url, msg);
+		enrolled_reply(e->job, false, r->status, NULL, msg);
+		free(e);
+		return;
+	}
+	j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	if (json_unpack(j, "{s:s, s:s, s?s, s?s, s?s}", "office_code", &office, "central_public_key", &pub, "tls_pin",
+			&pin, "webhook_secret", &whsec, "office_name", &name) != 0 ||
+	    sign_unb64(pub, cpub, SIGN_KEY_LEN) != SIGN_KEY_LEN || strlen(office) >= sizeof(sy.office)) {
+		enrolled_reply(e->job, false, r->status, NULL, "中心的登记答复不完整");
+		json_decref(j);
+		free(e);
+		return;
+	}
+	saved = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "url", e->url, "office", office, "office_name", name,
+			  "central_public_key", pub, "tls_pin", pin, "webhook_secret", whsec);
+	text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
+	if (!text || !write_file("identity.key", e->key, SIGN_KEY_LEN) ||
+	    !write_file("central.json", text, strlen(text))) {
+		enrolled_reply(e->job, false, r->status, NULL, "无法保存登记信息");
+	} else {
+		memcpy(sy.key, e->key, SIGN_KEY_LEN);
+		memcpy(sy.central_pub, cpub, SIGN_KEY_LEN);
+		snprintf(sy.url, sizeof(sy.url), "%s", e->url);
+		snprintf(sy.office, sizeof(sy.office), "%s", office);
+		snprintf(sy.pin, sizeof(sy.pin), "%s", pin);
+		sy.enrolled = true;
+		log_info("enrolled with %s as office %s", e->url, office);
+		enrolled_reply(e->job, true, r->status, office, name);
+		start_polling();
+	}
+	free(text);
+	json_decref(saved);
+	json_decref(j);
+	OPENSSL_cleanse(e->key, sizeof(e->key));
+	free(e);
+}
+
+static enum status enrol_msg(uint32_t job, json_t *body)
+{
+	const char *url, *token;
+	struct enrol *e;
+	uint8_t pub[SIGN_KEY_LEN];
+	char pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], target[CENTRAL_URL_MAX + 16];
+	struct http_opts o = opts(30);
+	struct http_req *r;
+	json_t *req;
+	char *text;
+
+	if (json_unpack(body, "{s:s, s:s}", "url", &url, "token", &token) != 0 || strlen(url) >= CENTRAL_URL_MAX ||
+	    strlen(token) > 128)
+		return ST_PROTO;
+	e = calloc(1, sizeof(*e));
+	if (!e || sign_keypair(e->key, pub) != ST_OK) {
+		free(e);
+		enrolled_reply(job, false, 0, NULL, "无法生成密钥");
+		return ST_OK;
+	}
+	e->job = job;
+	snprintf(e->url, sizeof(e->url), "%.*s", (int)strcspn(url, "\r\n"), url);
+	while (strlen(e->url) && e->url[strlen(e->url) - 1] == '/')
+		e->url[strlen(e->url) - 1] = '\0';
+	sign_b64(pub, SIGN_KEY_LEN, pub_b64);
+	snprintf(target, sizeof(target), "%s/v1/enrol", e->url);
+	o.pin = NULL; /* no pin yet: the CA decides */
+	req = json_pack("{s:s, s:s, s:s}", "token", token, "public_key", pub_b64, "software", SOFTWARE);
+	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	r = text ? http_new("POST", target, &o) : NULL;
+	if (!r || buf_append(&r->body, text, strlen(text)) != ST_OK) {
+		http_drop(r);
+		free(text);
+		free(e);
+		enrolled_reply(job, false, 0, NULL, "内存不足");
+		return ST_OK;
+	}
+	free(text);
+	http_header(r, "Content-Type", "application/json");
+	http_header(r, "Outpost-Protocol", "1");
+	if (http_send(r, on_enrolled, e) != ST_OK) {
+		free(e);
+		enrolled_reply(job, false, 0, NULL, "无法发出请求");
+	}
+	return ST_OK;
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+static void poll_events(void);
+
+static int on_poll_retry(sd_event_source *s, uint64_t usec, void *ud)
+{
+	(void)s, (void)usec, (void)ud;
+	sy.poll_retry = sd_event_source_disable_unref(sy.poll_retry);
+	poll_events();
+	return 0;
+}
+
+static void poll_later(uint64_t usec)
+{
+	sy.poll_retry = sd_event_source_disable_unref(sy.poll_retry);
+	sd_event_add_time_relative(sy.rp.ev, &sy.poll_retry, CLOCK_MONOTONIC, usec, 10000, on_poll_retry, NULL);
+}
+
+/* Central's event to the core, as the lifecycle event it means. */
+static void hand_over(json_t *ev, const char *cursor)
+{
+	static const char *const map[][2] = {{"case.accepted", "accept"},
+					     {"case.returned", "return"},
+					     {"case.rejected", "reject"},
+					     {"case.decided", "decide"},
+					     {"case.ready", "ready"}};
+	const char *id = json_string_value(json_object_get(ev, "id")),
+		   *type = json_string_value(json_object_get(ev, "type")),
+		   *code = json_string_value(json_object_get(json_object_get(ev, "case"), "code"));
+	json_t *data = json_object_get(ev, "data"), *msg;
+	const char *event = NULL, *note;
+
+	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], type) == 0)
+			event = map[i][1];
+	if (!id || !code || !event || strlen(id) > 64) {
+		log_warn("event %s of type %s skipped", id ? id : "?", type ? type : "?");
+		return;
+	}
+	note = json_string_value(json_object_get(data, "note"));
+	if (!note)
+		note = json_string_value(json_object_get(data, "reason"));
+	msg = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event_id", id, "event", event, "code", code, "cursor",
+			cursor ? cursor : "", "version",
+			json_integer_value(json_object_get(json_object_get(ev, "case"), "version")));
+	if (!msg)
+		return;
+	if (note)
+		json_object_set_new(msg, "note", json_string(note));
+	if (json_is_string(json_object_get(data, "official_number")))
+		json_object_set(msg, "official_number", json_object_get(data, "official_number"));
+	if (json_is_string(json_object_get(data, "decision")))
+		json_object_set(msg, "decision", json_object_get(data, "decision"));
+	roleproc_send(&sy.rp, MSG_CASE_EVENT, 0, msg, NULL, 0);
+	json_decref(msg);
+}
+
+static void on_events(struct http_req *r, void *ud)
+{
+	uint8_t sig[SIGN_SIG_LEN];
+	json_t *j, *events, *ev;
+	const char *cursor;
+	size_t i;
+
+	(void)ud;
+	sy.polling = false;
+	if (r->status != 200) {
+		char msg[300];
+
+		answer_message(r, msg, sizeof(msg));
+		sy.poll_failures++;
+		log_warn("central's event feed: %s", msg);
+		poll_later(backoff_usec(sy.poll_failures, r->retry_after));
+		return;
+	}
+	/* The feed is central's word: its signature over the exact body. */
+	if (!sign_header_parse(r->signature, sig) ||
+	    !sign_ed25519_ok(sy.central_pub, r->answer.data, r->answer.len, sig)) {
+		sy.poll_failures++;
+		log_err("central's event feed answer is not signed by central's key: ignored");
+		poll_later(backoff_usec(sy.poll_failures, NULL));
+		return;
+	}
+	j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	if (json_unpack(j, "{s:o, s:s}", "events", &events, "cursor", &cursor) != 0 || !json_is_array(events) ||
+	    strlen(cursor) >= sizeof(sy.cursor)) {
+		json_decref(j);
+		sy.poll_failures++;
+		poll_later(backoff_usec(sy.poll_failures, NULL));
+		return;
+	}
+	sy.poll_failures = 0;
+	json_array_foreach(events, i, ev) hand_over(ev, i + 1 == json_array_size(events) ? cursor : NULL);
+	snprintf(sy.cursor, sizeof(sy.cursor), "%s", cursor);
+	json_decref(j);
+	poll_events();
+}
+
+static void poll_events(void)
+{
+	char path[96];
+	struct http_req *r;
+
+	if (!sy.enrolled || !sy.have_cursor || sy.polling || sy.poll_retry)
+		return;
+	snprintf(path, sizeof(path), "/v1/events?after=%s&wait=%u", sy.cursor[0] ? sy.cursor : "0",
+		 sy.rp.cfg.sync_poll_seconds);
+	r = signed_req("GET", path, NULL, 0, (long)sy.rp.cfg.sync_poll_seconds + 30);
+	if (!r || http_send(r, on_events, NULL) != ST_OK) {
+		poll_later(5 * 1000000ULL);
+		return;
+	}
+	sy.polling = true;
+}
+
+static void start_polling(void)
+{
+	poll_events();
+}
+
+/* --- batches ---------------------------------------------------------------------------- */
+
+static void batch_step(void);
+
+static void batch_free(void)
+{
+	struct batch *b = sy.batch;
+
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->ndocs; i++)
+		if (b->docs[i].fd >= 0)
+			close(b->docs[i].fd);
+	b->retry = sd_event_source_disable_unref(b->retry);
+	json_decref(b->manifest);
+	free(b);
+	sy.batch = NULL;
+}
+
+/* Tells the core how the batch stands: sent, partial, failed, or retry. */
+static void report(const char *state, struct http_req *r, json_t *results, uint64_t retry_usec)
+{
+	char msg[300] = "";
+	json_t *j;
+
+	if (r && (r->status < 200 || r->status > 299))
+		answer_message(r, msg, sizeof(msg));
+	j = json_pack("{s:s, s:s, s:i, s:s, s:I, s:O}", "batch_id", sy.batch->id, "state", state, "http",
+		      r ? (int)r->status : 0, "message", msg, "next_retry",
+		      retry_usec ? (json_int_t)(time(NULL) + (time_t)(retry_usec / 1000000)) : (json_int_t)0, "results",
+		      results ? results : json_null());
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_RESULT, 0, j, NULL, 0);
+	json_decref(j);
+}
+
+static int on_batch_retry(sd_event_source *s, uint64_t usec, void *ud)
+{
+	(void)s, (void)usec, (void)ud;
+	if (sy.batch) {
+		sy.batch->retry = sd_event_source_disable_unref(sy.batch->retry);
+		batch_step();
+	}
+	return 0;
+}
+
+/* A failed step: retried later when it is transient, the end otherwise. */
+static void batch_failed(struct http_req *r)
+{
+	struct batch *b = sy.batch;
+
+	b->running = false;
+	if (transient(r->status) || r->status == 460 || r->status == 200) {
+		uint64_t usec = backoff_usec(++b->attempts, r->retry_after);
+
+		if (r->status == 200) /* a captive portal, not central */
+			snprintf(r->error, sizeof(r->error), "not central's answer");
+		log_warn("batch %s: HTTP %ld (%s); again in %.1f s", b->id, r->status, r->error[0] ? r->error : "-",
+			 (double)usec / 1e6);
+		report("retry", r, NULL, usec);
+		sd_event_add_time_relative(sy.rp.ev, &b->retry, CLOCK_MONOTONIC, usec, 10000, on_batch_retry, NULL);
+		return;
+	}
+	log_err("batch %s stopped: HTTP %ld", b->id, r->status);
+	report("failed", r, NULL, 0);
+	batch_free();
+}
+
+static void on_batch_posted(struct http_req *r, void *ud)
+{
+	json_t *j, *results;
+
+	(void)ud;
+	if (r->status != 201 && r->status != 202) {
+		batch_failed(r);
+		return;
+	}
+	j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	results = json_object_get(j, "results");
+	log_info("batch %s delivered: HTTP %ld", sy.batch->id, r->status);
+	report(r->status == 201 ? "sent" : "partial", r, json_is_array(results) ? results : json_array(), 0);
+	json_decref(j);
+	batch_free();
+}
+
+/* All documents are up: the manifest, with their URLs, signed twice. */
+static void post_manifest(void)
+{
+	struct batch *b = sy.batch;
+	json_t *cases = json_object_get(b->manifest, "cases"), *cs, *d;
+	uint8_t sig[SIGN_SIG_LEN];
+	char hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)], *text;
+	struct http_req *r;
+	size_t i, k;
+
+	json_array_foreach(cases, i, cs)
+	{
+		json_array_foreach(json_object_get(cs, "documents"), k, d)
+		{
+			json_int_t n = json_integer_value(json_object_get(d, "index"));
+
+			if (n >= 0 && (unsigned)n < b->ndocs)
+				json_object_set_new(d, "upload", json_string(b->docs[n].upload));
+			json_object_del(d, "index");
+		}
+	}
+	text = json_dumps(b->manifest, JSON_COMPACT);
+	r = text ? signed_req("POST", "/v1/batches", text, strlen(text), 120) : NULL;
+	if (!r || sign_ed25519(sy.key, text, strlen(text), sig) != ST_OK) {
+		free(text);
+		http_drop(r);
+		return;
+	}
+	sign_header(sig, hdr);
+	http_header(r, "Content-Type", "application/json");
+	http_header(r, "Idempotency-Key", b->id);
+	http_header(r, "Outpost-Manifest-Signature", hdr);
+	free(text);
+	b->running = true;
+	if (http_send(r, on_batch_posted, NULL) != ST_OK)
+		b->running = false;
+}
+
+static void chunk_sha256(int fd, uint64_t off, uint64_t len, char out[SIGN_B64_MAX(32)])
+{
+	uint8_t buf[65536], d[32];
+	unsigned n = 32;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (len > 0) {
+		ssize_t got = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off);
+
+		if (got <= 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		off += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	EVP_DigestFinal_ex(ctx, d, &n);
+	EVP_MD_CTX_free(ctx);
+	sign_b64(d, 32, out);
+}
+
+static void on_patched(struct http_req *r, void *ud)
+{
+	struct doc *d = ud;
+	char *end;
+	uint64_t off;
+
+	if (r->status != 204) {
+		batch_failed(r);
+		return;
+	}
+	off = strtoull(r->upload_offset, &end, 10);
+	if (*end || off < d->offset || off > d->size) {
+		snprintf(r->error, sizeof(r->error), "Upload-Offset %s", r->upload_offset);
+		r->status = 0;
+		batch_failed(r);
+		return;
+	}
+	d->offset = off;
+	sy.batch->attempts = 0;
+	sy.batch->running = false;
+	batch_step();
+}
+
+static void patch_next(struct doc *d)
+{
+	uint64_t len = d->size - d->offset, chunk = (uint64_t)sy.rp.cfg.sync_chunk_kib * 1024;
+	struct http_opts o = opts(0);
+	struct http_req *r = http_new("PATCH", d->upload, &o);
+	char off[24], sum[8 + SIGN_B64_MAX(32)];
+
+	if (len > chunk)
+		len = chunk;
+	if (!r)
+		return;
+	r->body_fd = d->fd;
+	r->fd_off = d->offset;
+	r->fd_len = len;
+	snprintf(off, sizeof(off), "%" PRIu64, d->offset);
+	memcpy(sum, "sha256 ", 7);
+	chunk_sha256(d->fd, d->offset, len, sum + 7);
+	http_header(r, "Tus-Resumable", "1.0.0");
+	http_header(r, "Content-Type", "application/offset+octet-stream");
+	http_header(r, "Upload-Offset", off);
+	http_header(r, "Upload-Checksum", sum);
+	sy.batch->running = true;
+	if (http_send(r, on_patched, d) != ST_OK)
+		sy.batch->running = false;
+}
+
+static void on_head(struct http_req *r, void *ud)
+{
+	struct doc *d = ud;
+	char *end;
+	uint64_t off;
+
+	if (r->status == 404 || r->status == 410) { /* gone at central: start over */
+		d->upload[0] = '\0';
+		d->offset = 0;
+		sy.batch->running = false;
+		batch_step();
+		return;
+	}
+	off = r->status == 200 ? strtoull(r->upload_offset, &end, 10) : 0;
+	if (r->status != 200 || *end || off > d->size) {
+		batch_failed(r);
+		return;
+	}
+	d->offset = off; /* what central has is never sent again */
+	log_info("upload of %s resumes at %" PRIu64 " of %" PRIu64, d->filename, off, d->size);
+	sy.batch->running = false;
+	patch_next(d);
+}
+
+static void on_created(struct http_req *r, void *ud)
+{
+	struct doc *d = ud;
+	json_t *j;
+
+	if (r->status != 201 || !r->location[0]) {
+		batch_failed(r);
+		return;
+	}
+	if (r->location[0] == '/')
+		snprintf(d->upload, sizeof(d->upload), "%s%s", sy.url, r->location);
+	else
+		snprintf(d->upload, sizeof(d->upload), "%s", r->location);
+	d->offset = 0;
+	/* The core keeps the URL: after a restart the upload resumes. */
+	j = json_pack("{s:s, s:i, s:s}", "batch_id", sy.batch->id, "index", (int)(d - sy.batch->docs), "upload",
+		      d->upload);
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_UPLOAD, 0, j, NULL, 0);
+	json_decref(j);
+	sy.batch->running = false;
+	patch_next(d);
+}
+
+static void create_upload(struct doc *d)
+{
+	struct http_req *r = signed_req("POST", "/v1/uploads", NULL, 0, 60);
+	char len[24], meta[2048], b64[4][SIGN_B64_MAX(300)];
+
+	if (!r)
+		return;
+	snprintf(len, sizeof(len), "%" PRIu64, d->size);
+	sign_b64(d->filename, strlen(d->filename), b64[0]);
+	sign_b64(d->sha256, strlen(d->sha256), b64[1]);
+	sign_b64(d->media_type, strlen(d->media_type), b64[2]);
+	sign_b64(d->case_code, strlen(d->case_code), b64[3]);
+	snprintf(meta, sizeof(meta), "filename %s,sha256 %s,media_type %s,case %s", b64[0], b64[1], b64[2], b64[3]);
+	http_header(r, "Tus-Resumable", "1.0.0");
+	http_header(r, "Upload-Length", len);
+	http_header(r, "Upload-Metadata", meta);
+	sy.batch->running = true;
+	if (http_send(r, on_created, d) != ST_OK)
+		sy.batch->running = false;
+}
+
+/* The next thing the batch needs: a document's upload, or the manifest. */
+static void batch_step(void)
+{
+	struct batch *b = sy.batch;
+
+	if (!b || b->running || b->retry || !sy.enrolled || b->nfds < b->ndocs)
+		return;
+	while (b->current < b->ndocs && b->docs[b->current].upload[0] &&
+	       b->docs[b->current].offset == b->docs[b->current].size)
+		b->current++;
+	if (b->current == b->ndocs) {
+		post_manifest();
+		return;
+	}
+	{
+		struct doc *d = &b->docs[b->current];
+
+		if (!d->upload[0]) {
+			create_upload(d);
+		} else {
+			/* Known upload: central says where it stands. */
+			struct http_opts o = opts(60);
+			struct http_req *r = http_new("HEAD", d->upload, &o);
+
+			if (!r)
+				return;
+			http_header(r, "Tus-Resumable", "1.0.0");
+			b->running = true;
+			if (http_send(r, on_head, d) != ST_OK)
+				b->running = false;
+		}
+	}
+}
+
+static enum status batch_msg(json_t *body)
+{
+	const char *id;
+	json_t *manifest, *docs, *d;
+	struct batch *b;
+	size_t i;
+
+	if (json_unpack(body, "{s:s, s:o, s:o}", "batch_id", &id, "manifest", &manifest, "documents", &docs) != 0 ||
+	    strlen(id) >= sizeof(b->id) || !json_is_array(docs) || json_array_size(docs) > MAX_DOCUMENTS)
+		return ST_PROTO;
+	batch_free(); /* the core sends a batch again only when it knows this one is over */
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return ST_NOMEM;
+	snprintf(b->id, sizeof(b->id), "%s", id);
+	b->manifest = json_deep_copy(manifest);
+	json_array_foreach(docs, i, d)
+	{
+		struct doc *x = &b->docs[b->ndocs++];
+		const char *sha, *filename, *media, *code, *upload = "";
+		json_int_t size;
+
+		x->fd = -1;
+		if (json_unpack(d, "{s:s, s:s, s:s, s:s, s:I, s?s}", "sha256", &sha, "filename", &filename,
+				"media_type", &media, "case", &code, "size", &size, "upload", &upload) != 0 ||
+		    strlen(sha) != 64 || size < 0) {
+			sy.batch = b;
+			batch_free();
+			return ST_PROTO;
+		}
+		snprintf(x->sha256, sizeof(x->sha256), "%s", sha);
+		snprintf(x->filename, sizeof(x->filename), "%s", filename);
+		snprintf(x->media_type, sizeof(x->media_type), "%s", media);
+		snprintf(x->case_code, sizeof(x->case_code), "%s", code);
+		snprintf(x->upload, sizeof(x->upload), "%s", upload);
+		x->size = (uint64_t)size;
+	}
+	sy.batch = b;
+	log_info("batch %s: %u documents to send", b->id, b->ndocs);
+	batch_step();
+	return ST_OK;
+}
+
+static enum status doc_msg(struct chmsg *m)
+{
+	const char *id;
+	json_int_t index;
+	struct batch *b = sy.batch;
+
+	if (m->nfds != 1 || json_unpack(m->body, "{s:s, s:I}", "batch_id", &id, "index", &index) != 0)
+		return ST_PROTO;
+	if (!b || strcmp(b->id, id) != 0 || index < 0 || (unsigned)index >= b->ndocs || b->docs[index].fd >= 0)
+		return ST_PROTO;
+	b->docs[index].fd = m->fds[0];
+	m->fds[0] = -1;
+	b->nfds++;
+	batch_step();
+	return ST_OK;
+}
+
+/* --- messages ---------------------------------------------------------------------------- */
 
 static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
 	(void)ch, (void)ud;
-	log_err("sync does not take %s messages", msg_type_name(m->type));
-	return ST_PROTO;
+	switch (m->type) {
+	case MSG_SYNC_SETUP: {
+		const char *cursor = "";
+
+		if (json_unpack(m->body, "{s?s}", "cursor", &cursor) != 0 || strlen(cursor) >= sizeof(sy.cursor))
+			return ST_PROTO;
+		snprintf(sy.cursor, sizeof(sy.cursor), "%s", cursor);
+		sy.have_cursor = true;
+		poll_events();
+		return ST_OK;
+	}
+	case MSG_SYNC_ENROL:
+		return enrol_msg(m->id, m->body);
+	case MSG_SYNC_BATCH:
+		return batch_msg(m->body);
+	case MSG_SYNC_DOC:
+		return doc_msg(m);
+	default:
+		log_err("sync does not take %s messages", msg_type_name(m->type));
+		return ST_PROTO;
+	}
 }
 
 int sync_main(const char *config_path)
 {
-	static struct roleproc rp;
+	static struct roleproc *rp = &sy.rp;
+	int ret;
 
-	roleproc_init(&rp, ROLE_SYNC, config_path, on_msg);
+	roleproc_init(rp, ROLE_SYNC, config_path, on_msg);
+	snprintf(sy.dir, sizeof(sy.dir), "%s/sync", rp->cfg.state_dir);
+	if (mkdir(sy.dir, 0700) < 0 && errno != EEXIST)
+		fatal("cannot make %s", sy.dir);
+	if (http_init(rp->ev) != ST_OK)
+		fatalx("cannot start libcurl");
+	sy.enrolled = load_identity();
 	if (sandbox_enter(ROLE_SYNC, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
-	log_info("sync ready (not enrolled with a central yet)");
-	return roleproc_run(&rp);
+	if (sy.enrolled)
+		log_info("sync ready: office %s at %s", sy.office, sy.url);
+	else
+		log_info("sync ready (not enrolled with a central yet)");
+	ret = roleproc_run(rp);
+	batch_free();
+	sy.poll_retry = sd_event_source_disable_unref(sy.poll_retry);
+	http_free();
+	return ret;
 }

@@ -3,7 +3,7 @@
 // requests as sync/PROTOCOL.md section 2 says, with Node's own crypto.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDir, freePort, sleep } from './lib.mjs';
@@ -37,16 +37,33 @@ export class Central {
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
-export async function startCentral(extra = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\n${extra}`);
+// A CA made for the test and a certificate for 127.0.0.1 signed by it
+// (openssl's command line); name picks the certificate's file names.
+export function makeTls(dir, name = 'central') {
+  const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (!existsSync(join(dir, 'ca.pem'))) {
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=Outpost test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  }
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
+    '-keyout', `${name}.key`, '-out', `${name}.csr`);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
+    '-extfile', 'san.ext', '-out', `${name}.pem`);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+}
+
+// Starts outpost-central; with tls ({cert, key}) it serves HTTPS.
+export async function startCentral(extra = '', { tls, dir = mkdtempSync(join(tmpdir(), 'outpost-central-')), port } = {}) {
+  port ??= await freePort();
+  const tlsConf = tls ? `tls_cert = ${tls.cert}\ntls_key = ${tls.key}\n` : '';
+  writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\n${tlsConf}${extra}`);
   const proc = spawn(join(buildDir, 'outpost-central'), ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   const c = new Central(dir, port, proc);
+  if (tls) c.base = `https://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${c.base}/v1/uploads`, { method: 'OPTIONS' })).status === 204) return c;
-    } catch { /* not up yet */ }
+    if (proc.exitCode !== null) break;
+    if (/ready on/.test(c.log)) return c;
     await sleep(50);
   }
   throw new Error(`outpost-central did not start:\n${c.log}`);

@@ -1,0 +1,439 @@
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+
+#define MAX_BATCH_DOCUMENTS 256
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+
+	return t ? t : "";
+}
+
+static bool enrolled(struct core *c, char office[16])
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT office FROM sync_state WHERE office IS NOT NULL");
+	bool yes = false;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(office, 16, "%s", col(q, 0));
+		yes = true;
+	}
+	store_finish(q);
+	return yes;
+}
+
+/* The batch in flight, if any: its id. */
+static bool in_flight(struct core *c, char id[40], bool *stopped)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT id, state = 'failed' FROM batches WHERE state IN "
+					       "('sending', 'failed') ORDER BY created_at, rowid LIMIT 1");
+	bool yes = false;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(id, 40, "%s", col(q, 0));
+		*stopped = sqlite3_column_int(q, 1);
+		yes = true;
+	}
+	store_finish(q);
+	return yes;
+}
+
+/* Hands batch id to the sync process: manifest, documents, their fds. */
+static enum status send_batch(struct core *c, const char *id)
+{
+	sqlite3_stmt *q =
+	    store_prepare(c->db, "SELECT b.department, c.code, c.state FROM batches b JOIN batch_cases bc "
+				 "ON bc.batch_id = b.id JOIN cases c ON c.id = bc.case_id WHERE b.id = ?1 "
+				 "ORDER BY c.received_at");
+	json_t *cases = json_array(), *docs = json_array(), *manifest = NULL, *msg = NULL;
+	int *fds = calloc(MAX_BATCH_DOCUMENTS, sizeof(int));
+	unsigned nfds = 0;
+	char office[16] = "", department[128] = "", now[40];
+	enum status st = q && cases && docs && fds && enrolled(c, office) ? ST_OK : ST_IO;
+	time_t t = (time_t)core_now();
+	struct tm tm;
+
+	if (st == ST_OK)
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
+		json_t *one = NULL;
+		char code[40];
+
+		snprintf(department, sizeof(department), "%s", col(q, 0));
+		snprintf(code, sizeof(code), "%s", col(q, 1));
+		/* Left received by a crash between the batch and its queueing. */
+		if (strcmp(col(q, 2), "received") == 0) {
+			struct case_error why = {0};
+			json_t *ev = json_pack("{s:s, s:s}", "code", code, "event", "queue");
+
+			cases_central_event(c, ev, &why);
+			json_decref(ev);
+			json_decref(why.extra);
+		}
+		st = cases_manifest(c, code, &one, docs, fds, MAX_BATCH_DOCUMENTS, &nfds);
+		if (st == ST_OK)
+			json_array_append_new(cases, one);
+	}
+	store_finish(q);
+	/* Uploads begun before: the sync process resumes them. */
+	q = st == ST_OK ? store_prepare(c->db, "SELECT idx, upload FROM batch_documents WHERE batch_id = ?1 AND "
+					       "upload IS NOT NULL")
+			: NULL;
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *d = json_array_get(docs, (size_t)sqlite3_column_int(q, 0));
+
+			if (d)
+				json_object_set_new(d, "upload", json_string(col(q, 1)));
+		}
+	}
+	store_finish(q);
+	localtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (st == ST_OK)
+		manifest = json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "protocol", 1, "batch_id", id, "office", office,
+				     "department", department, "created_at", now, "cases", cases);
+	msg = manifest ? json_pack("{s:s, s:o, s:O}", "batch_id", id, "manifest", manifest, "documents", docs) : NULL;
+	if (st == ST_OK && !msg)
+		st = ST_NOMEM;
+	if (st == ST_OK)
+		st = core_send(c, ROLE_SYNC, MSG_SYNC_BATCH, 0, msg, NULL, 0, NULL, 0);
+	for (unsigned i = 0; st == ST_OK && i < nfds; i++) {
+		json_t *dm = json_pack("{s:s, s:i}", "batch_id", id, "index", (int)i);
+
+		st = dm ? core_send(c, ROLE_SYNC, MSG_SYNC_DOC, 0, dm, NULL, 0, &fds[i], 1) : ST_NOMEM;
+		json_decref(dm);
+	}
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	free(fds);
+	json_decref(msg);
+	json_decref(cases);
+	json_decref(docs);
+	if (st != ST_OK)
+		log_warn("batch %s not handed to sync: %s", id, status_name(st));
+	else
+		log_info("batch %s (%s) handed to sync: %u documents", id, department, nfds);
+	return st;
+}
+
+/* A new batch of the department whose case waits longest. */
+static enum status make_batch(struct core *c)
+{
+	sqlite3_stmt *q;
+	char id[40], department[128] = "";
+	uint8_t raw[16];
+	json_t *codes = json_array();
+	enum status st;
+	size_t i;
+	json_t *v;
+
+	q = store_prepare(c->db, "SELECT department FROM cases WHERE state = 'received' AND id NOT IN "
+				 "(SELECT case_id FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id "
+				 "WHERE b.state IN ('sending', 'failed')) ORDER BY received_at LIMIT 1");
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(department, sizeof(department), "%s", col(q, 0));
+	store_finish(q);
+	if (!department[0]) {
+		json_decref(codes);
+		return ST_NOT_FOUND;
+	}
+	if (vault_random(raw, sizeof(raw)) != ST_OK) {
+		json_decref(codes);
+		return ST_IO;
+	}
+	raw[6] = (uint8_t)((raw[6] & 0x0f) | 0x40); /* a version 4 UUID */
+	raw[8] = (uint8_t)((raw[8] & 0x3f) | 0x80);
+	snprintf(id, sizeof(id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
+		 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10], raw[11], raw[12], raw[13],
+		 raw[14], raw[15]);
+	if ((st = store_begin(c->db)) != ST_OK) {
+		json_decref(codes);
+		return st;
+	}
+	q = store_prepare(c->db,
+			  "INSERT INTO batches (id, department, state, created_at) VALUES (?1, ?2, 'sending', ?3)");
+	st = q ? ST_OK : ST_IO;
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, department, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, (int64_t)core_now());
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	q = st == ST_OK ? store_prepare(c->db, "SELECT id, code, version FROM cases WHERE state = 'received' AND "
+					       "department = ?1 ORDER BY received_at LIMIT ?2")
+			: NULL;
+	if (q) {
+		sqlite3_bind_text(q, 1, department, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, (int)c->cfg.sync_batch_cases);
+		while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
+			sqlite3_stmt *ins = store_prepare(c->db, "INSERT INTO batch_cases (batch_id, case_id, version) "
+								 "VALUES (?1, ?2, ?3)");
+
+			st = ins ? ST_OK : ST_IO;
+			if (ins) {
+				sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(ins, 2, sqlite3_column_int64(q, 0));
+				sqlite3_bind_int(ins, 3, sqlite3_column_int(q, 2));
+				st = store_status(sqlite3_step(ins));
+			}
+			store_finish(ins);
+			json_array_append_new(codes, json_string(col(q, 1)));
+		}
+	}
+	store_finish(q);
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		json_decref(codes);
+		return st;
+	}
+	/* received -> queued, each with its audit row. */
+	json_array_foreach(codes, i, v)
+	{
+		struct case_error why = {0};
+		json_t *ev = json_pack("{s:s, s:s}", "code", json_string_value(v), "event", "queue");
+
+		cases_central_event(c, ev, &why);
+		json_decref(ev);
+		json_decref(why.extra);
+	}
+	log_info("batch %s: %zu cases of %s", id, json_array_size(codes), department);
+	json_decref(codes);
+	return send_batch(c, id);
+}
+
+static void tick(struct core *c)
+{
+	char office[16], id[40];
+	bool stopped = false;
+
+	if (!c->children[ROLE_SYNC].ready || !enrolled(c, office))
+		return;
+	if (in_flight(c, id, &stopped))
+		return; /* one batch at a time; a stopped one waits for "retry now" */
+	make_batch(c);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	tick(c);
+	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.sync_batch_seconds * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
+enum status outbox_init(struct core *c)
+{
+	return sd_event_add_time_relative(c->ev, &c->outbox_timer, CLOCK_MONOTONIC,
+					  (uint64_t)c->cfg.sync_batch_seconds * 1000000, 200000, on_timer, c) < 0
+		   ? ST_NOMEM
+		   : ST_OK;
+}
+
+void outbox_free(struct core *c)
+{
+	c->outbox_timer = sd_event_source_disable_unref(c->outbox_timer);
+}
+
+void outbox_sync_up(struct core *c)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT cursor, office IS NOT NULL FROM sync_state");
+	char id[40];
+	bool stopped = false;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 1)) {
+		json_t *setup = json_pack("{s:s}", "cursor", col(q, 0));
+
+		if (setup)
+			core_send(c, ROLE_SYNC, MSG_SYNC_SETUP, 0, setup, NULL, 0, NULL, 0);
+		json_decref(setup);
+	}
+	store_finish(q);
+	/* A batch the last sync process did not finish goes on. */
+	if (in_flight(c, id, &stopped) && !stopped)
+		send_batch(c, id);
+}
+
+enum status outbox_upload(struct core *c, json_t *body)
+{
+	const char *id, *upload;
+	json_int_t idx;
+	sqlite3_stmt *q;
+
+	if (json_unpack(body, "{s:s, s:I, s:s}", "batch_id", &id, "index", &idx, "upload", &upload) != 0)
+		return ST_PROTO;
+	q = store_prepare(c->db, "INSERT INTO batch_documents (batch_id, idx, upload) VALUES (?1, ?2, ?3) "
+				 "ON CONFLICT (batch_id, idx) DO UPDATE SET upload = ?3");
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, idx);
+		sqlite3_bind_text(q, 3, upload, -1, SQLITE_STATIC);
+		if (store_status(sqlite3_step(q)) != ST_OK)
+			log_warn("batch %s: upload URL of document %lld not kept", id, (long long)idx);
+	}
+	store_finish(q);
+	return ST_OK;
+}
+
+/* Central's word on each case of a delivered batch. */
+static void case_results(struct core *c, const char *batch, json_t *results)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(results, i, r)
+	{
+		const char *code = json_string_value(json_object_get(r, "code")),
+			   *status = json_string_value(json_object_get(r, "status")),
+			   *message = json_string_value(json_object_get(r, "message"));
+		sqlite3_stmt *q;
+
+		if (!code || !status)
+			continue;
+		q = store_prepare(c->db, "UPDATE batch_cases SET result = ?3, message = ?4 WHERE batch_id = ?1 AND "
+					 "case_id = (SELECT id FROM cases WHERE code = ?2)");
+		if (q) {
+			sqlite3_bind_text(q, 1, batch, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, status, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, message, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		store_finish(q);
+		if (strcmp(status, "taken") == 0) {
+			struct case_error why = {0};
+			json_t *ev = json_pack("{s:s, s:s}", "code", code, "event", "send");
+
+			cases_central_event(c, ev, &why);
+			json_decref(ev);
+			json_decref(why.extra);
+		} else {
+			/* Refused: it stays queued, central's reason on it for the clerk. */
+			q = store_prepare(c->db, "UPDATE cases SET central_note = ?2 WHERE code = ?1");
+			if (q) {
+				sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+				sqlite3_bind_text(q, 2, message ? message : status, -1, SQLITE_STATIC);
+				sqlite3_step(q);
+			}
+			store_finish(q);
+			log_warn("case %s refused by central: %s", code, message ? message : status);
+		}
+	}
+}
+
+enum status outbox_result(struct core *c, json_t *body)
+{
+	const char *id, *state, *message = "";
+	json_int_t http = 0, next_retry = 0;
+	json_t *results = NULL;
+	sqlite3_stmt *q;
+	bool done;
+
+	if (json_unpack(body, "{s:s, s:s, s?I, s?s, s?I, s?o}", "batch_id", &id, "state", &state, "http", &http,
+			"message", &message, "next_retry", &next_retry, "results", &results) != 0)
+		return ST_PROTO;
+	if (strcmp(state, "sent") != 0 && strcmp(state, "partial") != 0 && strcmp(state, "failed") != 0 &&
+	    strcmp(state, "retry") != 0)
+		return ST_PROTO;
+	done = strcmp(state, "sent") == 0 || strcmp(state, "partial") == 0;
+	if (done)
+		case_results(c, id, results);
+	q = store_prepare(c->db, "UPDATE batches SET state = CASE WHEN ?2 = 'retry' THEN state ELSE ?2 END, "
+				 "attempts = attempts + 1, last_attempt = ?3, last_http = ?4, last_message = ?5, "
+				 "next_retry = ?6, done_at = CASE WHEN ?2 IN ('sent', 'partial') THEN ?3 END "
+				 "WHERE id = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, (int64_t)core_now());
+		sqlite3_bind_int64(q, 4, http);
+		sqlite3_bind_text(q, 5, message, -1, SQLITE_STATIC);
+		if (next_retry)
+			sqlite3_bind_int64(q, 6, next_retry);
+		else
+			sqlite3_bind_null(q, 6);
+		sqlite3_step(q);
+	}
+	store_finish(q);
+	log_info("batch %s: %s (HTTP %lld) %s", id, state, (long long)http, message);
+	/* The next batch need not wait for the timer. */
+	if (done)
+		tick(c);
+	return ST_OK;
+}
+
+enum status outbox_status(struct core *c, json_t **out)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT office, central_url, cursor, enrolled_at FROM sync_state");
+	json_t *batches = json_array();
+
+	*out = NULL;
+	if (!q || sqlite3_step(q) != SQLITE_ROW) {
+		store_finish(q);
+		json_decref(batches);
+		return ST_IO;
+	}
+	*out =
+	    json_pack("{s:b, s:s, s:s, s:s, s:I, s:I}", "enrolled", sqlite3_column_type(q, 0) != SQLITE_NULL, "office",
+		      col(q, 0), "central_url", col(q, 1), "cursor", col(q, 2), "queued",
+		      (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0), "received",
+		      (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'received'", 0));
+	store_finish(q);
+	q = store_prepare(c->db, "SELECT id, department, state, attempts, last_attempt, last_http, last_message, "
+				 "next_retry, created_at, (SELECT count(*) FROM batch_cases WHERE batch_id = id) "
+				 "FROM batches ORDER BY created_at DESC, rowid DESC LIMIT 20");
+	while (q && sqlite3_step(q) == SQLITE_ROW)
+		json_array_append_new(
+		    batches,
+		    json_pack("{s:s, s:s, s:s, s:i, s:I, s:i, s:s, s:I, s:I, s:i}", "id", col(q, 0), "department",
+			      col(q, 1), "state", col(q, 2), "attempts", sqlite3_column_int(q, 3), "last_attempt",
+			      (json_int_t)sqlite3_column_int64(q, 4), "last_http", sqlite3_column_int(q, 5),
+			      "last_message", col(q, 6), "next_retry", (json_int_t)sqlite3_column_int64(q, 7),
+			      "created_at", (json_int_t)sqlite3_column_int64(q, 8), "cases", sqlite3_column_int(q, 9)));
+	store_finish(q);
+	if (*out)
+		json_object_set_new(*out, "batches", batches);
+	else
+		json_decref(batches);
+	return *out ? ST_OK : ST_NOMEM;
+}
+
+enum status outbox_now(struct core *c)
+{
+	char id[40], office[16];
+	bool stopped = false;
+
+	if (!enrolled(c, office))
+		return ST_NOT_ENROLLED;
+	if (!c->children[ROLE_SYNC].ready)
+		return ST_UNAVAILABLE;
+	if (in_flight(c, id, &stopped)) {
+		sqlite3_stmt *q = store_prepare(c->db, "UPDATE batches SET state = 'sending', next_retry = NULL "
+						       "WHERE id = ?1");
+
+		if (q) {
+			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		store_finish(q);
+		return send_batch(c, id);
+	}
+	tick(c);
+	return ST_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * The outbox: what goes to central and how it stands (the core's side of
+ * sync; the sync process does the talking).  Received cases are put in a
+ * batch per department on a schedule or on demand (received -> queued),
+ * their manifests and decrypted documents handed to the sync process, and
+ * its word on each attempt kept for the console: last attempt, HTTP
+ * status, central's message, next retry.  A case central took goes
+ * queued -> sent; a refused one stays queued with central's reason.  A
+ * permanent error stops the outbox until "retry now".
+ */
+#ifndef OUTPOST_OUTBOX_H
+#define OUTPOST_OUTBOX_H
+
+#include <jansson.h>
+
+#include "core.h"
+
+enum status outbox_init(struct core *c);
+void outbox_free(struct core *c);
+/* A (new) sync process said hello: it gets the cursor and the batch in flight. */
+void outbox_sync_up(struct core *c);
+
+/* From the sync process. */
+enum status outbox_upload(struct core *c, json_t *body);
+enum status outbox_result(struct core *c, json_t *body);
+
+/* The console's: {"enrolled", "office", "central_url", "cursor", "queued",
+ * "batches": [...]} */
+enum status outbox_status(struct core *c, json_t **out);
+/* Sends what waits now; after a stop, the failed batch again. */
+enum status outbox_now(struct core *c);
+
+#endif

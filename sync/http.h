@@ -1,0 +1,56 @@
+/*
+ * HTTP requests of the sync process: libcurl's multi-socket interface in
+ * the process's sd-event loop (DESIGN 2.2), every transfer with the
+ * configured TLS trust, central's pinned key once enrolled, and bounded
+ * answers.  A request is built, sent, and its done callback gets the HTTP
+ * status (0 for a network error, with curl's reason), the answer's
+ * headers that the protocol reads, and its body.
+ */
+#ifndef OUTPOST_HTTP_H
+#define OUTPOST_HTTP_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "appliance/buf.h"
+#include "appliance/status.h"
+
+#define HTTP_ANSWER_MAX (1024 * 1024)
+
+struct http_req;
+typedef void http_done_fn(struct http_req *r, void *ud);
+
+struct http_req {
+	CURL *easy;
+	struct curl_slist *headers;
+	struct buf body; /* what is sent (owned) */
+	int body_fd;	 /* or a range of a file: PATCH chunks */
+	uint64_t fd_off, fd_len, fd_sent;
+	struct buf answer; /* what came back */
+	long status;	   /* 0: no answer; error holds why */
+	char error[CURL_ERROR_SIZE];
+	char location[512], upload_offset[24], retry_after[24], signature[160];
+	http_done_fn *done;
+	void *ud;
+};
+
+struct http_opts {
+	const char *ca_file; /* trust for central's certificate; NULL: the system's */
+	const char *pin;     /* "sha256//<base64>", once enrolled; NULL: none */
+	long timeout_s;	     /* per transfer, 0: none (long-polls set their own) */
+};
+
+enum status http_init(sd_event *ev);
+void http_free(void);
+
+/* A request to url; method "GET", "POST", "PATCH", "HEAD", "DELETE". */
+struct http_req *http_new(const char *method, const char *url, const struct http_opts *o);
+void http_header(struct http_req *r, const char *name, const char *value);
+/* Sends it; done is called once, then the request is freed. */
+enum status http_send(struct http_req *r, http_done_fn *done, void *ud);
+/* Drops a request before it was sent. */
+void http_drop(struct http_req *r);
+
+#endif

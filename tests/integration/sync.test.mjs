@@ -1,0 +1,115 @@
+// The whole loop between a box and outpost-central, both real, over TLS
+// with a CA made by the test and central's key pinned at enrolment:
+// enrolment from the console with a one-time token; a case taken in at the box goes
+// out in a batch (documents by tus, the manifest signed) and is taken once
+// at central with every document's SHA-256 equal; central's decisions come
+// back through the event feed and move the case at the box to ready; the
+// pickup completes.  Then the sync process is SIGKILLed in mid-upload and
+// the batch still arrives, each case exactly once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBox, goodCase, samples, sleep } from '../lib.mjs';
+import { startCentral, makeTls } from '../central.mjs';
+
+let box, central;
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+const centralSql = (sql) => execFileSync('sqlite3', ['-json', join(central.state, 'central.db'), sql], { encoding: 'utf8' }).trim();
+const centralRows = (sql) => { const t = centralSql(sql); return t ? JSON.parse(t) : []; };
+
+let tls;
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
+  tls = makeTls(dir);
+  central = await startCentral('', { tls, dir });
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nchunk_kib = 64\nca_file = ${tls.ca}\n`);
+  assert.equal((await box.login()).status, 200);
+});
+after(async () => { await box.stop(); box.cleanup(); await central.stop(); central.cleanup(); });
+
+test('enrolment from the console with a one-time token', async () => {
+  const bad = await box.post('/api/v1/sync/enrol', { url: central.base, token: 'not-a-token' });
+  assert.equal(bad.status, 502);
+  assert.match(bad.body.central_message, /令牌无效/);
+  const r = await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.office, 'SQ01');
+  const s = (await box.json('/api/v1/sync')).body;
+  assert.equal(s.enrolled, true);
+  assert.equal(s.central_url, central.base);
+});
+
+test('a case goes to central and its decisions come back: accepted, decided, ready, collected', async () => {
+  const pdf = samples.pdf(), jpeg = Buffer.concat([samples.jpeg(), randomBytes(200_000)]);
+  const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf },
+    { name: '照片.jpg', type: 'image/jpeg', data: jpeg }]);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const code = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to be sent`);
+  const rows = centralRows(`SELECT code, version, state, applicant_name FROM cases WHERE code = '${code}'`);
+  assert.deepEqual(rows, [{ code, version: 1, state: 'taken', applicant_name: '张三丰' }]);
+  const docs = centralRows(`SELECT sha256, upload FROM case_documents WHERE code = '${code}' ORDER BY position`);
+  assert.deepEqual(docs.map((d) => d.sha256), [sha256(pdf), sha256(jpeg)]);
+  for (const d of docs) assert.equal(sha256(readFileSync(join(central.state, 'uploads', d.upload))), d.sha256);
+  const batches = (await box.json('/api/v1/sync')).body.batches;
+  assert.equal(batches[0].state, 'sent');
+  assert.equal(batches[0].last_http, 201);
+
+  central.cli('event', 'SQ01', code, '1', 'case.accepted', '{"official_number":"京公居字2026-0099"}');
+  await box.waitUntil(async () => (await box.caseState(code)) === 'accepted', 10000, 'accepted');
+  central.cli('event', 'SQ01', code, '1', 'case.decided', '{"decision":"approved","note":"准予办理"}');
+  central.cli('event', 'SQ01', code, '1', 'case.ready', '{"note":"请携带身份证领取"}');
+  await box.waitUntil(async () => (await box.caseState(code)) === 'ready', 10000, 'ready');
+  const detail = (await box.json(`/api/v1/cases/${code}`)).body;
+  assert.equal(detail.official_number, '京公居字2026-0099');
+  assert.equal(detail.decision, 'approved');
+  const pickup = await box.post(`/api/v1/cases/${code}/pickup`, { pickup_code: box.pickupCode(code), collector: { kind: 'applicant' } });
+  assert.equal(pickup.status, 200, JSON.stringify(pickup.body));
+  assert.equal(pickup.body.state, 'collected');
+  // The feed's cursor is kept: a restarted box does not apply them again.
+  const cursor = (await box.json('/api/v1/sync')).body.cursor;
+  assert.ok(Number(cursor) >= 3, cursor);
+});
+
+test('the sync process killed in mid-upload: the batch still arrives, each case once, no chunk twice', async () => {
+  const big = randomBytes(3 * 1024 * 1024);
+  const created = await box.createCase(goodCase, [{ name: '户口簿.pdf', type: 'application/pdf',
+    data: Buffer.concat([samples.pdf(), big]) }]);
+  const code = created.body.code;
+  // Kill sync as soon as central has part of the upload.
+  await box.waitUntil(async () => centralRows(`SELECT offset FROM uploads WHERE case_code = '${code}' AND offset > 0`).length > 0,
+    15000, 'the upload to begin');
+  process.kill(box.pids().sync, 'SIGKILL');
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} to be sent after the kill`);
+  assert.equal(centralRows(`SELECT count(*) AS n FROM cases WHERE code = '${code}'`)[0].n, 1);
+  const ups = centralRows(`SELECT state, offset, length FROM uploads WHERE case_code = '${code}'`);
+  assert.equal(ups.length, 1, 'the upload was resumed, not begun again');
+  assert.equal(ups[0].state, 'complete');
+  assert.equal((await box.json('/api/v1/sync')).body.queued, 0, 'the outbox is empty');
+});
+
+test('central\'s key is pinned: another certificate from the same CA is refused', async () => {
+  const other = makeTls(central.dir, 'other');
+  const port = central.port, dir = central.dir;
+  await central.stop();
+  central = await startCentral('', { tls: other, dir, port });
+  const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  const code = created.body.code;
+  await box.waitUntil(async () => ((await box.json('/api/v1/sync')).body.batches[0]?.last_message ?? '').length > 0 &&
+    (await box.json('/api/v1/sync')).body.batches[0].state === 'sending', 15000, 'a failed attempt');
+  const b = (await box.json('/api/v1/sync')).body.batches[0];
+  assert.equal(b.last_http, 0);
+  assert.match(b.last_message, /网络错误/);
+  assert.ok(b.next_retry > 0, 'a retry is planned');
+  assert.equal(await box.caseState(code), 'queued', 'nothing went to the impostor');
+  assert.equal(centralRows(`SELECT count(*) AS n FROM cases WHERE code = '${code}'`)[0].n, 0);
+  // The real one back: the batch goes out.
+  await central.stop();
+  central = await startCentral('', { tls, dir, port });
+  assert.equal((await box.post('/api/v1/sync/now')).status, 202);
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} to be sent`);
+});
