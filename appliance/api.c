@@ -59,6 +59,7 @@ struct request {
 	const int *fds;
 	unsigned nfds;
 	json_t *docs;
+	json_t *req; /* the whole request message, for what only one route reads */
 };
 
 /*
@@ -1174,6 +1175,20 @@ static enum status h_scan_jobs(struct request *r)
 
 /* --- sync with central ------------------------------------------------------ */
 
+/* Central pushes an event (a Standard Webhook); no session: the
+ * signature is the credential. */
+static enum status h_webhook(struct request *r)
+{
+	json_t *w = json_object_get(r->req, "webhook"), *answer = NULL;
+	enum status st = outbox_webhook(
+	    r->core, json_string_value(json_object_get(w, "id")), json_string_value(json_object_get(w, "timestamp")),
+	    json_string_value(json_object_get(w, "signature")), json_string_value(json_object_get(w, "raw")), &answer);
+
+	if (st != ST_OK)
+		log_warn("pushed event refused: %s", status_name(st));
+	return st == ST_OK ? ok(r, 200, answer) : fail(r, st, NULL);
+}
+
 static enum status h_sync(struct request *r)
 {
 	json_t *out = NULL;
@@ -1214,21 +1229,24 @@ static enum status h_sync(struct request *r)
 
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
 {
-	const char *office = "", *message = "", *url = "";
+	const char *office = "", *message = "", *url = "", *pub = "", *whsec = "";
 	int ok_ = 0, http = 0;
 	json_t *err;
 
-	if (json_unpack(body, "{s:b, s?i, s?s, s?s, s?s}", "ok", &ok_, "http", &http, "office", &office, "message",
-			&message, "url", &url) != 0)
+	if (json_unpack(body, "{s:b, s?i, s?s, s?s, s?s, s?s, s?s}", "ok", &ok_, "http", &http, "office", &office,
+			"message", &message, "url", &url, "central_public_key", &pub, "webhook_secret", &whsec) != 0)
 		return ST_PROTO;
 	if (ok_) {
 		sqlite3_stmt *q = store_prepare(c->db, "UPDATE sync_state SET office = ?1, enrolled_at = ?2, "
-						       "cursor = '', central_url = ?3");
+						       "cursor = '', central_url = ?3, central_public_key = ?4, "
+						       "webhook_secret = ?5");
 
 		if (q) {
 			sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(q, 2, (int64_t)core_now());
 			sqlite3_bind_text(q, 3, url, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, pub, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, whsec, -1, SQLITE_STATIC);
 			sqlite3_step(q);
 		}
 		store_finish(q);
@@ -1269,6 +1287,8 @@ static enum status route(struct request *r)
 	 * can only do what a citizen may. */
 	if (is(r, "GET", "/api/v1/kiosk"))
 		return h_kiosk(r);
+	if (is(r, "POST", "/api/v1/central/webhook"))
+		return h_webhook(r);
 	if (is(r, "POST", "/api/v1/kiosk/tickets"))
 		return h_kiosk_ticket(r);
 	if (is(r, "POST", "/api/v1/kiosk/ratings"))
@@ -1343,7 +1363,7 @@ static bool uploads_allowed(struct request *r)
 
 enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds)
 {
-	struct request r = {.core = c, .id = id, .fds = fds, .nfds = nfds};
+	struct request r = {.core = c, .id = id, .fds = fds, .nfds = nfds, .req = req};
 	const char *lang = NULL;
 
 	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o}", "method", &r.method, "path", &r.path, "query",

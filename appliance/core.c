@@ -144,9 +144,18 @@ static void on_children_change(void)
  * fault. */
 static enum status on_case_event(struct core *c, json_t *body)
 {
-	struct case_error why;
-	enum status st = cases_central_event(c, body, &why);
+	struct case_error why = {0};
+	json_t *central = json_object_get(body, "central");
+	enum status st;
 
+	/* As central sent it, with the feed's cursor (the sync process). */
+	if (json_is_object(central)) {
+		st = outbox_central_event(c, central, json_string_value(json_object_get(body, "cursor")), NULL);
+		if (st != ST_OK)
+			log_warn("central event not applied: %s", status_name(st));
+		return ST_OK; /* central's content, not the sync process's fault */
+	}
+	st = cases_central_event(c, body, &why);
 	json_decref(why.extra);
 	if (st == ST_PROTO)
 		return ST_PROTO;

@@ -1,5 +1,6 @@
 #include "outbox.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cases.h"
 #include "log.h"
 #include "store.h"
+#include "sync/sign.h"
 #include "vault.h"
 
 #define MAX_BATCH_DOCUMENTS 256
@@ -436,4 +438,135 @@ enum status outbox_now(struct core *c)
 	}
 	tick(c);
 	return ST_OK;
+}
+
+/* --- central's events, pulled or pushed: one handler -------------------------------- */
+
+enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor, bool *duplicate)
+{
+	static const char *const map[][2] = {{"case.accepted", "accept"},
+					     {"case.returned", "return"},
+					     {"case.rejected", "reject"},
+					     {"case.decided", "decide"},
+					     {"case.ready", "ready"}};
+	const char *id = json_string_value(json_object_get(ev, "id")),
+		   *type = json_string_value(json_object_get(ev, "type")),
+		   *code = json_string_value(json_object_get(json_object_get(ev, "case"), "code")), *event = NULL,
+		   *note;
+	json_t *data = json_object_get(ev, "data"), *body;
+	struct case_error why = {0};
+	enum status st;
+
+	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], type) == 0)
+			event = map[i][1];
+	if (!id || !code || !event || strlen(id) > 64 || strlen(code) > 40) {
+		log_warn("central event %s of type %s not understood", id ? id : "?", type ? type : "?");
+		return ST_BAD_REQUEST;
+	}
+	note = json_string_value(json_object_get(data, "note"));
+	if (!note)
+		note = json_string_value(json_object_get(data, "reason"));
+	body = json_pack("{s:s, s:s, s:s, s:s}", "event_id", id, "event", event, "code", code, "cursor",
+			 cursor ? cursor : "");
+	if (!body)
+		return ST_NOMEM;
+	if (note)
+		json_object_set_new(body, "note", json_string(note));
+	if (json_is_string(json_object_get(data, "official_number")))
+		json_object_set(body, "official_number", json_object_get(data, "official_number"));
+	if (json_is_string(json_object_get(data, "decision")))
+		json_object_set(body, "decision", json_object_get(data, "decision"));
+	if (duplicate) {
+		sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM central_events WHERE id = ?1");
+
+		if (q) {
+			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+			*duplicate = sqlite3_step(q) == SQLITE_ROW;
+		}
+		store_finish(q);
+	}
+	st = cases_central_event(c, body, &why);
+	json_decref(why.extra);
+	json_decref(body);
+	return st;
+}
+
+/* "v1a,<b64> v1,<b64>": true when one of them holds over msg. */
+static bool webhook_signed(struct core *c, const char *sigs, const char *msg, size_t len)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT central_public_key, webhook_secret FROM sync_state");
+	uint8_t pub[SIGN_KEY_LEN], secret[64], sig[SIGN_SIG_LEN], mac[32];
+	long secret_len = -1;
+	bool have_pub = false, ok = false;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(q, 0), *w = (const char *)sqlite3_column_text(q, 1);
+
+		have_pub = p && sign_unb64(p, pub, sizeof(pub)) == SIGN_KEY_LEN;
+		if (w && strncmp(w, "whsec_", 6) == 0)
+			secret_len = sign_unb64(w + 6, secret, sizeof(secret));
+	}
+	store_finish(q);
+	for (const char *p = sigs; p && *p && !ok;) {
+		size_t n = strcspn(p, " ");
+		char one[160];
+
+		if (n < sizeof(one)) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (have_pub && strncmp(one, "v1a,", 4) == 0 &&
+			    sign_unb64(one + 4, sig, sizeof(sig)) == SIGN_SIG_LEN)
+				ok = sign_ed25519_ok(pub, msg, len, sig);
+			else if (secret_len > 0 && strncmp(one, "v1,", 3) == 0 &&
+				 sign_unb64(one + 3, sig, sizeof(sig)) == sizeof(mac)) {
+				sign_hmac_sha256(secret, (size_t)secret_len, msg, len, mac);
+				ok = CRYPTO_memcmp(mac, sig, sizeof(mac)) == 0;
+			}
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+	return ok;
+}
+
+enum status outbox_webhook(struct core *c, const char *id, const char *ts, const char *sigs, const char *raw,
+			   json_t **answer)
+{
+	char *end, *msg;
+	long long t = ts ? strtoll(ts, &end, 10) : 0;
+	size_t len;
+	json_t *ev;
+	bool duplicate = false;
+	enum status st;
+
+	*answer = NULL;
+	if (!id || !ts || !sigs || !raw || !*ts || *end || strlen(id) > 64)
+		return ST_BAD_SIGNATURE;
+	if (llabs(t - (long long)core_now()) > 300)
+		return ST_STALE_REQUEST;
+	len = strlen(id) + strlen(ts) + strlen(raw) + 3;
+	msg = malloc(len);
+	if (!msg)
+		return ST_NOMEM;
+	snprintf(msg, len, "%s.%s.%s", id, ts, raw);
+	st = webhook_signed(c, sigs, msg, strlen(msg)) ? ST_OK : ST_BAD_SIGNATURE;
+	free(msg);
+	if (st != ST_OK)
+		return st;
+	ev = json_loads(raw, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(ev) || !json_is_string(json_object_get(ev, "id")) ||
+	    strcmp(json_string_value(json_object_get(ev, "id")), id) != 0) {
+		json_decref(ev);
+		return ST_BAD_REQUEST;
+	}
+	st = outbox_central_event(c, ev, NULL, &duplicate);
+	json_decref(ev);
+	/* An event that does not fit the case is recorded and acknowledged:
+	 * central must not send it again. */
+	if (st == ST_BAD_STATE || st == ST_NOT_FOUND)
+		st = ST_OK;
+	if (st == ST_OK)
+		*answer = json_pack("{s:b, s:b}", "received", true, "duplicate", duplicate);
+	return st;
 }

@@ -30,4 +30,17 @@ enum status outbox_status(struct core *c, json_t **out);
 /* Sends what waits now; after a stop, the failed batch again. */
 enum status outbox_now(struct core *c);
 
+/* An event of central's feed ({"id","type","case","data"}), pulled with
+ * the feed's cursor or pushed (cursor NULL): applied with its id once;
+ * *duplicate (when given) says it was seen before. */
+enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor, bool *duplicate);
+
+/* An event pushed as a Standard Webhook: webhook-id, webhook-timestamp
+ * (Unix seconds, at most 300 s off), webhook-signature ("v1a,<Ed25519 by
+ * central's key>" and/or "v1,<HMAC-SHA256 with the webhook secret>" over
+ * id "." timestamp "." raw), raw the exact body.  A replay answers
+ * {"duplicate": true} and changes nothing. */
+enum status outbox_webhook(struct core *c, const char *id, const char *ts, const char *sigs, const char *raw,
+			   json_t **answer);
+
 #endif

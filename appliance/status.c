@@ -98,6 +98,8 @@ static const struct status_info infos[] = {
     [ST_NOT_ENROLLED] = {"not_enrolled",
 			 409,
 			 {"本服务站尚未在中心登记，请先登记", "this box is not enrolled with central yet"}},
+    [ST_BAD_SIGNATURE] = {"bad_signature", 401, {"签名无效", "the signature does not hold"}},
+    [ST_STALE_REQUEST] = {"stale_request", 401, {"请求时间与本机时钟相差过大", "the request's time is too far off"}},
     [ST_ENROL_FAILED] = {"enrol_failed", 502, {"中心拒绝了登记", "central refused the enrolment"}},
     [ST_SCANNER_BUSY] = {"scanner_busy",
 			 409,

@@ -301,6 +301,9 @@ static const char *const migrations[] = {
     "  upload TEXT,"
     "  PRIMARY KEY (batch_id, idx)"
     ") STRICT;",
+    /* 6: what checks events central pushes (Standard Webhooks). */
+    "ALTER TABLE sync_state ADD COLUMN central_public_key TEXT;"
+    "ALTER TABLE sync_state ADD COLUMN webhook_secret TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -211,10 +211,15 @@ struct enrol {
 	char url[CENTRAL_URL_MAX];
 };
 
-static void enrolled_reply(uint32_t job, bool ok, long status, const char *office, const char *message)
+/* On success, what the core needs to check events central pushes:
+ * central's public key and the webhook secret (not the box's key). */
+static void enrolled_reply(uint32_t job, bool ok, long status, const char *office, const char *message,
+			   const char *central_pub, const char *whsec)
 {
-	json_t *j = json_pack("{s:b, s:i, s:s, s:s, s:s}", "ok", ok, "http", (int)status, "office",
-			      office ? office : "", "message", message ? message : "", "url", ok ? sy.url : "");
+	json_t *j =
+	    json_pack("{s:b, s:i, s:s, s:s, s:s, s:s, s:s}", "ok", ok, "http", (int)status, "office",
+		      office ? office : "", "message", message ? message : "", "url", ok ? sy.url : "",
+		      "central_public_key", central_pub ? central_pub : "", "webhook_secret", whsec ? whsec : "");
 
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_ENROLLED, job, j, NULL, 0);
@@ -235,7 +240,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	if (r->status != 201) {
 		answer_message(r, msg, sizeof(msg));
 		log_warn("enrolment at %s refused: %s", e->url, msg);
-		enrolled_reply(e->job, false, r->status, NULL, msg);
+		enrolled_reply(e->job, false, r->status, NULL, msg, NULL, NULL);
 		free(e);
 		return;
 	}
@@ -243,7 +248,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	if (json_unpack(j, "{s:s, s:s, s?s, s?s, s?s}", "office_code", &office, "central_public_key", &pub, "tls_pin",
 			&pin, "webhook_secret", &whsec, "office_name", &name) != 0 ||
 	    sign_unb64(pub, cpub, SIGN_KEY_LEN) != SIGN_KEY_LEN || strlen(office) >= sizeof(sy.office)) {
-		enrolled_reply(e->job, false, r->status, NULL, "中心的登记答复不完整");
+		enrolled_reply(e->job, false, r->status, NULL, "中心的登记答复不完整", NULL, NULL);
 		json_decref(j);
 		free(e);
 		return;
@@ -253,7 +258,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
 	if (!text || !write_file("identity.key", e->key, SIGN_KEY_LEN) ||
 	    !write_file("central.json", text, strlen(text))) {
-		enrolled_reply(e->job, false, r->status, NULL, "无法保存登记信息");
+		enrolled_reply(e->job, false, r->status, NULL, "无法保存登记信息", NULL, NULL);
 	} else {
 		memcpy(sy.key, e->key, SIGN_KEY_LEN);
 		memcpy(sy.central_pub, cpub, SIGN_KEY_LEN);
@@ -262,7 +267,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 		snprintf(sy.pin, sizeof(sy.pin), "%s", pin);
 		sy.enrolled = true;
 		log_info("enrolled with %s as office %s", e->url, office);
-		enrolled_reply(e->job, true, r->status, office, name);
+		enrolled_reply(e->job, true, r->status, office, name, pub, whsec);
 		start_polling();
 	}
 	free(text);
@@ -289,7 +294,7 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	e = calloc(1, sizeof(*e));
 	if (!e || sign_keypair(e->key, pub) != ST_OK) {
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "无法生成密钥");
+		enrolled_reply(job, false, 0, NULL, "无法生成密钥", NULL, NULL);
 		return ST_OK;
 	}
 	e->job = job;
@@ -307,7 +312,7 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 		http_drop(r);
 		free(text);
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "内存不足");
+		enrolled_reply(job, false, 0, NULL, "内存不足", NULL, NULL);
 		return ST_OK;
 	}
 	free(text);
@@ -315,7 +320,7 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	http_header(r, "Outpost-Protocol", "1");
 	if (http_send(r, on_enrolled, e) != ST_OK) {
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "无法发出请求");
+		enrolled_reply(job, false, 0, NULL, "无法发出请求", NULL, NULL);
 	}
 	return ST_OK;
 }
@@ -338,42 +343,14 @@ static void poll_later(uint64_t usec)
 	sd_event_add_time_relative(sy.rp.ev, &sy.poll_retry, CLOCK_MONOTONIC, usec, 10000, on_poll_retry, NULL);
 }
 
-/* Central's event to the core, as the lifecycle event it means. */
+/* Central's event to the core as it came; the core maps and applies it,
+ * the same as a pushed one (appliance/outbox.c). */
 static void hand_over(json_t *ev, const char *cursor)
 {
-	static const char *const map[][2] = {{"case.accepted", "accept"},
-					     {"case.returned", "return"},
-					     {"case.rejected", "reject"},
-					     {"case.decided", "decide"},
-					     {"case.ready", "ready"}};
-	const char *id = json_string_value(json_object_get(ev, "id")),
-		   *type = json_string_value(json_object_get(ev, "type")),
-		   *code = json_string_value(json_object_get(json_object_get(ev, "case"), "code"));
-	json_t *data = json_object_get(ev, "data"), *msg;
-	const char *event = NULL, *note;
+	json_t *msg = json_pack("{s:O, s:s}", "central", ev, "cursor", cursor ? cursor : "");
 
-	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i][0], type) == 0)
-			event = map[i][1];
-	if (!id || !code || !event || strlen(id) > 64) {
-		log_warn("event %s of type %s skipped", id ? id : "?", type ? type : "?");
-		return;
-	}
-	note = json_string_value(json_object_get(data, "note"));
-	if (!note)
-		note = json_string_value(json_object_get(data, "reason"));
-	msg = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event_id", id, "event", event, "code", code, "cursor",
-			cursor ? cursor : "", "version",
-			json_integer_value(json_object_get(json_object_get(ev, "case"), "version")));
-	if (!msg)
-		return;
-	if (note)
-		json_object_set_new(msg, "note", json_string(note));
-	if (json_is_string(json_object_get(data, "official_number")))
-		json_object_set(msg, "official_number", json_object_get(data, "official_number"));
-	if (json_is_string(json_object_get(data, "decision")))
-		json_object_set(msg, "decision", json_object_get(data, "decision"));
-	roleproc_send(&sy.rp, MSG_CASE_EVENT, 0, msg, NULL, 0);
+	if (msg)
+		roleproc_send(&sy.rp, MSG_CASE_EVENT, 0, msg, NULL, 0);
 	json_decref(msg);
 }
 

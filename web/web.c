@@ -156,6 +156,15 @@ static void forward(struct MHD_Connection *conn, struct webreq *r, const char *m
 			MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "outpost_session"), "csrf",
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token"), "lang",
 			r->lang == LANG_EN ? "en" : "zh", "docs", r->docs);
+	/* A pushed event's signature covers its exact bytes and three headers. */
+	if (req && strcmp(url, "/api/v1/central/webhook") == 0)
+		json_object_set_new(
+		    req, "webhook",
+		    json_pack("{s:s*, s:s*, s:s*, s:s%}", "id",
+			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-id"), "timestamp",
+			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-timestamp"), "signature",
+			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-signature"), "raw",
+			      r->json.data ? (const char *)r->json.data : "", r->json.len));
 	r->slot = slot;
 	r->id = ((uint32_t)++web.serial << 16) | slot;
 	st = req ? ST_OK : ST_NOMEM;

@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, goodCase, samples, sleep } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
+import { Webhook } from 'standardwebhooks';
+import { createPrivateKey, sign as edSign } from 'node:crypto';
 
 let box, central;
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -73,6 +75,52 @@ test('a case goes to central and its decisions come back: accepted, decided, rea
   // The feed's cursor is kept: a restarted box does not apply them again.
   const cursor = (await box.json('/api/v1/sync')).body.cursor;
   assert.ok(Number(cursor) >= 3, cursor);
+});
+
+// Pushes an event to the box as central would, as a Standard Webhook:
+// v1 signed by the standardwebhooks package with the office's secret, v1a
+// by Node's crypto with central's key.
+function push(event, { when = new Date(), v1 = true, v1a = true, tamper = false } = {}) {
+  const secret = `whsec_${Buffer.from(centralRows("SELECT hex(webhook_secret) AS h FROM offices WHERE code = 'SQ01'")[0].h, 'hex').toString('base64')}`;
+  const body = JSON.stringify(event);
+  const ts = Math.floor(when.getTime() / 1000);
+  const sigs = [];
+  if (v1) sigs.push(new Webhook(secret).sign(event.id, when, body));
+  if (v1a) {
+    const seed = readFileSync(join(central.state, 'central.key'));
+    const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+    sigs.push(`v1a,${edSign(null, Buffer.from(`${event.id}.${ts}.${body}`), key).toString('base64')}`);
+  }
+  return fetch(`${box.base}/api/v1/central/webhook`, { method: 'POST', body: tamper ? body.replace('0100', '0666') : body,
+    headers: { 'Content-Type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(ts), 'webhook-signature': sigs.join(' ') } })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
+}
+
+test('events pushed as Standard Webhooks: applied once; bad signature, stale time, replay refused', async () => {
+  const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  const code = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to be sent`);
+  const event = { id: `evt_push_${code}`, type: 'case.accepted', at: new Date().toISOString(), office: 'SQ01',
+    case: { code, version: 1 }, data: { official_number: '京公居字2026-0100' } };
+  const forged = await push(event, { tamper: true });
+  assert.equal(forged.status, 401);
+  assert.equal(forged.body.error, 'bad_signature');
+  const stale = await push(event, { when: new Date(Date.now() - 3600e3) });
+  assert.equal(stale.status, 401);
+  assert.equal(stale.body.error, 'stale_request');
+  assert.equal(await box.caseState(code), 'sent', 'neither was applied');
+  // Only the HMAC (v1), checked as standardwebhooks makes it.
+  const ok = await push(event, { v1a: false });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.duplicate, false);
+  assert.equal(await box.caseState(code), 'accepted');
+  assert.equal((await box.json(`/api/v1/cases/${code}`)).body.official_number, '京公居字2026-0100');
+  const history = (await box.json(`/api/v1/cases/${code}`)).body.history.length;
+  // The same event again, now only with central's Ed25519 (v1a): a replay.
+  const again = await push(event, { v1: false });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.duplicate, true);
+  assert.equal((await box.json(`/api/v1/cases/${code}`)).body.history.length, history, 'nothing applied twice');
 });
 
 test('the sync process killed in mid-upload: the batch still arrives, each case once, no chunk twice', async () => {
