@@ -106,6 +106,8 @@ enum MHD_Result central_json(struct creq *r, unsigned code, json_t *body)
 	add_common_headers(resp);
 	if (strncmp(r->url, "/v1/uploads", 11) == 0)
 		MHD_add_response_header(resp, "Tus-Resumable", "1.0.0");
+	if (r->set_cookie)
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
 	if (text) {
 		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
 		/* Central's own answers are signed, so a box can keep them. */
@@ -327,7 +329,9 @@ static enum MHD_Result dispatch(struct creq *r)
 					     "the body is not a JSON object");
 		}
 	}
-	if (is(r, "POST", "/v1/enrol"))
+	if (strncmp(r->url, "/central/", 9) == 0)
+		ret = central_ui(r, body);
+	else if (is(r, "POST", "/v1/enrol"))
 		ret = body ? enrol(r, body) : central_error(r, 400, "bad_request", "缺少请求内容", "no body");
 	else if (is(r, "POST", "/v1/batches"))
 		ret = cases_batch(r);
@@ -520,10 +524,13 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: outpost-central -c FILE                      serve\n"
-			"       outpost-central -c FILE token CODE NAME      print a one-time enrolment token\n"
-			"       outpost-central -c FILE event OFFICE CODE VERSION TYPE [DATA-JSON]\n"
-			"                                                     a clerk's decision, as an event\n");
+	fprintf(stderr,
+		"usage: outpost-central -c FILE                      serve\n"
+		"       outpost-central -c FILE token CODE NAME      print a one-time enrolment token\n"
+		"       outpost-central -c FILE clerk USER NAME DEPARTMENT\n"
+		"                                                     add a clerk (or a new password); prints it\n"
+		"       outpost-central -c FILE event OFFICE CODE VERSION TYPE [DATA-JSON]\n"
+		"                                                     a clerk's decision, as an event\n");
 }
 
 int main(int argc, char **argv)
@@ -565,6 +572,8 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		if (strcmp(argv[optind], "token") == 0 && argc - optind == 3)
 			ret = make_token(&c, argv[optind + 1], argv[optind + 2]);
+		else if (strcmp(argv[optind], "clerk") == 0 && argc - optind == 4)
+			ret = central_add_clerk(&c, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
 		else if (strcmp(argv[optind], "event") == 0 && (argc - optind == 5 || argc - optind == 6)) {
 			json_t *data = argc - optind == 6 ? json_loads(argv[optind + 5], 0, NULL) : json_object();
 

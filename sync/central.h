@@ -68,6 +68,7 @@ struct creq {
 	bool suspended, answered;
 	int code;
 	json_t *answer;
+	const char *set_cookie; /* added to the answer when set */
 	struct MHD_Response *resp;
 };
 
@@ -86,6 +87,11 @@ void tus_request_done(struct creq *r);
 /* The upload id's file when it is complete and its hash is sha256. */
 enum status tus_complete(struct central *c, const char *office, const char *url, const char *sha256, uint64_t size,
 			 char id[33]);
+
+/* central_ui.c */
+enum MHD_Result central_ui(struct creq *r, json_t *body);
+/* outpost-central -c FILE clerk USER NAME DEPARTMENT: prints a new password. */
+int central_add_clerk(struct central *c, const char *username, const char *name, const char *department);
 
 /* central_cases.c */
 enum MHD_Result cases_batch(struct creq *r);

@@ -104,6 +104,14 @@ const char *const central_schema[] = {
     "  at INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX events_office ON events(office, seq);",
+    /* 2: the clerks, each working one department's inbox. */
+    "CREATE TABLE clerks ("
+    "  username TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ") STRICT;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 

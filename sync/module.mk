@@ -2,8 +2,15 @@
 OUTPOSTD_SRCS += sync/sync.c sync/sign.c sync/http.c
 
 CENTRAL := $(B)/outpost-central
-CENTRAL_SRCS := sync/central.c sync/central_tus.c sync/central_cases.c sync/sign.c \
+CENTRAL_SRCS := sync/central.c sync/central_tus.c sync/central_cases.c sync/central_ui.c sync/sign.c \
 	web/mhd.c web/mhdloop.c appliance/store.c appliance/worker.c
 all: $(CENTRAL)
-$(CENTRAL): $(call obj,$(CENTRAL_SRCS) $(COMMON_SRCS))
+CENTRAL_STATIC := $(shell find sync/static -type f | sort)
+$(B)/gen/sync/assets.c: $(B)/embed $(CENTRAL_STATIC)
+	@mkdir -p $(dir $@)
+	$(B)/embed sync/static $(CENTRAL_STATIC) > $@.tmp && mv $@.tmp $@
+$(B)/obj/gen/sync/assets.o: $(B)/gen/sync/assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+$(CENTRAL): $(call obj,$(CENTRAL_SRCS) $(COMMON_SRCS)) $(B)/obj/gen/sync/assets.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

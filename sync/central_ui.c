@@ -1,0 +1,459 @@
+/*
+ * The central clerks' side of outpost-central: accounts (argon2id), login
+ * sessions with a CSRF token, the inbox per department, a case with its
+ * applicant data and documents served inline, the clerk's actions (each
+ * becomes an event for the box), and the fleet page.  JSON under
+ * /central/api/, pages under /central/ (sync/static, embedded).
+ */
+#include <argon2.h>
+#include <openssl/crypto.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/log.h"
+#include "appliance/store.h"
+#include "central.h"
+#include "web/assets.h"
+
+#define SESSIONS	     256
+#define SESSION_IDLE_SECONDS (8 * 3600)
+#define ARGON_T		     2
+#define ARGON_M_KIB	     19456
+
+struct session {
+	char token[65], csrf[65];
+	char username[64], name[64], department[128];
+	time_t last_used;
+};
+
+static struct session sessions[SESSIONS];
+
+static void hex_random(char *out, size_t bytes)
+{
+	uint8_t raw[32];
+
+	sign_random(raw, bytes);
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* --- accounts ----------------------------------------------------------------------- */
+
+int central_add_clerk(struct central *c, const char *username, const char *name, const char *department)
+{
+	uint8_t salt[16];
+	char password[25], hash[160];
+	sqlite3_stmt *q;
+	enum status st = ST_IO;
+
+	if (strlen(username) < 2 || strlen(username) > 60 || strlen(department) < 1 || strlen(department) > 120)
+		return 2;
+	hex_random(password, 12);
+	sign_random(salt, sizeof(salt));
+	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, 1, password, strlen(password), salt, sizeof(salt), 32, hash,
+				  sizeof(hash)) != ARGON2_OK)
+		return 1;
+	q = store_prepare(c->db,
+			  "INSERT INTO clerks (username, name, department, password_hash, created_at) VALUES "
+			  "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (username) DO UPDATE SET name = ?2, department = ?3, "
+			  "password_hash = ?4");
+	if (q) {
+		sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, department, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	if (st != ST_OK)
+		return 1;
+	printf("%s\n", password);
+	return 0;
+}
+
+static struct session *session_of(struct creq *r)
+{
+	const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "central_session");
+	time_t now = time(NULL);
+
+	for (int i = 0; token && strlen(token) == 64 && i < SESSIONS; i++) {
+		struct session *s = &sessions[i];
+
+		if (s->token[0] && now - s->last_used < SESSION_IDLE_SECONDS &&
+		    CRYPTO_memcmp(s->token, token, 64) == 0) {
+			s->last_used = now;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static enum MHD_Result login(struct creq *r, json_t *body)
+{
+	const char *user = json_string_value(json_object_get(body, "username")),
+		   *password = json_string_value(json_object_get(body, "password"));
+	sqlite3_stmt *q =
+	    store_prepare(r->c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
+	struct session *s = NULL;
+	char cookie[200];
+	bool ok = false;
+	json_t *answer;
+
+	if (q && user && password && strlen(password) < 200) {
+		sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW &&
+		    argon2id_verify((const char *)sqlite3_column_text(q, 0), password, strlen(password)) == ARGON2_OK) {
+			time_t oldest = 0;
+
+			for (int i = 0; i < SESSIONS; i++) /* a free slot, or the longest idle */
+				if (!s || sessions[i].last_used < oldest) {
+					s = &sessions[i];
+					oldest = sessions[i].last_used;
+				}
+			memset(s, 0, sizeof(*s));
+			hex_random(s->token, 32);
+			hex_random(s->csrf, 32);
+			snprintf(s->username, sizeof(s->username), "%s", user);
+			snprintf(s->name, sizeof(s->name), "%s", (const char *)sqlite3_column_text(q, 1));
+			snprintf(s->department, sizeof(s->department), "%s", (const char *)sqlite3_column_text(q, 2));
+			s->last_used = time(NULL);
+			ok = true;
+		}
+	}
+	store_finish(q);
+	if (!ok) {
+		log_warn("central login refused for %s", user ? user : "?");
+		return central_error(r, 401, "login_failed", "用户名或密码不正确", "wrong user name or password");
+	}
+	log_info("clerk %s (%s) logged in", s->username, s->department);
+	snprintf(cookie, sizeof(cookie), "central_session=%s; Path=/central; HttpOnly; SameSite=Strict%s", s->token,
+		 r->c->tls_pin[0] ? "; Secure" : "");
+	answer = json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name, "department",
+			   s->department, "csrf", s->csrf);
+	r->set_cookie = cookie;
+	return central_json(r, 200, answer);
+}
+
+/* --- the inbox and a case -------------------------------------------------------------- */
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+
+	return t ? t : "";
+}
+
+static enum MHD_Result inbox(struct creq *r, struct session *s)
+{
+	const char *state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
+	sqlite3_stmt *q =
+	    store_prepare(r->c->db, "SELECT c.office, o.name, c.code, c.version, c.item_name, "
+				    "c.applicant_name, c.state, c.received_at, c.official_number "
+				    "FROM cases c JOIN offices o ON o.code = c.office WHERE c.department = ?1 "
+				    "AND (?2 IS NULL OR c.state = ?2) ORDER BY c.received_at DESC LIMIT 500");
+	json_t *list = json_array();
+
+	if (!q)
+		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
+	sqlite3_bind_text(q, 1, s->department, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, state && *state ? state : NULL, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:s}", "office", col(q, 0), "office_name",
+				    col(q, 1), "code", col(q, 2), "version", sqlite3_column_int(q, 3), "item",
+				    col(q, 4), "applicant", col(q, 5), "state", col(q, 6), "received_at",
+				    (json_int_t)sqlite3_column_int64(q, 7), "official_number", col(q, 8)));
+	store_finish(q);
+	return central_json(r, 200, json_pack("{s:s, s:o}", "department", s->department, "cases", list));
+}
+
+/* /central/api/cases/<office>/<code>/<version>[/rest] */
+static bool case_path(const char *p, char office[16], char code[40], int *version, const char **rest)
+{
+	int n = 0;
+
+	if (sscanf(p, "/central/api/cases/%15[A-Z0-9]/%39[A-Z0-9-]/%d%n", office, code, version, &n) != 3 ||
+	    *version < 1)
+		return false;
+	*rest = p + n;
+	return **rest == '\0' || **rest == '/';
+}
+
+static enum MHD_Result case_view(struct creq *r, struct session *s, const char *office, const char *code, int version)
+{
+	sqlite3_stmt *q =
+	    store_prepare(r->c->db, "SELECT data, state, official_number, note, received_at FROM cases "
+				    "WHERE office = ?1 AND code = ?2 AND version = ?3 AND department = ?4");
+	json_t *j = NULL, *docs = json_array();
+
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, version);
+		sqlite3_bind_text(q, 4, s->department, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			j = json_pack("{s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:I}", "office", office, "code", code,
+				      "version", version, "data", json_loads(col(q, 0), 0, NULL), "state", col(q, 1),
+				      "official_number", col(q, 2), "note", col(q, 3), "received_at",
+				      (json_int_t)sqlite3_column_int64(q, 4));
+		}
+	}
+	store_finish(q);
+	if (!j) {
+		json_decref(docs);
+		return central_error(r, 404, "not_found", "没有这个案件，或不属于本部门",
+				     "no such case in this department");
+	}
+	q = store_prepare(r->c->db, "SELECT position, material, filename, media_type, size, sha256 FROM case_documents "
+				    "WHERE office = ?1 AND code = ?2 AND version = ?3 ORDER BY position");
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, version);
+		while (sqlite3_step(q) == SQLITE_ROW)
+			json_array_append_new(
+			    docs, json_pack("{s:i, s:i, s:s, s:s, s:I, s:s}", "n", sqlite3_column_int(q, 0), "material",
+					    sqlite3_column_int(q, 1), "filename", col(q, 2), "media_type", col(q, 3),
+					    "size", (json_int_t)sqlite3_column_int64(q, 4), "sha256", col(q, 5)));
+	}
+	store_finish(q);
+	json_object_set_new(j, "documents", docs);
+	log_info("clerk %s opened case %s v%d of %s", s->username, code, version, office);
+	return central_json(r, 200, j);
+}
+
+static enum MHD_Result document(struct creq *r, struct session *s, const char *office, const char *code, int version,
+				int n)
+{
+	sqlite3_stmt *q =
+	    store_prepare(r->c->db, "SELECT d.upload, d.media_type, d.size FROM case_documents d "
+				    "JOIN cases c USING (office, code, version) WHERE d.office = ?1 AND "
+				    "d.code = ?2 AND d.version = ?3 AND d.position = ?4 AND c.department = ?5");
+	char path[400] = "", type[64] = "";
+	int64_t size = -1;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	int fd;
+
+	if (q) {
+		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, version);
+		sqlite3_bind_int(q, 4, n);
+		sqlite3_bind_text(q, 5, s->department, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			snprintf(path, sizeof(path), "%s/%s", r->c->uploads_dir, col(q, 0));
+			snprintf(type, sizeof(type), "%s", col(q, 1));
+			size = sqlite3_column_int64(q, 2);
+		}
+	}
+	store_finish(q);
+	/* Only the types the box takes in are served as themselves. */
+	if (strcmp(type, "application/pdf") != 0 && strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0)
+		snprintf(type, sizeof(type), "application/octet-stream");
+	if (size < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return central_error(r, 404, "not_found", "没有这份材料", "no such document");
+	resp = MHD_create_response_from_fd((uint64_t)size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Content-Disposition", "inline");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	ret = MHD_queue_response(r->conn, 200, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	log_info("clerk %s viewed document %d of %s v%d", s->username, n, code, version);
+	return ret;
+}
+
+/* The clerk's decision, as the event the box will apply. */
+static enum MHD_Result act(struct creq *r, struct session *s, const char *office, const char *code, int version,
+			   const char *action, json_t *body)
+{
+	const char *type = NULL;
+	json_t *data = json_object();
+	char why[200], number[40];
+	enum status st;
+
+	if (strcmp(action, "accept") == 0) {
+		const char *given = json_string_value(json_object_get(body, "official_number"));
+
+		type = "case.accepted";
+		if (given && *given) {
+			snprintf(number, sizeof(number), "%.39s", given);
+		} else { /* central assigns the next of the year */
+			time_t now = time(NULL);
+			struct tm tm;
+
+			localtime_r(&now, &tm);
+			snprintf(
+			    number, sizeof(number), "%04d-%06" PRId64, tm.tm_year + 1900,
+			    store_int(r->c->db, "SELECT count(*) + 1 FROM cases WHERE official_number IS NOT NULL", 1));
+		}
+		json_object_set_new(data, "official_number", json_string(number));
+	} else if (strcmp(action, "return") == 0) {
+		type = "case.returned";
+		json_object_set(data, "missing",
+				json_is_array(json_object_get(body, "missing")) ? json_object_get(body, "missing")
+										: json_array());
+	} else if (strcmp(action, "reject") == 0) {
+		type = "case.rejected";
+		if (json_is_string(json_object_get(body, "reason")))
+			json_object_set(data, "reason", json_object_get(body, "reason"));
+	} else if (strcmp(action, "decide") == 0) {
+		const char *d = json_string_value(json_object_get(body, "decision"));
+
+		type = "case.decided";
+		if (!d || (strcmp(d, "approved") != 0 && strcmp(d, "denied") != 0)) {
+			json_decref(data);
+			return central_error(r, 400, "bad_decision", "请选择准予或不予办理",
+					     "choose approved or denied");
+		}
+		json_object_set_new(data, "decision", json_string(d));
+	} else if (strcmp(action, "ready") == 0) {
+		type = "case.ready";
+	} else {
+		json_decref(data);
+		return central_error(r, 404, "not_found", "没有这个操作", "no such action");
+	}
+	if (json_is_string(json_object_get(body, "note")) && json_string_length(json_object_get(body, "note")) <= 500)
+		json_object_set(data, "note", json_object_get(body, "note"));
+	if ((strcmp(action, "return") == 0 || strcmp(action, "reject") == 0) && !json_object_get(data, "note") &&
+	    !json_object_get(data, "reason")) {
+		json_decref(data);
+		return central_error(r, 400, "reason_required", "退回或不予受理须写明原因",
+				     "a return or rejection needs a reason");
+	}
+	json_object_set_new(data, "clerk", json_string(s->username));
+	/* The case must be this department's. */
+	{
+		sqlite3_stmt *q = store_prepare(r->c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND "
+							  "version = ?3 AND department = ?4");
+		bool mine = false;
+
+		if (q) {
+			sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+			sqlite3_bind_int(q, 3, version);
+			sqlite3_bind_text(q, 4, s->department, -1, SQLITE_STATIC);
+			mine = sqlite3_step(q) == SQLITE_ROW;
+		}
+		store_finish(q);
+		if (!mine) {
+			json_decref(data);
+			return central_error(r, 404, "not_found", "没有这个案件，或不属于本部门",
+					     "no such case in this department");
+		}
+	}
+	st = central_case_event(r->c, office, code, version, type, data, why, sizeof(why));
+	json_decref(data);
+	if (st == ST_BAD_STATE)
+		return central_error(r, 409, "bad_state", "案件当前状态不能进行该操作",
+				     "the case's state does not allow this");
+	if (st != ST_OK)
+		return central_error(r, 400, "not_done", "操作未完成", why);
+	return case_view(r, s, office, code, version);
+}
+
+static enum MHD_Result fleet(struct creq *r)
+{
+	sqlite3_stmt *q =
+	    store_prepare(r->c->db, "SELECT code, name, last_contact, heartbeat, heartbeat_at, enrolled_at, "
+				    "(SELECT count(*) FROM cases c WHERE c.office = o.code) FROM offices o "
+				    "ORDER BY code");
+	json_t *list = json_array();
+
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		json_t *hb = sqlite3_column_type(q, 3) != SQLITE_NULL ? json_loads(col(q, 3), 0, NULL) : NULL;
+
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:i}", "code", col(q, 0), "name",
+						      col(q, 1), "last_contact", (json_int_t)sqlite3_column_int64(q, 2),
+						      "heartbeat", hb ? hb : json_null(), "heartbeat_at",
+						      (json_int_t)sqlite3_column_int64(q, 4), "enrolled_at",
+						      (json_int_t)sqlite3_column_int64(q, 5), "cases",
+						      sqlite3_column_int(q, 6)));
+	}
+	store_finish(q);
+	return central_json(r, 200, json_pack("{s:o}", "offices", list));
+}
+
+/* --- routing --------------------------------------------------------------------------- */
+
+enum MHD_Result central_ui(struct creq *r, json_t *body)
+{
+	struct session *s;
+	char office[16], code[40];
+	int version, n;
+	const char *rest;
+
+	if (strncmp(r->url, "/central/api/", 13) != 0) {
+		const struct asset *a = NULL;
+		struct MHD_Response *resp;
+		enum MHD_Result ret;
+
+		if (strcmp(r->method, "GET") == 0)
+			a = asset_find(strcmp(r->url, "/central/") == 0 ? "/central/index.html" : r->url);
+		if (!a)
+			return central_error(r, 404, "not_found", "没有这个页面", "no such page");
+		resp = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type", a->type);
+		MHD_add_response_header(resp, "ETag", a->etag);
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(
+		    resp, "Content-Security-Policy",
+		    "default-src 'self'; object-src 'self'; frame-src 'self'; frame-ancestors 'self'");
+		ret = MHD_queue_response(r->conn, 200, resp);
+		MHD_destroy_response(resp);
+		r->answered = true;
+		return ret;
+	}
+	if (strcmp(r->method, "POST") == 0 && strcmp(r->url, "/central/api/login") == 0)
+		return login(r, body);
+	if (!(s = session_of(r)))
+		return central_error(r, 401, "login_required", "请先登录", "log in first");
+	if (strcmp(r->method, "GET") != 0) {
+		const char *csrf = central_header(r, "X-CSRF-Token");
+
+		if (!csrf || strlen(csrf) != 64 || CRYPTO_memcmp(csrf, s->csrf, 64) != 0)
+			return central_error(r, 403, "csrf", "页面已过期，请刷新后重试",
+					     "the page is stale: reload it");
+	}
+	if (strcmp(r->method, "GET") == 0 && strcmp(r->url, "/central/api/session") == 0)
+		return central_json(r, 200,
+				    json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name,
+					      "department", s->department, "csrf", s->csrf));
+	if (strcmp(r->method, "POST") == 0 && strcmp(r->url, "/central/api/logout") == 0) {
+		memset(s, 0, sizeof(*s));
+		return central_json(r, 200, json_pack("{s:b}", "ok", true));
+	}
+	if (strcmp(r->method, "GET") == 0 && strcmp(r->url, "/central/api/inbox") == 0)
+		return inbox(r, s);
+	if (strcmp(r->method, "GET") == 0 && strcmp(r->url, "/central/api/fleet") == 0)
+		return fleet(r);
+	if (case_path(r->url, office, code, &version, &rest)) {
+		if (strcmp(r->method, "GET") == 0 && !*rest)
+			return case_view(r, s, office, code, version);
+		if (strcmp(r->method, "GET") == 0 && sscanf(rest, "/documents/%d", &n) == 1)
+			return document(r, s, office, code, version, n);
+		if (strcmp(r->method, "POST") == 0 && *rest == '/' && !strchr(rest + 1, '/')) {
+			json_t *empty = body ? NULL : json_object();
+			enum MHD_Result ret = act(r, s, office, code, version, rest + 1, body ? body : empty);
+
+			json_decref(empty);
+			return ret;
+		}
+	}
+	return central_error(r, 404, "not_found", "没有这个地址", "no such path");
+}

@@ -1,0 +1,104 @@
+// The whole loop with a central clerk in Chromium: a case taken in at the
+// box travels to outpost-central over TLS (a CA made by the test, central's
+// key pinned); the department's clerk logs in, finds it in the inbox, views
+// its document inline, accepts it with an official number, decides and marks
+// it ready; the box shows each step and the pickup completes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch } from './browser.mjs';
+import { startBox, goodCase, samples } from '../lib.mjs';
+import { startCentral, makeTls } from '../central.mjs';
+
+let box, central, browser, password, code;
+const pdf = samples.pdf();
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
+  const tls = makeTls(dir);
+  central = await startCentral('', { tls, dir });
+  password = central.cli('clerk', 'li.jing', '李静', '区公安分局');
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nca_file = ${tls.ca}\n`);
+  assert.equal((await box.login()).status, 200);
+  assert.equal((await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() })).status, 200);
+  const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf }]);
+  assert.equal(created.status, 201);
+  code = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to reach central`);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await box?.stop();
+  box?.cleanup();
+  await central?.stop();
+  central?.cleanup();
+});
+
+test('a central clerk accepts, decides and readies the case; the box follows; pickup completes', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${central.base}/central/`);
+  await page.fill('#login-form input[name=username]', 'li.jing');
+  await page.fill('#login-form input[name=password]', 'wrong');
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#flash', { hasText: '用户名或密码不正确' }).waitFor();
+  await page.fill('#login-form input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  await page.locator(`#inbox-table tr[data-code="${code}"]`).waitFor();
+  assert.match(await page.locator(`#inbox-table tr[data-code="${code}"]`).textContent(), /张三丰.*待受理/);
+  await page.click(`#inbox-table tr[data-code="${code}"]`);
+  await page.locator('#case-code', { hasText: code }).waitFor();
+  assert.match(await page.locator('#case-fields').textContent(), /11010519491231002X/);
+  // The document, inline, byte for byte.
+  const href = await page.locator('#case-docs a').first().getAttribute('href');
+  const doc = await page.request.get(`${central.base}${href}`);
+  assert.equal(doc.status(), 200);
+  assert.equal(doc.headers()['content-type'], 'application/pdf');
+  assert.equal(createHash('sha256').update(await doc.body()).digest('hex'), createHash('sha256').update(pdf).digest('hex'));
+  await page.click('#case-docs button');
+  await page.locator('#doc-frame:not([hidden])').waitFor();
+
+  await page.fill('form[data-action=accept] input[name=official_number]', '京公居字2026-0777');
+  await page.click('form[data-action=accept] button');
+  await page.locator('#case-state', { hasText: '已受理' }).waitFor();
+  await box.waitUntil(async () => (await box.caseState(code)) === 'accepted', 10000, 'accepted at the box');
+  assert.equal((await box.json(`/api/v1/cases/${code}`)).body.official_number, '京公居字2026-0777');
+
+  await page.selectOption('form[data-action=decide] select[name=decision]', 'approved');
+  await page.fill('form[data-action=decide] input[name=note]', '准予办理');
+  await page.click('form[data-action=decide] button');
+  await page.locator('#case-state', { hasText: '已办结' }).waitFor();
+  await page.click('form[data-action=ready] button');
+  await page.locator('#case-state', { hasText: '待领取' }).waitFor();
+  await box.waitUntil(async () => (await box.caseState(code)) === 'ready', 10000, 'ready at the box');
+  assert.equal((await box.json(`/api/v1/cases/${code}`)).body.decision, 'approved');
+  const pickup = await box.post(`/api/v1/cases/${code}/pickup`, { pickup_code: box.pickupCode(code), collector: { kind: 'applicant' } });
+  assert.equal(pickup.body.state, 'collected');
+
+  // The fleet page: the office, its last contact.
+  await page.click('#nav-fleet');
+  await page.locator('#fleet-table td', { hasText: 'SQ01' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('another department\'s clerk does not see the case', async () => {
+  const other = central.cli('clerk', 'wang.min', '王敏', '区民政局');
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await page.goto(`${central.base}/central/`);
+  await page.fill('#login-form input[name=username]', 'wang.min');
+  await page.fill('#login-form input[name=password]', other);
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#department', { hasText: '区民政局' }).waitFor();
+  assert.equal(await page.locator(`#inbox-table tr[data-code="${code}"]`).count(), 0);
+  const r = await page.request.get(`${central.base}/central/api/cases/SQ01/${code}/1`);
+  assert.equal(r.status(), 404);
+  await context.close();
+});
