@@ -116,6 +116,7 @@ static const struct key_def keys[] = {
     UINT("sync", "chunk_kib", sync_chunk_kib, 16, 65536),
     UINT("sync", "poll_seconds", sync_poll_seconds, 1, 60),
     UINT("sync", "retry_max_seconds", sync_retry_max_seconds, 1, 86400),
+    UINT("sync", "heartbeat_seconds", sync_heartbeat_seconds, 1, 86400),
     TEXT("docscan", "device", docscan_device),
     TEXT("docscan", "source", docscan_source),
     UINT("docscan", "resolution", docscan_resolution, 50, 1200),
@@ -175,6 +176,7 @@ void config_defaults(struct config *cfg)
 	cfg->sync_chunk_kib = 1024;
 	cfg->sync_poll_seconds = 25;
 	cfg->sync_retry_max_seconds = 900;
+	cfg->sync_heartbeat_seconds = 300;
 	snprintf(cfg->docscan_source, sizeof(cfg->docscan_source), "adf");
 	cfg->docscan_resolution = 300;
 	snprintf(cfg->docscan_mode, sizeof(cfg->docscan_mode), "gray");

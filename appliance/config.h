@@ -109,6 +109,7 @@ struct config {
 	unsigned sync_chunk_kib;
 	unsigned sync_poll_seconds;
 	unsigned sync_retry_max_seconds;
+	unsigned sync_heartbeat_seconds;
 
 	/* [docscan] */
 	char docscan_device[64];

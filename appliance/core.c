@@ -243,6 +243,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return outbox_upload(c, m->body);
 		if (m->type == MSG_SYNC_RESULT)
 			return outbox_result(c, m->body);
+		if (m->type == MSG_SYNC_CATALOG)
+			return outbox_catalog(c, m->body, m->fds, m->nfds);
 		if (m->type == MSG_SYNC_ENROLLED)
 			return api_sync_enrolled(c, m->id, m->body);
 		break;

@@ -35,6 +35,8 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_SYNC_DOC] = {"sync-doc", 2, 256, 1},
     [MSG_SYNC_UPLOAD] = {"sync-upload", 2, 1024, 0},
     [MSG_SYNC_RESULT] = {"sync-result", 2, MSG_MAX_PAYLOAD, 0},
+    [MSG_SYNC_HEARTBEAT] = {"sync-heartbeat", 2, 4096, 0},
+    [MSG_SYNC_CATALOG] = {"sync-catalog", 2, 512, 1},
 };
 
 const char *msg_type_name(enum msg_type type)

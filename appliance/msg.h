@@ -45,6 +45,8 @@ enum msg_type {
 	MSG_SYNC_DOC,	    /* core -> sync: {"batch_id","index"} + the document's plaintext fd */
 	MSG_SYNC_UPLOAD,    /* sync -> core: {"batch_id","index","upload"} a tus URL to keep */
 	MSG_SYNC_RESULT,    /* sync -> core: {"batch_id","state","http","message","next_retry","results"} */
+	MSG_SYNC_HEARTBEAT, /* core -> sync: {"heartbeat": {...}, "catalog_etag"} to send now */
+	MSG_SYNC_CATALOG,   /* sync -> core: {"etag"} + central's catalog document as fd */
 	__MSG_TYPE_MAX
 };
 

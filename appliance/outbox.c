@@ -2,11 +2,15 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cases.h"
+#include "catalog.h"
+#include "fdio.h"
 #include "log.h"
 #include "store.h"
 #include "sync/sign.h"
@@ -240,17 +244,102 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* How the box stands, for central's fleet page; and the catalog's ETag,
+ * so the sync process asks for a newer one. */
+static void heartbeat(struct core *c)
+{
+	struct statvfs sv;
+	char office[16], etag[128] = "";
+	const char *last_error = NULL;
+	sqlite3_stmt *q;
+	json_t *hb, *msg;
+
+	if (!c->children[ROLE_SYNC].ready || !enrolled(c, office))
+		return;
+	q = store_prepare(c->db, "SELECT last_message FROM batches WHERE state IN ('sending', 'failed') AND "
+				 "last_message <> '' ORDER BY created_at DESC LIMIT 1");
+	hb = json_pack(
+	    "{s:s, s:{s:I, s:I}, s:I, s:s, s:o}", "software", "outpost 0.5", "backlog", "cases",
+	    (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state IN ('received', 'queued')", 0),
+	    "bytes",
+	    (json_int_t)store_int(c->db,
+				  "SELECT coalesce(sum(d.size), 0) FROM case_documents d JOIN cases c "
+				  "ON c.id = d.case_id WHERE c.state IN ('received', 'queued')",
+				  0),
+	    "disk_free", statvfs(c->cfg.state_dir, &sv) == 0 ? (json_int_t)((uint64_t)sv.f_bavail * sv.f_frsize) : 0,
+	    "printer", c->printer_state, "last_error",
+	    q && sqlite3_step(q) == SQLITE_ROW && (last_error = col(q, 0)) ? json_string(last_error) : json_null());
+	store_finish(q);
+	q = store_prepare(c->db, "SELECT catalog_etag FROM sync_state");
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(etag, sizeof(etag), "%s", col(q, 0));
+	store_finish(q);
+	msg = hb ? json_pack("{s:o, s:s}", "heartbeat", hb, "catalog_etag", etag) : NULL;
+	if (msg)
+		core_send(c, ROLE_SYNC, MSG_SYNC_HEARTBEAT, 0, msg, NULL, 0, NULL, 0);
+	json_decref(msg);
+}
+
+static int on_heartbeat(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	heartbeat(c);
+	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.sync_heartbeat_seconds * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
 enum status outbox_init(struct core *c)
 {
-	return sd_event_add_time_relative(c->ev, &c->outbox_timer, CLOCK_MONOTONIC,
-					  (uint64_t)c->cfg.sync_batch_seconds * 1000000, 200000, on_timer, c) < 0
-		   ? ST_NOMEM
-		   : ST_OK;
+	if (sd_event_add_time_relative(c->ev, &c->outbox_timer, CLOCK_MONOTONIC,
+				       (uint64_t)c->cfg.sync_batch_seconds * 1000000, 200000, on_timer, c) < 0 ||
+	    sd_event_add_time_relative(c->ev, &c->heartbeat_timer, CLOCK_MONOTONIC,
+				       (uint64_t)c->cfg.sync_heartbeat_seconds * 1000000, 500000, on_heartbeat, c) < 0)
+		return ST_NOMEM;
+	return ST_OK;
 }
 
 void outbox_free(struct core *c)
 {
 	c->outbox_timer = sd_event_source_disable_unref(c->outbox_timer);
+	c->heartbeat_timer = sd_event_source_disable_unref(c->heartbeat_timer);
+}
+
+enum status outbox_catalog(struct core *c, json_t *body, const int *fds, unsigned nfds)
+{
+	const char *etag, *why = NULL;
+	struct stat st_;
+	char *text;
+	json_t *doc;
+	sqlite3_stmt *q;
+	enum status st;
+
+	if (nfds != 1 || json_unpack(body, "{s:s}", "etag", &etag) != 0 || strlen(etag) > 120 ||
+	    fstat(fds[0], &st_) < 0 || st_.st_size <= 0 || st_.st_size > (16 << 20))
+		return ST_PROTO;
+	text = malloc((size_t)st_.st_size + 1);
+	if (!text || !fdio_pread_all(fds[0], text, (size_t)st_.st_size, 0)) {
+		free(text);
+		return ST_OK;
+	}
+	text[st_.st_size] = '\0';
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	free(text);
+	st = doc ? catalog_replace(c, doc, "central", &why) : ST_BAD_CATALOG;
+	json_decref(doc);
+	if (st != ST_OK) {
+		log_warn("central's catalog %s not installed: %s", etag, why ? why : status_name(st));
+		return ST_OK;
+	}
+	q = store_prepare(c->db, "UPDATE sync_state SET catalog_etag = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, etag, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	store_finish(q);
+	log_info("central's catalog %s installed", etag);
+	return ST_OK;
 }
 
 void outbox_sync_up(struct core *c)
@@ -460,6 +549,10 @@ enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor,
 	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i][0], type) == 0)
 			event = map[i][1];
+	if (type && strcmp(type, "catalog.updated") == 0) {
+		heartbeat(c); /* asks for the catalog with the one the box has */
+		return ST_OK;
+	}
 	if (!id || !code || !event || strlen(id) > 64 || strlen(code) > 40) {
 		log_warn("central event %s of type %s not understood", id ? id : "?", type ? type : "?");
 		return ST_BAD_REQUEST;

@@ -30,6 +30,9 @@ enum status outbox_status(struct core *c, json_t **out);
 /* Sends what waits now; after a stop, the failed batch again. */
 enum status outbox_now(struct core *c);
 
+/* Central's catalog ({"etag"} and the document as fd): replaces the box's. */
+enum status outbox_catalog(struct core *c, json_t *body, const int *fds, unsigned nfds);
+
 /* An event of central's feed ({"id","type","case","data"}), pulled with
  * the feed's cursor or pushed (cursor NULL): applied with its id once;
  * *duplicate (when given) says it was seen before. */

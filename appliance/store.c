@@ -304,6 +304,8 @@ static const char *const migrations[] = {
     /* 6: what checks events central pushes (Standard Webhooks). */
     "ALTER TABLE sync_state ADD COLUMN central_public_key TEXT;"
     "ALTER TABLE sync_state ADD COLUMN webhook_secret TEXT;",
+    /* 7: the ETag of central's catalog last installed. */
+    "ALTER TABLE sync_state ADD COLUMN catalog_etag TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -46,6 +46,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	TEXT(tls_cert)
 	TEXT(tls_key)
 	TEXT(name)
+	TEXT(catalog)
 	NUMBER(port, 1, 65535)
 	NUMBER(max_upload_bytes, 1024, 1ull << 34)
 	NUMBER(max_request_bytes, 1024, 64u << 20)
@@ -337,6 +338,8 @@ static enum MHD_Result dispatch(struct creq *r)
 		ret = cases_batch(r);
 	else if (is(r, "GET", "/v1/events") || strncmp(r->url, "/v1/events?", 11) == 0)
 		ret = cases_events(r);
+	else if (is(r, "GET", "/v1/catalog"))
+		ret = cases_catalog(r);
 	else if (is(r, "POST", "/v1/heartbeat"))
 		ret = cases_heartbeat(r);
 	else

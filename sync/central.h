@@ -27,6 +27,7 @@ struct central_config {
 	char state_dir[256];
 	char tls_cert[256], tls_key[256]; /* PEM files; both empty: plain HTTP (tests only) */
 	char name[128];
+	char catalog[256];	    /* the catalog document offices install (appliance/catalog.h) */
 	uint64_t max_upload_bytes;  /* one document */
 	uint64_t max_request_bytes; /* one JSON body (a manifest) */
 	unsigned token_hours;
@@ -97,6 +98,7 @@ int central_add_clerk(struct central *c, const char *username, const char *name,
 enum MHD_Result cases_batch(struct creq *r);
 enum MHD_Result cases_events(struct creq *r);
 enum MHD_Result cases_heartbeat(struct creq *r);
+enum MHD_Result cases_catalog(struct creq *r);
 /* A clerk's decision becomes an event: type case.accepted ... case.ready. */
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen);

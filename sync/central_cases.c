@@ -607,3 +607,52 @@ enum MHD_Result cases_heartbeat(struct creq *r)
 	store_finish(q);
 	return central_json(r, 204, NULL);
 }
+
+/* --- the catalog ------------------------------------------------------------------------ */
+
+enum MHD_Result cases_catalog(struct creq *r)
+{
+	const char *inm = central_header(r, "If-None-Match");
+	enum MHD_Result answered, ret;
+	struct MHD_Response *resp;
+	char etag[24], hex[65], *text = NULL;
+	uint8_t sig[SIGN_SIG_LEN];
+	char hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)];
+	long n = 0;
+	FILE *f;
+
+	if (!central_signed(r, NULL, 0, &answered))
+		return answered;
+	f = r->c->cfg.catalog[0] ? fopen(r->c->cfg.catalog, "r") : NULL;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (16 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)n)) && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	if (f)
+		fclose(f);
+	if (!text)
+		return central_error(r, 404, "no_catalog", "中心尚未发布事项目录", "central has no catalog yet");
+	sign_sha256_hex(text, (size_t)n, hex);
+	snprintf(etag, sizeof(etag), "\"%.16s\"", hex);
+	if (inm && strcmp(inm, etag) == 0) {
+		free(text);
+		resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, "ETag", etag);
+		ret = MHD_queue_response(r->conn, 304, resp);
+		MHD_destroy_response(resp);
+		r->answered = true;
+		return ret;
+	}
+	sign_ed25519(r->c->key, text, (size_t)n, sig);
+	sign_header(sig, hdr);
+	resp = MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Outpost-Protocol", "1");
+	MHD_add_response_header(resp, "Outpost-Signature", hdr);
+	ret = MHD_queue_response(r->conn, 200, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	return ret;
+}

@@ -163,6 +163,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	    {"upload-offset:", offsetof(struct http_req, upload_offset), sizeof(((struct http_req *)0)->upload_offset)},
 	    {"retry-after:", offsetof(struct http_req, retry_after), sizeof(((struct http_req *)0)->retry_after)},
 	    {"outpost-signature:", offsetof(struct http_req, signature), sizeof(((struct http_req *)0)->signature)},
+	    {"etag:", offsetof(struct http_req, etag), sizeof(((struct http_req *)0)->etag)},
 	};
 
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {

@@ -31,7 +31,7 @@ struct http_req {
 	struct buf answer; /* what came back */
 	long status;	   /* 0: no answer; error holds why */
 	char error[CURL_ERROR_SIZE];
-	char location[512], upload_offset[24], retry_after[24], signature[160];
+	char location[512], upload_offset[24], retry_after[24], signature[160], etag[128];
 	http_done_fn *done;
 	void *ud;
 };

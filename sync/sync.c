@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -773,6 +774,64 @@ static enum status doc_msg(struct chmsg *m)
 	return ST_OK;
 }
 
+/* --- heartbeat and catalog ------------------------------------------------------------ */
+
+static void on_catalog(struct http_req *r, void *ud)
+{
+	json_t *j;
+	int fd;
+
+	(void)ud;
+	if (r->status == 304)
+		return;
+	if (r->status != 200 || !r->etag[0] || !r->answer.len) {
+		log_warn("central's catalog: HTTP %ld %s", r->status, r->error);
+		return;
+	}
+	fd = memfd_create("outpost-catalog", MFD_CLOEXEC);
+	j = json_pack("{s:s}", "etag", r->etag);
+	if (fd >= 0 && j && fdio_write_all(fd, r->answer.data, r->answer.len))
+		roleproc_send(&sy.rp, MSG_SYNC_CATALOG, 0, j, &fd, 1);
+	if (fd >= 0)
+		close(fd);
+	json_decref(j);
+}
+
+static void on_heartbeat(struct http_req *r, void *ud)
+{
+	(void)ud;
+	if (r->status != 204)
+		log_warn("heartbeat: HTTP %ld %s", r->status, r->error);
+}
+
+/* The core's heartbeat goes to central; then a newer catalog, if any. */
+static enum status heartbeat_msg(json_t *body)
+{
+	json_t *hb = json_object_get(body, "heartbeat");
+	const char *etag = json_string_value(json_object_get(body, "catalog_etag"));
+	char *text;
+	struct http_req *r;
+
+	if (!json_is_object(hb))
+		return ST_PROTO;
+	if (!sy.enrolled)
+		return ST_OK;
+	text = json_dumps(hb, JSON_COMPACT);
+	r = text ? signed_req("POST", "/v1/heartbeat", text, strlen(text), 30) : NULL;
+	free(text);
+	if (r) {
+		http_header(r, "Content-Type", "application/json");
+		http_send(r, on_heartbeat, NULL);
+	}
+	r = signed_req("GET", "/v1/catalog", NULL, 0, 60);
+	if (r) {
+		if (etag && *etag)
+			http_header(r, "If-None-Match", etag);
+		http_send(r, on_catalog, NULL);
+	}
+	return ST_OK;
+}
+
 /* --- messages ---------------------------------------------------------------------------- */
 
 static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
@@ -795,6 +854,8 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 		return batch_msg(m->body);
 	case MSG_SYNC_DOC:
 		return doc_msg(m);
+	case MSG_SYNC_HEARTBEAT:
+		return heartbeat_msg(m->body);
 	default:
 		log_err("sync does not take %s messages", msg_type_name(m->type));
 		return ST_PROTO;

@@ -10,10 +10,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBox, goodCase, samples, sleep } from '../lib.mjs';
+import { startBox, goodCase, samples, sleep, top } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
 import { Webhook } from 'standardwebhooks';
 import { createPrivateKey, sign as edSign } from 'node:crypto';
@@ -27,8 +27,12 @@ let tls;
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
   tls = makeTls(dir);
-  central = await startCentral('', { tls, dir });
-  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nchunk_kib = 64\nca_file = ${tls.ca}\n`);
+  // Central publishes its own edition of the catalog.
+  const catalog = JSON.parse(readFileSync(join(top, 'appliance/catalog-demo.json'), 'utf8'));
+  catalog.version = '2026.12-central.1';
+  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(catalog));
+  central = await startCentral(`catalog = ${join(dir, 'catalog.json')}\n`, { tls, dir });
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nchunk_kib = 64\nheartbeat_seconds = 1\nca_file = ${tls.ca}\n`);
   assert.equal((await box.login()).status, 200);
 });
 after(async () => { await box.stop(); box.cleanup(); await central.stop(); central.cleanup(); });
@@ -43,6 +47,20 @@ test('enrolment from the console with a one-time token', async () => {
   const s = (await box.json('/api/v1/sync')).body;
   assert.equal(s.enrolled, true);
   assert.equal(s.central_url, central.base);
+});
+
+test('heartbeats reach central\'s fleet record, and the box installs central\'s catalog', async () => {
+  await box.waitUntil(async () => centralRows("SELECT heartbeat FROM offices WHERE code = 'SQ01' AND heartbeat IS NOT NULL").length > 0,
+    10000, 'a heartbeat');
+  const hb = JSON.parse(centralRows("SELECT heartbeat FROM offices WHERE code = 'SQ01'")[0].heartbeat);
+  assert.equal(hb.printer, 'ready');
+  assert.ok(hb.disk_free > 0);
+  assert.equal(typeof hb.backlog.cases, 'number');
+  await box.waitUntil(async () => (await box.json('/api/v1/catalog')).body.version === '2026.12-central.1', 10000,
+    'central\'s catalog to be installed');
+  // Later heartbeats ask with its ETag: 304, not installed again.
+  await sleep(2500);
+  assert.equal(box.log.split('\n').filter((l) => /central's catalog .* installed/.test(l)).length, 1);
 });
 
 test('a case goes to central and its decisions come back: accepted, decided, ready, collected', async () => {
