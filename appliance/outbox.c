@@ -92,15 +92,16 @@ static enum status send_batch(struct core *c, const char *id)
 	}
 	store_finish(q);
 	/* Uploads begun before: the sync process resumes them. */
-	q = st == ST_OK ? store_prepare(c->db, "SELECT idx, upload FROM batch_documents WHERE batch_id = ?1 AND "
-					       "upload IS NOT NULL")
+	q = st == ST_OK ? store_prepare(c->db, "SELECT idx, upload, sha256 FROM batch_documents WHERE batch_id = ?1 "
+					       "AND upload IS NOT NULL")
 			: NULL;
 	if (q) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			json_t *d = json_array_get(docs, (size_t)sqlite3_column_int(q, 0));
 
-			if (d)
+			/* Only the upload of the very same document goes on. */
+			if (d && strcmp(json_string_value(json_object_get(d, "sha256")), col(q, 2)) == 0)
 				json_object_set_new(d, "upload", json_string(col(q, 1)));
 		}
 	}
@@ -363,18 +364,20 @@ void outbox_sync_up(struct core *c)
 
 enum status outbox_upload(struct core *c, json_t *body)
 {
-	const char *id, *upload;
+	const char *id, *upload, *sha;
 	json_int_t idx;
 	sqlite3_stmt *q;
 
-	if (json_unpack(body, "{s:s, s:I, s:s}", "batch_id", &id, "index", &idx, "upload", &upload) != 0)
+	if (json_unpack(body, "{s:s, s:I, s:s, s:s}", "batch_id", &id, "index", &idx, "upload", &upload, "sha256",
+			&sha) != 0)
 		return ST_PROTO;
-	q = store_prepare(c->db, "INSERT INTO batch_documents (batch_id, idx, upload) VALUES (?1, ?2, ?3) "
-				 "ON CONFLICT (batch_id, idx) DO UPDATE SET upload = ?3");
+	q = store_prepare(c->db, "INSERT INTO batch_documents (batch_id, idx, upload, sha256) VALUES (?1, ?2, ?3, ?4) "
+				 "ON CONFLICT (batch_id, idx) DO UPDATE SET upload = ?3, sha256 = ?4");
 	if (q) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, idx);
 		sqlite3_bind_text(q, 3, upload, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, sha, -1, SQLITE_STATIC);
 		if (store_status(sqlite3_step(q)) != ST_OK)
 			log_warn("batch %s: upload URL of document %lld not kept", id, (long long)idx);
 	}

@@ -306,6 +306,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sync_state ADD COLUMN webhook_secret TEXT;",
     /* 7: the ETag of central's catalog last installed. */
     "ALTER TABLE sync_state ADD COLUMN catalog_etag TEXT NOT NULL DEFAULT '';",
+    /* 8: an upload goes on only for the same document's bytes. */
+    "ALTER TABLE batch_documents ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

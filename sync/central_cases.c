@@ -112,6 +112,8 @@ const char *const central_schema[] = {
     "  password_hash TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL"
     ") STRICT;",
+    /* 3: PATCHes of bytes the upload had already: chunks sent twice. */
+    "ALTER TABLE uploads ADD COLUMN stale_patches INTEGER NOT NULL DEFAULT 0;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 
@@ -148,6 +150,10 @@ static enum MHD_Result check_documents(struct creq *r, json_t *cases, enum MHD_R
 				return MHD_NO;
 			}
 			if (st != ST_OK) {
+				log_warn("batch from %s: document %s of %s (%s, %lld bytes) %s", r->office,
+					 url ? url : "?", json_string_value(json_object_get(cs, "code")),
+					 sha ? sha : "?", (long long)size,
+					 st == ST_NOT_FOUND ? "is no upload of this office" : "differs");
 				*answered = central_json(
 				    r, 422,
 				    json_pack("{s:s, s:s, s:s, s:s}", "error", "document_hash_mismatch", "message",

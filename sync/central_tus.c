@@ -298,6 +298,17 @@ static enum MHD_Result patch_begin(struct creq *r, const char *id)
 	if (!lookup(r->c, id, &length, &offset, state))
 		return tus_answer(r, 404, NULL, 0);
 	claimed = off ? strtoull(off, &end, 10) : 0;
+	if (off && *off && !*end && claimed < offset) {
+		/* Bytes central has already: counted, a client should HEAD first. */
+		sqlite3_stmt *q = store_prepare(r->c->db, "UPDATE uploads SET stale_patches = stale_patches + 1 "
+							  "WHERE id = ?1");
+
+		if (q) {
+			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		store_finish(q);
+	}
 	if (!off || !*off || *end || claimed != offset)
 		return tus_answer(r, 409, NULL, 0);
 	if (strcmp(state, "open") != 0)

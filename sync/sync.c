@@ -48,6 +48,7 @@ int sync_main(const char *config_path);
 struct doc {
 	int fd;
 	uint64_t size, offset;
+	bool offset_known; /* central's word on it since the last failure */
 	char sha256[65], filename[256], media_type[64], case_code[32];
 	char upload[CENTRAL_URL_MAX + 600];
 };
@@ -470,6 +471,8 @@ static void batch_failed(struct http_req *r)
 	struct batch *b = sy.batch;
 
 	b->running = false;
+	for (unsigned i = 0; i < b->ndocs; i++)
+		b->docs[i].offset_known = false; /* a cut may have come after central took a chunk */
 	if (transient(r->status) || r->status == 460 || r->status == 200) {
 		uint64_t usec = backoff_usec(++b->attempts, r->retry_after);
 
@@ -507,7 +510,8 @@ static void on_batch_posted(struct http_req *r, void *ud)
 static void post_manifest(void)
 {
 	struct batch *b = sy.batch;
-	json_t *cases = json_object_get(b->manifest, "cases"), *cs, *d;
+	/* A copy: a retry fills it again from the same document indexes. */
+	json_t *manifest = json_deep_copy(b->manifest), *cases = json_object_get(manifest, "cases"), *cs, *d;
 	uint8_t sig[SIGN_SIG_LEN];
 	char hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)], *text;
 	struct http_req *r;
@@ -524,7 +528,8 @@ static void post_manifest(void)
 			json_object_del(d, "index");
 		}
 	}
-	text = json_dumps(b->manifest, JSON_COMPACT);
+	text = manifest ? json_dumps(manifest, JSON_COMPACT) : NULL;
+	json_decref(manifest);
 	r = text ? signed_req("POST", "/v1/batches", text, strlen(text), 120) : NULL;
 	if (!r || sign_ed25519(sy.key, text, strlen(text), sig) != ST_OK) {
 		free(text);
@@ -580,6 +585,7 @@ static void on_patched(struct http_req *r, void *ud)
 		return;
 	}
 	d->offset = off;
+	d->offset_known = true;
 	sy.batch->attempts = 0;
 	sy.batch->running = false;
 	batch_step();
@@ -630,6 +636,7 @@ static void on_head(struct http_req *r, void *ud)
 		return;
 	}
 	d->offset = off; /* what central has is never sent again */
+	d->offset_known = true;
 	log_info("upload of %s resumes at %" PRIu64 " of %" PRIu64, d->filename, off, d->size);
 	sy.batch->running = false;
 	patch_next(d);
@@ -649,9 +656,10 @@ static void on_created(struct http_req *r, void *ud)
 	else
 		snprintf(d->upload, sizeof(d->upload), "%s", r->location);
 	d->offset = 0;
+	d->offset_known = true;
 	/* The core keeps the URL: after a restart the upload resumes. */
-	j = json_pack("{s:s, s:i, s:s}", "batch_id", sy.batch->id, "index", (int)(d - sy.batch->docs), "upload",
-		      d->upload);
+	j = json_pack("{s:s, s:i, s:s, s:s}", "batch_id", sy.batch->id, "index", (int)(d - sy.batch->docs), "upload",
+		      d->upload, "sha256", d->sha256);
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_UPLOAD, 0, j, NULL, 0);
 	json_decref(j);
@@ -699,6 +707,8 @@ static void batch_step(void)
 
 		if (!d->upload[0]) {
 			create_upload(d);
+		} else if (d->offset_known) {
+			patch_next(d);
 		} else {
 			/* Known upload: central says where it stands. */
 			struct http_opts o = opts(60);

@@ -39,7 +39,7 @@ export class Central {
 
 // A CA made for the test and a certificate for 127.0.0.1 signed by it
 // (openssl's command line); name picks the certificate's file names.
-export function makeTls(dir, name = 'central') {
+export function makeTls(dir, name = 'central', ips = ['127.0.0.1']) {
   const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   if (!existsSync(join(dir, 'ca.pem'))) {
     ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
@@ -47,20 +47,24 @@ export function makeTls(dir, name = 'central') {
   }
   ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
     '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n');
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName = ${ips.map((ip) => `IP:${ip}`).join(',')}\n`);
   ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
     '-extfile', 'san.ext', '-out', `${name}.pem`);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
 }
 
 // Starts outpost-central; with tls ({cert, key}) it serves HTTPS.
-export async function startCentral(extra = '', { tls, dir = mkdtempSync(join(tmpdir(), 'outpost-central-')), port } = {}) {
+// netns: run it inside that network namespace, listening on address.
+export async function startCentral(extra = '', { tls, dir = mkdtempSync(join(tmpdir(), 'outpost-central-')), port, netns, address = '127.0.0.1' } = {}) {
   port ??= await freePort();
   const tlsConf = tls ? `tls_cert = ${tls.cert}\ntls_key = ${tls.key}\n` : '';
-  writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\n${tlsConf}${extra}`);
-  const proc = spawn(join(buildDir, 'outpost-central'), ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\nlisten_address = ${address}\n${tlsConf}${extra}`);
+  const exe = join(buildDir, 'outpost-central');
+  const proc = netns
+    ? spawn('ip', ['netns', 'exec', netns, exe, '-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(exe, ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   const c = new Central(dir, port, proc);
-  if (tls) c.base = `https://127.0.0.1:${port}`;
+  c.base = `${tls ? 'https' : 'http'}://${address}:${port}`;
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) break;
     if (/ready on/.test(c.log)) return c;
