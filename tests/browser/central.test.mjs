@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch } from './browser.mjs';
+import { launch, loggedIn } from './browser.mjs';
 import { startBox, goodCase, samples } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
 
@@ -23,11 +23,6 @@ before(async () => {
   password = central.cli('clerk', 'li.jing', '李静', '区公安分局');
   box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nca_file = ${tls.ca}\n`);
   assert.equal((await box.login()).status, 200);
-  assert.equal((await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() })).status, 200);
-  const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf }]);
-  assert.equal(created.status, 201);
-  code = created.body.code;
-  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to reach central`);
   browser = await launch();
 });
 after(async () => {
@@ -36,6 +31,26 @@ after(async () => {
   box?.cleanup();
   await central?.stop();
   central?.cleanup();
+});
+
+test('the office admin enrols the box from the console; the batch shows as delivered', async () => {
+  const { page, errors } = await loggedIn(browser, box);
+  await page.click('#nav-sync');
+  await page.locator('#sync-view').waitFor();
+  assert.match(await page.locator('#sync-state').textContent(), /尚未登记/);
+  await page.fill('#enrol-form input[name=url]', central.base);
+  await page.fill('#enrol-form input[name=token]', central.token());
+  await page.click('#enrol-form button[type=submit]');
+  await page.locator('#flash', { hasText: '已在中心登记：SQ01' }).waitFor();
+  assert.equal(await page.locator('#enrol-form').isHidden(), true);
+  const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf }]);
+  assert.equal(created.status, 201);
+  code = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to reach central`);
+  await page.click('#sync-now');
+  await page.locator('#batches-table tr[data-state=sent]', { hasText: '201' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('a central clerk accepts, decides and readies the case; the box follows; pickup completes', async () => {

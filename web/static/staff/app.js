@@ -6,7 +6,7 @@ import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view', 'window-view',
-  'devices-view'];
+  'devices-view', 'sync-view'];
 const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
 const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
   'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
@@ -50,7 +50,7 @@ function failed(err) {
 function showLogin() {
   me = null;
   $('who').textContent = '';
-  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window', 'nav-devices']) $(id).hidden = true;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window', 'nav-devices', 'nav-sync']) $(id).hidden = true;
   show('login-view');
 }
 
@@ -61,6 +61,7 @@ function signedIn(session) {
   for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-window']) $(id).hidden = false;
   $('nav-staff').hidden = session.role !== 'admin';
   $('nav-devices').hidden = session.role !== 'admin';
+  $('nav-sync').hidden = session.role !== 'admin';
 }
 
 const localTime = (s) => (s ? s.slice(0, 16).replace('T', ' ') : '');
@@ -327,6 +328,42 @@ for (const op of ['more', 'finish', 'cancel']) {
   }));
 }
 
+// --- sync with central -----------------------------------------------------------
+
+const when = (s) => (s ? new Date(s * 1000).toLocaleString() : '—');
+
+async function showSync() {
+  const s = await api('GET', '/sync');
+  $('sync-state').replaceChildren(...definitionList([
+    ['state', s.enrolled ? t('enrolled') : t('not_enrolled')], ['office_code', s.office || '—'],
+    ['central_url', s.central_url || '—'], ['waiting_batch', String(s.received)], ['queued_count', String(s.queued)],
+  ]));
+  $('enrol-form').hidden = s.enrolled;
+  $('batches-table').querySelector('tbody').replaceChildren(...(s.batches ?? []).map((b) => {
+    const tr = el('tr');
+    tr.dataset.state = b.state;
+    for (const c of [b.department, String(b.cases), t(`batch.${b.state}`), String(b.attempts), when(b.last_attempt),
+      b.last_http ? String(b.last_http) : '—', b.last_message || '—', b.state === 'sending' ? when(b.next_retry) : '—']) tr.append(el('td', c));
+    return tr;
+  }));
+  show('sync-view');
+}
+
+$('sync-now').addEventListener('click', () => guarded(async () => {
+  await api('POST', '/sync/now');
+  flash(t('sync_started'), true);
+  setTimeout(() => guarded(showSync), 1500);
+}));
+
+$('enrol-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const r = await api('POST', '/sync/enrol', { url: f.url.value, token: f.token.value });
+  f.token.value = '';
+  flash(`${t('enrolled_done')}${r.office}`, true);
+  await showSync();
+}));
+
 // --- reports and staff -------------------------------------------------------
 
 function rows(table, list) {
@@ -514,6 +551,7 @@ async function route() {
     else if (view === 'reports') await showReports();
     else if (view === 'window') await showWindow();
     else if (view === 'devices') await showDevices();
+    else if (view === 'sync') await showSync();
     else if (view === 'staff') await showStaff();
     else if (view === 'case' && arg) await showCase(decodeURIComponent(arg));
     else await showCases();

@@ -65,6 +65,13 @@ const zh = {
   'act.scan': '扫描材料（进纸器）', 'act.scan_flatbed': '逐页扫描（平板）', 'scan.more': '扫描下一页',
   'scan.finish': '完成扫描', 'scan.cancel': '取消扫描', 'scan.busy': '正在扫描，请稍候……', test_scan: '扫描测试页',
   'scan.test_result': '测试扫描：{pages} 页，识别到的条码：{codes}', 'scan.no_codes': '无',
+  sync: '中心同步', sync_now: '立即发送 / 重试', enrol: '在中心登记本服务站', central_url: '中心地址', enrol_token: '登记令牌',
+  enrol_button: '登记', enrolled: '已登记', not_enrolled: '尚未登记', office_code: '服务站代码', batches: '批次',
+  department: '部门', batch_cases: '案件数', attempts: '尝试次数', last_attempt: '最近尝试', central_message: '中心答复',
+  next_retry: '下次重试', waiting_batch: '待打包', queued_count: '已排队', enrolled_done: '已在中心登记：',
+  sync_started: '已开始发送', 'batch.sending': '发送中', 'batch.sent': '已送达', 'batch.partial': '部分送达',
+  'batch.failed': '已停止（需处理）', 'action.case.send': '中心已接收', 'action.case.queue': '排队待发送',
+  'action.sync.enrol': '登记到中心', 'action.sync.now': '立即发送',
 };
 
 const en = {
