@@ -1206,6 +1206,17 @@ static enum status h_sync(struct request *r)
 			     NULL);
 		return st == ST_OK ? ok(r, 202, json_pack("{s:b}", "started", true)) : fail(r, st, NULL);
 	}
+	if (strcmp(r->path, "/api/v1/sync/rotate") == 0) {
+		json_t *m = json_object();
+
+		st = m ? core_send(r->core, ROLE_SYNC, MSG_SYNC_ROTATE, r->id, m, NULL, 0, NULL, 0) : ST_NOMEM;
+		json_decref(m);
+		if (st != ST_OK)
+			return fail(r, ST_UNAVAILABLE, NULL);
+		audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username, "sync.rotate",
+			     NULL, NULL);
+		return ST_OK; /* answered with central's word */
+	}
 	if (strcmp(r->path, "/api/v1/sync/enrol") == 0) {
 		const char *url = json_string_value(json_object_get(r->body, "url")),
 			   *token = json_string_value(json_object_get(r->body, "token"));
@@ -1225,6 +1236,24 @@ static enum status h_sync(struct request *r)
 		return ST_OK; /* answered when the sync process has central's word */
 	}
 	return fail(r, ST_NOT_FOUND, NULL);
+}
+
+enum status api_sync_rotated(struct core *c, uint32_t id, json_t *body)
+{
+	const char *message = "";
+	int ok_ = 0, http = 0;
+	json_t *err;
+
+	if (json_unpack(body, "{s:b, s?i, s?s}", "ok", &ok_, "http", &http, "message", &message) != 0)
+		return ST_PROTO;
+	if (ok_)
+		return reply(c, id, 200, json_pack("{s:b}", "rotated", true), NULL, -1);
+	err = status_json(ST_ENROL_FAILED, LANG_ZH, NULL);
+	if (err) {
+		json_object_set_new(err, "central_message", json_string(message));
+		json_object_set_new(err, "http", json_integer(http));
+	}
+	return reply(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
 }
 
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
@@ -1323,7 +1352,8 @@ static enum status route(struct request *r)
 	if (is(r, "GET", "/api/v1/devices") || is(r, "POST", "/api/v1/devices/test-print") ||
 	    is(r, "POST", "/api/v1/devices/led"))
 		return h_devices(r);
-	if (is(r, "GET", "/api/v1/sync") || is(r, "POST", "/api/v1/sync/enrol") || is(r, "POST", "/api/v1/sync/now"))
+	if (is(r, "GET", "/api/v1/sync") || is(r, "POST", "/api/v1/sync/enrol") || is(r, "POST", "/api/v1/sync/now") ||
+	    is(r, "POST", "/api/v1/sync/rotate"))
 		return h_sync(r);
 	if (strncmp(r->path, "/api/v1/scan-jobs", 17) == 0)
 		return h_scan_jobs(r);

@@ -34,6 +34,8 @@ void api_queue_changed(struct core *c, json_t *announce);
 /* The sync process's word on an enrolment the console asked for (id is
  * the web request waiting for it). */
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body);
+/* The same for a key rotation. */
+enum status api_sync_rotated(struct core *c, uint32_t id, json_t *body);
 
 enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang);
 

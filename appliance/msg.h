@@ -47,6 +47,8 @@ enum msg_type {
 	MSG_SYNC_RESULT,    /* sync -> core: {"batch_id","state","http","message","next_retry","results"} */
 	MSG_SYNC_HEARTBEAT, /* core -> sync: {"heartbeat": {...}, "catalog_etag"} to send now */
 	MSG_SYNC_CATALOG,   /* sync -> core: {"etag"} + central's catalog document as fd */
+	MSG_SYNC_ROTATE,    /* core -> sync: {} a new key pair, announced with the old; id is the job */
+	MSG_SYNC_ROTATED,   /* sync -> core: {"ok","http","message"}; id is the job */
 	__MSG_TYPE_MAX
 };
 

@@ -300,6 +300,33 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 				      "heartbeat_seconds", 300));
 }
 
+/* POST /v1/keys {"public_key"}, signed with the current key: the new one
+ * counts from the answer on. */
+static enum MHD_Result rotate(struct creq *r, json_t *body)
+{
+	const char *key_b64 = json_string_value(json_object_get(body, "public_key"));
+	uint8_t pub[SIGN_KEY_LEN + 4];
+	enum MHD_Result answered;
+	sqlite3_stmt *q;
+	enum status st = ST_IO;
+
+	if (!central_signed(r, r->body.data, r->body.len, &answered))
+		return answered;
+	if (!key_b64 || sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
+		return central_error(r, 400, "bad_request", "缺少新公钥", "the new public key is missing");
+	q = store_prepare(r->c->db, "UPDATE offices SET public_key = ?2 WHERE code = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 2, pub, SIGN_KEY_LEN, SQLITE_STATIC);
+		st = store_status(sqlite3_step(q));
+	}
+	store_finish(q);
+	if (st != ST_OK)
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	log_info("office %s rotated its key", r->office);
+	return central_json(r, 200, json_pack("{s:b}", "rotated", true));
+}
+
 /* --- the HTTP front ---------------------------------------------------------------------- */
 
 static bool is(struct creq *r, const char *method, const char *url)
@@ -338,6 +365,8 @@ static enum MHD_Result dispatch(struct creq *r)
 		ret = cases_batch(r);
 	else if (is(r, "GET", "/v1/events") || strncmp(r->url, "/v1/events?", 11) == 0)
 		ret = cases_events(r);
+	else if (is(r, "POST", "/v1/keys"))
+		ret = body ? rotate(r, body) : central_error(r, 400, "bad_request", "缺少请求内容", "no body");
 	else if (is(r, "GET", "/v1/catalog"))
 		ret = cases_catalog(r);
 	else if (is(r, "POST", "/v1/heartbeat"))

@@ -842,6 +842,73 @@ static enum status heartbeat_msg(json_t *body)
 	return ST_OK;
 }
 
+/* --- key rotation ---------------------------------------------------------------------- */
+
+struct rotation {
+	uint32_t job;
+	uint8_t key[SIGN_KEY_LEN];
+};
+
+static void rotated_reply(uint32_t job, bool ok, long status, const char *message)
+{
+	json_t *j = json_pack("{s:b, s:i, s:s}", "ok", ok, "http", (int)status, "message", message);
+
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_ROTATED, job, j, NULL, 0);
+	json_decref(j);
+}
+
+static void on_rotated(struct http_req *r, void *ud)
+{
+	struct rotation *k = ud;
+	char msg[300];
+
+	if (r->status != 200) {
+		answer_message(r, msg, sizeof(msg));
+		rotated_reply(k->job, false, r->status, msg);
+	} else if (!write_file("identity.key", k->key, SIGN_KEY_LEN)) {
+		/* Central has the new key, the box cannot keep it: say so loudly. */
+		log_err("central took the new key but it could not be saved: enrol again");
+		rotated_reply(k->job, false, r->status, "新密钥未能保存，请重新登记");
+	} else {
+		memcpy(sy.key, k->key, SIGN_KEY_LEN);
+		log_info("key rotated: central has the new public key");
+		rotated_reply(k->job, true, r->status, "");
+	}
+	OPENSSL_cleanse(k->key, sizeof(k->key));
+	free(k);
+}
+
+/* A new key pair, announced to central in a request signed with the old. */
+static enum status rotate_msg(uint32_t job)
+{
+	struct rotation *k = calloc(1, sizeof(*k));
+	uint8_t pub[SIGN_KEY_LEN];
+	char b64[SIGN_B64_MAX(SIGN_KEY_LEN)], body[128];
+	struct http_req *r;
+
+	if (!sy.enrolled || !k || sign_keypair(k->key, pub) != ST_OK) {
+		free(k);
+		rotated_reply(job, false, 0, sy.enrolled ? "无法生成密钥" : "尚未登记");
+		return ST_OK;
+	}
+	k->job = job;
+	sign_b64(pub, SIGN_KEY_LEN, b64);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", b64);
+	r = signed_req("POST", "/v1/keys", body, strlen(body), 30);
+	if (!r) {
+		free(k);
+		rotated_reply(job, false, 0, "内存不足");
+		return ST_OK;
+	}
+	http_header(r, "Content-Type", "application/json");
+	if (http_send(r, on_rotated, k) != ST_OK) {
+		free(k);
+		rotated_reply(job, false, 0, "无法发出请求");
+	}
+	return ST_OK;
+}
+
 /* --- messages ---------------------------------------------------------------------------- */
 
 static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
@@ -866,6 +933,8 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 		return doc_msg(m);
 	case MSG_SYNC_HEARTBEAT:
 		return heartbeat_msg(m->body);
+	case MSG_SYNC_ROTATE:
+		return rotate_msg(m->id);
 	default:
 		log_err("sync does not take %s messages", msg_type_name(m->type));
 		return ST_PROTO;

@@ -1,12 +1,15 @@
 // outpost-central for the tests: a private state folder, a free port, the
 // command line (tokens, clerks' events), and a box identity that signs
 // requests as sync/PROTOCOL.md section 2 says, with Node's own crypto.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDir, freePort, sleep } from './lib.mjs';
+
+const execFileAsync = promisify(execFile);
 
 export class Central {
   constructor(dir, port, proc) {
@@ -90,6 +93,26 @@ export class BoxIdentity {
     const text = `${method}\n${path}\n${ts}\n${createHash('sha256').update(body).digest('hex')}`;
     return { 'Outpost-Protocol': '1', 'Outpost-Office': this.office, 'Outpost-Timestamp': ts,
       'Outpost-Signature': `ed25519=${sign(null, Buffer.from(text), this.privateKey).toString('base64')}` };
+  }
+
+  // Enrols through a front (the relay of the fault tests) over TLS with ca.
+  async enrolVia(central, front, ca) {
+    const body = JSON.stringify({ token: central.token(this.office, this.office), public_key: this.publicRaw.toString('base64') });
+    const { stdout } = await execFileAsync('curl', ['-sS', '--cacert', ca, '-H', 'Content-Type: application/json', '--data-binary', body,
+      `${front.base}/v1/enrol`], { encoding: 'utf8' });
+    return JSON.parse(stdout);
+  }
+
+  // A tus upload for data at central through front; its URL.
+  async createUpload(front, data, ca) {
+    const sha = createHash('sha256').update(data).digest('hex');
+    const h = { ...this.headers('POST', '/v1/uploads'), 'Tus-Resumable': '1.0.0', 'Upload-Length': String(data.length),
+      'Upload-Metadata': `filename ${Buffer.from('d.pdf').toString('base64')},sha256 ${Buffer.from(sha).toString('base64')}` };
+    const { stdout: out } = await execFileAsync('curl', ['-sS', '-D', '-', '-o', '/dev/null', '--cacert', ca, '-X', 'POST',
+      ...Object.entries(h).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), `${front.base}/v1/uploads`], { encoding: 'utf8' });
+    const loc = /^location:\s*(\S+)/im.exec(out);
+    if (!loc) throw new Error(`no upload: ${out}`);
+    return new URL(loc[1], front.base).href;
   }
 
   signManifest(body) { return `ed25519=${sign(null, body, this.privateKey).toString('base64')}`; }

@@ -141,6 +141,16 @@ test('events pushed as Standard Webhooks: applied once; bad signature, stale tim
   assert.equal((await box.json(`/api/v1/cases/${code}`)).body.history.length, history, 'nothing applied twice');
 });
 
+test('key rotation: central keeps the new key, and the box goes on signing with it', async () => {
+  const before = centralRows("SELECT hex(public_key) AS k FROM offices WHERE code = 'SQ01'")[0].k;
+  const r = await box.post('/api/v1/sync/rotate');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const after = centralRows("SELECT hex(public_key) AS k FROM offices WHERE code = 'SQ01'")[0].k;
+  assert.notEqual(after, before);
+  const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  await box.waitUntil(async () => (await box.caseState(created.body.code)) === 'sent', 15000, 'sent with the new key');
+});
+
 test('the sync process killed in mid-upload: the batch still arrives, each case once, no chunk twice', async () => {
   const big = randomBytes(3 * 1024 * 1024);
   const created = await box.createCase(goodCase, [{ name: '户口簿.pdf', type: 'application/pdf',
