@@ -1186,6 +1186,9 @@ static enum status h_webhook(struct request *r)
 
 	if (st != ST_OK)
 		log_warn("pushed event refused: %s", status_name(st));
+	else
+		log_info("pushed event %s received%s", json_string_value(json_object_get(w, "id")),
+			 json_is_true(json_object_get(answer, "duplicate")) ? " (seen before)" : "");
 	return st == ST_OK ? ok(r, 200, answer) : fail(r, st, NULL);
 }
 

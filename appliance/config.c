@@ -111,6 +111,7 @@ static const struct key_def keys[] = {
     UINT("gpio", "debounce_ms", gpio_debounce_ms, 1, 1000),
     UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
     PATH("sync", "ca_file", sync_ca_file),
+    TEXT("sync", "webhook_url", sync_webhook_url),
     UINT("sync", "batch_seconds", sync_batch_seconds, 1, 86400),
     UINT("sync", "batch_cases", sync_batch_cases, 1, 50),
     UINT("sync", "chunk_kib", sync_chunk_kib, 16, 65536),

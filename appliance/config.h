@@ -104,6 +104,7 @@ struct config {
 
 	/* [sync] */
 	char sync_ca_file[CONFIG_PATH_MAX];
+	char sync_webhook_url[CONFIG_PATH_MAX];
 	unsigned sync_batch_seconds;
 	unsigned sync_batch_cases;
 	unsigned sync_chunk_kib;

@@ -227,7 +227,7 @@ static void token_hash(const char *token, char out[65])
 static enum MHD_Result enrol(struct creq *r, json_t *body)
 {
 	struct central *c = r->c;
-	const char *token, *key_b64, *software = "";
+	const char *token, *key_b64, *software = "", *webhook = NULL;
 	uint8_t pub[SIGN_KEY_LEN + 4], secret[32];
 	char hash[65], code[16], name[128], pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], secret_b64[SIGN_B64_MAX(32)],
 	    whsec[8 + SIGN_B64_MAX(32)];
@@ -235,10 +235,15 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	bool ok = false;
 	enum status st;
 
-	if (json_unpack(body, "{s:s, s:s, s?s}", "token", &token, "public_key", &key_b64, "software", &software) != 0 ||
+	if (json_unpack(body, "{s:s, s:s, s?s, s?s}", "token", &token, "public_key", &key_b64, "software", &software,
+			"webhook_url", &webhook) != 0 ||
 	    sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
 		return central_error(r, 400, "bad_request", "登记请求缺少令牌或公钥",
 				     "the token or public key is missing");
+	if (webhook &&
+	    (strlen(webhook) > 200 || (strncmp(webhook, "https://", 8) != 0 && strncmp(webhook, "http://", 7) != 0)))
+		return central_error(r, 400, "bad_webhook_url", "推送地址须为 http(s) 地址",
+				     "webhook_url must be http(s)");
 	token_hash(token, hash);
 	if ((st = store_begin(c->db)) != ST_OK)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
@@ -263,9 +268,10 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		store_rollback(c->db);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
-	q = store_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software) "
-				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET "
-				 "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2");
+	q = store_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
+				 "webhook_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO UPDATE SET "
+				 "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2, "
+				 "webhook_url = ?7");
 	st = q ? ST_OK : ST_IO;
 	if (q) {
 		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
@@ -274,6 +280,7 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		sqlite3_bind_blob(q, 4, secret, sizeof(secret), SQLITE_STATIC);
 		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
 		sqlite3_bind_text(q, 6, software, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, webhook, -1, SQLITE_STATIC);
 		st = store_status(sqlite3_step(q));
 	}
 	store_finish(q);
@@ -663,10 +670,13 @@ int main(int argc, char **argv)
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
 	sd_event_add_signal(c.ev, NULL, SIGINT, on_signal, NULL);
 	c.last_event_seq = store_int(c.db, "SELECT coalesce(max(seq), 0) FROM events", 0);
+	if (central_push_init(&c) != ST_OK)
+		return 1;
 	log_info("outpost-central ready on %s://%s:%u/", cert ? "https" : "http", c.cfg.listen_address, c.cfg.port);
 	ret = sd_event_loop(c.ev);
 	mhd_loop_detach(&c.loop);
 	MHD_stop_daemon(c.mhd);
+	central_push_free(&c);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
 	sd_event_unref(c.ev);
 	store_close(&c.db);

@@ -45,6 +45,8 @@ struct central {
 	char uploads_dir[300];
 	struct creq *pollers; /* long-polls waiting for events */
 	sd_event_source *poll_timer;
+	sd_event_source *push_timer;
+	unsigned pushing; /* pushes in flight */
 	int64_t last_event_seq;
 };
 
@@ -103,6 +105,11 @@ enum MHD_Result cases_catalog(struct creq *r);
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen);
 void cases_wake_pollers(struct central *c);
+
+/* central_push.c: events pushed to offices as Standard Webhooks */
+enum status central_push_init(struct central *c);
+void central_push_kick(struct central *c);
+void central_push_free(struct central *c);
 
 extern const char *const central_schema[];
 extern const int central_schema_steps;

@@ -114,6 +114,11 @@ const char *const central_schema[] = {
     ") STRICT;",
     /* 3: PATCHes of bytes the upload had already: chunks sent twice. */
     "ALTER TABLE uploads ADD COLUMN stale_patches INTEGER NOT NULL DEFAULT 0;",
+    /* 4: events pushed to the offices that gave a webhook URL, with retries. */
+    "ALTER TABLE offices ADD COLUMN webhook_url TEXT;"
+    "ALTER TABLE events ADD COLUMN pushed_at INTEGER;"
+    "ALTER TABLE events ADD COLUMN push_attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE events ADD COLUMN next_push INTEGER NOT NULL DEFAULT 0;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 
@@ -476,6 +481,7 @@ enum status central_case_event(struct central *c, const char *office, const char
 	}
 	log_info("event %s: %s for %s v%d of %s", id, type, code, version, office);
 	cases_wake_pollers(c);
+	central_push_kick(c);
 	return ST_OK;
 }
 

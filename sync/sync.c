@@ -307,6 +307,8 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	snprintf(target, sizeof(target), "%s/v1/enrol", e->url);
 	o.pin = NULL; /* no pin yet: the CA decides */
 	req = json_pack("{s:s, s:s, s:s}", "token", token, "public_key", pub_b64, "software", SOFTWARE);
+	if (req && sy.rp.cfg.sync_webhook_url[0])
+		json_object_set_new(req, "webhook_url", json_string(sy.rp.cfg.sync_webhook_url));
 	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	r = text ? http_new("POST", target, &o) : NULL;

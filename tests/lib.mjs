@@ -219,10 +219,11 @@ function spawnBox(config, env = {}) {
 
 // prepare(dir), when given, runs before outpostd starts (to fill dir/state);
 // env is added to outpostd's environment (OUTPOST_FAKE_CLOCK in the test build).
-export async function startBox(extra = '', { prepare, env } = {}) {
+// port: the web port to use (when the configuration must name it).
+export async function startBox(extra = '', { prepare, env, port } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
   if (prepare) await prepare(dir);
-  const port = await freePort();
+  port ??= await freePort();
   writeConfig(dir, port, extra);
   const proc = spawnBox(join(dir, 'outpost.conf'), env);
   const box = new Box(dir, port, proc);
