@@ -42,7 +42,7 @@ test('the office admin enrols the box from the console; the batch shows as deliv
   await page.fill('#enrol-form input[name=token]', central.token());
   await page.click('#enrol-form button[type=submit]');
   await page.locator('#flash', { hasText: '已在中心登记：SQ01' }).waitFor();
-  assert.equal(await page.locator('#enrol-form').isHidden(), true);
+  await page.locator('#enrol-form').waitFor({ state: 'hidden' });
   const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf }]);
   assert.equal(created.status, 201);
   code = created.body.code;
