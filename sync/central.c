@@ -51,6 +51,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	NUMBER(max_upload_bytes, 1024, 1ull << 34)
 	NUMBER(max_request_bytes, 1024, 64u << 20)
 	NUMBER(token_hours, 1, 24 * 365)
+	NUMBER(upload_expiry_seconds, 1, 365 * 86400)
 	NUMBER(max_connections, 4, 100000)
 	return 0;
 }
@@ -63,6 +64,7 @@ static bool load_config(const char *path, struct central_config *cfg)
 				       .max_upload_bytes = 64u << 20,
 				       .max_request_bytes = 8u << 20,
 				       .token_hours = 24,
+				       .upload_expiry_seconds = 3 * 86400,
 				       .max_connections = 1024};
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	snprintf(cfg->name, sizeof(cfg->name), "outpost-central");
@@ -555,6 +557,18 @@ static int make_token(struct central *c, const char *code, const char *name)
 	return 0;
 }
 
+/* Abandoned uploads are looked for as often as they may expire, hourly at most. */
+static int on_expiry(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct central *c = ud;
+	uint64_t every = c->cfg.upload_expiry_seconds < 3600 ? c->cfg.upload_expiry_seconds : 3600;
+
+	tus_expire(c);
+	sd_event_source_set_time(s, usec + every * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
 {
 	(void)si, (void)ud;
@@ -670,13 +684,15 @@ int main(int argc, char **argv)
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
 	sd_event_add_signal(c.ev, NULL, SIGINT, on_signal, NULL);
 	c.last_event_seq = store_int(c.db, "SELECT coalesce(max(seq), 0) FROM events", 0);
-	if (central_push_init(&c) != ST_OK)
+	if (central_push_init(&c) != ST_OK ||
+	    sd_event_add_time_relative(c.ev, &c.expiry_timer, CLOCK_MONOTONIC, 1000000, 500000, on_expiry, &c) < 0)
 		return 1;
 	log_info("outpost-central ready on %s://%s:%u/", cert ? "https" : "http", c.cfg.listen_address, c.cfg.port);
 	ret = sd_event_loop(c.ev);
 	mhd_loop_detach(&c.loop);
 	MHD_stop_daemon(c.mhd);
 	central_push_free(&c);
+	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
 	sd_event_unref(c.ev);
 	store_close(&c.db);

@@ -31,6 +31,7 @@ struct central_config {
 	uint64_t max_upload_bytes;  /* one document */
 	uint64_t max_request_bytes; /* one JSON body (a manifest) */
 	unsigned token_hours;
+	unsigned upload_expiry_seconds; /* an upload not finished by then is abandoned */
 	unsigned max_connections;
 };
 
@@ -45,7 +46,7 @@ struct central {
 	char uploads_dir[300];
 	struct creq *pollers; /* long-polls waiting for events */
 	sd_event_source *poll_timer;
-	sd_event_source *push_timer;
+	sd_event_source *push_timer, *expiry_timer;
 	unsigned pushing; /* pushes in flight */
 	int64_t last_event_seq;
 };
@@ -87,6 +88,8 @@ void central_now_rfc3339(char out[32]);
 /* central_tus.c */
 enum MHD_Result tus_request(struct creq *r, const char *upload_data, size_t *upload_size);
 void tus_request_done(struct creq *r);
+/* Terminates uploads left unfinished past upload_expiry_seconds; how many. */
+unsigned tus_expire(struct central *c);
 /* The upload id's file when it is complete and its hash is sha256. */
 enum status tus_complete(struct central *c, const char *office, const char *url, const char *sha256, uint64_t size,
 			 char id[33]);

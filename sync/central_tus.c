@@ -59,7 +59,7 @@ static const char *upload_id(struct creq *r)
 
 static void file_path(struct central *c, const char *id, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/%s", c->uploads_dir, id);
+	snprintf(out, cap, "%s/%.32s", c->uploads_dir, id);
 }
 
 /* The upload's length, offset and state; false when there is none. */
@@ -485,4 +485,33 @@ enum status tus_complete(struct central *c, const char *office, const char *url,
 	if (st == ST_OK)
 		snprintf(id, 33, "%s", p + 12);
 	return st;
+}
+
+unsigned tus_expire(struct central *c)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT id FROM uploads WHERE state = 'open' AND created_at < ?1 "
+					       "LIMIT 1000");
+	char ids[1000][ID_HEX + 1];
+	unsigned n = 0;
+
+	if (!q)
+		return 0;
+	sqlite3_bind_int64(q, 1, (int64_t)time(NULL) - (int64_t)c->cfg.upload_expiry_seconds);
+	while (n < 1000 && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(ids[n++], sizeof(ids[0]), "%s", (const char *)sqlite3_column_text(q, 0));
+	store_finish(q);
+	for (unsigned i = 0; i < n; i++) {
+		char path[400];
+
+		q = store_prepare(c->db, "UPDATE uploads SET state = 'terminated' WHERE id = ?1 AND state = 'open'");
+		if (q) {
+			sqlite3_bind_text(q, 1, ids[i], -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		store_finish(q);
+		file_path(c, ids[i], path, sizeof(path));
+		unlink(path);
+		log_info("upload %s abandoned: terminated after %u s", ids[i], c->cfg.upload_expiry_seconds);
+	}
+	return n;
 }

@@ -49,6 +49,7 @@ struct doc {
 	int fd;
 	uint64_t size, offset;
 	bool offset_known; /* central's word on it since the last failure */
+	bool restarted;	   /* abandoned once already: a second refusal is final */
 	char sha256[65], filename[256], media_type[64], case_code[32];
 	char upload[CENTRAL_URL_MAX + 600];
 };
@@ -491,11 +492,63 @@ static void batch_failed(struct http_req *r)
 	batch_free();
 }
 
+static void on_terminated(struct http_req *r, void *ud)
+{
+	(void)ud;
+	if (r->status != 204 && r->status != 404)
+		log_warn("abandoned upload not terminated: HTTP %ld %s", r->status, r->error);
+}
+
+/*
+ * Central refused the manifest over one upload (not complete, or not the
+ * bytes the manifest names): that upload is abandoned, terminated at
+ * central (tus DELETE), and the document sent again, once.  True when
+ * the batch goes on that way.
+ */
+static bool restart_upload(struct http_req *r)
+{
+	json_t *j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	const char *error = json_string_value(json_object_get(j, "error")),
+		   *url = json_string_value(json_object_get(j, "upload"));
+	struct batch *b = sy.batch;
+	bool again = false;
+
+	for (unsigned i = 0; error && url && i < b->ndocs; i++) {
+		struct doc *d = &b->docs[i];
+		struct http_opts o = opts(30);
+		struct http_req *del;
+
+		if (strcmp(d->upload, url) != 0 || d->restarted ||
+		    (strcmp(error, "document_hash_mismatch") != 0 && strcmp(error, "upload_incomplete") != 0))
+			continue;
+		if ((del = http_new("DELETE", d->upload, &o))) {
+			http_header(del, "Tus-Resumable", "1.0.0");
+			http_send(del, on_terminated, NULL);
+		}
+		log_warn("batch %s: central refused the upload of %s (%s); it is sent again", b->id, d->filename,
+			 error);
+		d->upload[0] = '\0';
+		d->offset = 0;
+		d->offset_known = false;
+		d->restarted = true;
+		b->current = 0;
+		again = true;
+	}
+	json_decref(j);
+	return again;
+}
+
 static void on_batch_posted(struct http_req *r, void *ud)
 {
 	json_t *j, *results;
 
 	(void)ud;
+	if (r->status == 422 && restart_upload(r)) {
+		sy.batch->running = false;
+		report("retry", r, NULL, 1);
+		batch_step();
+		return;
+	}
 	if (r->status != 201 && r->status != 202) {
 		batch_failed(r);
 		return;

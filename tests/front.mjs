@@ -24,7 +24,8 @@ export class Front {
     }));
   }
 
-  // The next `times` requests matching method and path start get status.
+  // The next `times` requests matching method and path start get status;
+  // body may be a function of the request's body.
   fail(method, path, status, { headers = {}, body = '', times = 1 } = {}) {
     this.faults.push({ method, path, status, headers, body, times });
   }
@@ -39,7 +40,7 @@ export class Front {
       fault.times--;
       this.seen.push([req.method, req.url, fault.status]);
       res.writeHead(fault.status, fault.headers);
-      res.end(fault.body);
+      res.end(typeof fault.body === 'function' ? fault.body(body) : fault.body);
       return;
     }
     const headers = { ...req.headers, host: `${this.upstream.host}:${this.upstream.port}` };

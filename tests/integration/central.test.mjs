@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { startCentral, BoxIdentity, centralSigned } from '../central.mjs';
@@ -182,4 +182,28 @@ test('events come back signed by central, by request and by long-poll', async ()
   // A poll with nothing new answers empty at its deadline, cursor unchanged.
   const empty = await box.fetch(central, 'GET', `/v1/events?after=${got.body.cursor}&wait=1`);
   assert.deepEqual(empty.body, { events: [], cursor: got.body.cursor });
+});
+
+test('an upload left unfinished is terminated when it expires; HEAD then says it is gone', async () => {
+  const short = await startCentral('upload_expiry_seconds = 2\n');
+  try {
+    const office = new BoxIdentity('SQ02');
+    assert.equal((await office.enrol(short, short.token('SQ02', '第二站'))).status, 201);
+    const data = randomBytes(50_000);
+    const create = await fetch(`${short.base}/v1/uploads`, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0',
+      'Upload-Length': String(data.length), ...office.headers('POST', '/v1/uploads'),
+      'Upload-Metadata': `filename ${Buffer.from('a.pdf').toString('base64')},sha256 ${Buffer.from(sha256(data)).toString('base64')}` } });
+    assert.equal(create.status, 201);
+    const url = short.base + create.headers.get('location');
+    const part = await fetch(url, { method: 'PATCH', body: data.subarray(0, 10_000), headers: { 'Tus-Resumable': '1.0.0',
+      'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' } });
+    assert.equal(part.status, 204);
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal((await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })).status, 404);
+    assert.ok(!existsSync(join(short.state, 'uploads', url.split('/').pop())), 'its bytes are gone');
+    assert.match(short.log, /abandoned: terminated/);
+  } finally {
+    await short.stop();
+    short.cleanup();
+  }
 });

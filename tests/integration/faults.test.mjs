@@ -104,3 +104,21 @@ test('every case arrives exactly once through loss, delay, cuts, errors and kill
   assert.deepEqual(statuses.slice(0, 3), [500, 503, 200]);
   assert.match(box.log, /not central's answer/);
 });
+
+test('an upload central refuses in the manifest is terminated and sent again', { timeout: 120_000 }, async () => {
+  let refused;
+  front.fail('POST', '/v1/batches', 422, { headers: { 'Content-Type': 'application/json' }, body: (b) => {
+    refused = JSON.parse(b.toString()).cases[0].documents[0].upload;
+    return JSON.stringify({ error: 'document_hash_mismatch', message: '材料文件与清单不符', upload: refused });
+  } });
+  const data = Buffer.concat([samples.pdf(), randomBytes(100_000)]);
+  const r = await box.createCase(goodCase, [{ name: '重传.pdf', type: 'application/pdf', data }]);
+  await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after the refusal');
+  const path = new URL(refused).pathname;
+  assert.ok(front.seen.some(([m, p, st]) => m === 'DELETE' && p === path && st === 204), 'the refused upload terminated');
+  assert.equal(rows(`SELECT state FROM uploads WHERE id = '${path.split('/').pop()}'`)[0].state, 'terminated');
+  const stored = rows(`SELECT d.sha256, d.upload FROM case_documents d WHERE d.code = '${r.body.code}'`);
+  assert.equal(stored.length, 1);
+  assert.notEqual(stored[0].upload, path.split('/').pop(), 'a new upload');
+  assert.equal(sha256(readFileSync(join(central.state, 'uploads', stored[0].upload))), sha256(data));
+});
