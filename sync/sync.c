@@ -694,7 +694,10 @@ static void on_head(struct http_req *r, void *ud)
 	d->offset_known = true;
 	log_info("upload of %s resumes at %" PRIu64 " of %" PRIu64, d->filename, off, d->size);
 	sy.batch->running = false;
-	patch_next(d);
+	if (off == d->size)
+		batch_step(); /* all there: the next document, or the manifest */
+	else
+		patch_next(d);
 }
 
 static void on_created(struct http_req *r, void *ud)

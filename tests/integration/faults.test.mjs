@@ -122,3 +122,19 @@ test('an upload central refuses in the manifest is terminated and sent again', {
   assert.notEqual(stored[0].upload, path.split('/').pop(), 'a new upload');
   assert.equal(sha256(readFileSync(join(central.state, 'uploads', stored[0].upload))), sha256(data));
 });
+
+test('a permanent refusal stops the batch and is shown, not hammered; retry now sends it', { timeout: 120_000 }, async () => {
+  front.fail('POST', '/v1/batches', 400, { headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error: 'bad_manifest', message: '批次清单格式不正确', message_en: 'the manifest is malformed' }) });
+  const r = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  await box.waitUntil(async () => (await box.json('/api/v1/sync')).body.batches[0]?.state === 'failed', 60_000, 'the batch to stop');
+  const b = (await box.json('/api/v1/sync')).body.batches[0];
+  assert.equal(b.last_http, 400);
+  assert.equal(b.last_message, '批次清单格式不正确');
+  const tries = front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/batches').length;
+  await sleep(4000);
+  assert.equal(front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/batches').length, tries, 'no more attempts');
+  assert.equal(await box.caseState(r.body.code), 'queued');
+  assert.equal((await box.post('/api/v1/sync/now')).status, 202);
+  await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after retry now');
+});
