@@ -534,6 +534,25 @@ enum status outbox_now(struct core *c)
 
 /* --- central's events, pulled or pushed: one handler -------------------------------- */
 
+#define CENTRAL_NOTE_MAX 2048
+
+/* What the clerk reads on the case: the materials central says are missing
+ * ("缺少材料：户口簿、照片"), then its note or reason.  Cut, never refused,
+ * when central writes more than a note holds. */
+static void central_note(json_t *data, struct buf *out)
+{
+	json_t *missing = json_object_get(data, "missing"), *m;
+	const char *note = json_string_value(json_object_get(data, "note"));
+	size_t i;
+
+	if (!note)
+		note = json_string_value(json_object_get(data, "reason"));
+	json_array_foreach(missing, i, m) if (json_is_string(m) && json_string_length(m) > 0)(void)
+	    buf_printf(out, "%s%s", out->len ? "、" : "缺少材料：", json_string_value(m));
+	if (note && *note)
+		(void)buf_printf(out, "%s%s", out->len ? "；" : "", note);
+}
+
 enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor, bool *duplicate)
 {
 	static const char *const map[][2] = {{"case.accepted", "accept"},
@@ -543,10 +562,10 @@ enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor,
 					     {"case.ready", "ready"}};
 	const char *id = json_string_value(json_object_get(ev, "id")),
 		   *type = json_string_value(json_object_get(ev, "type")),
-		   *code = json_string_value(json_object_get(json_object_get(ev, "case"), "code")), *event = NULL,
-		   *note;
+		   *code = json_string_value(json_object_get(json_object_get(ev, "case"), "code")), *event = NULL;
 	json_t *data = json_object_get(ev, "data"), *body;
 	struct case_error why = {0};
+	struct buf note;
 	enum status st;
 
 	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
@@ -556,19 +575,19 @@ enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor,
 		heartbeat(c); /* asks for the catalog with the one the box has */
 		return ST_OK;
 	}
+	buf_init(&note, CENTRAL_NOTE_MAX);
 	if (!id || !code || !event || strlen(id) > 64 || strlen(code) > 40) {
 		log_warn("central event %s of type %s not understood", id ? id : "?", type ? type : "?");
 		return ST_BAD_REQUEST;
 	}
-	note = json_string_value(json_object_get(data, "note"));
-	if (!note)
-		note = json_string_value(json_object_get(data, "reason"));
 	body = json_pack("{s:s, s:s, s:s, s:s}", "event_id", id, "event", event, "code", code, "cursor",
 			 cursor ? cursor : "");
 	if (!body)
 		return ST_NOMEM;
-	if (note)
-		json_object_set_new(body, "note", json_string(note));
+	central_note(data, &note);
+	if (note.len)
+		json_object_set_new(body, "note", json_string(buf_cstr(&note)));
+	buf_free(&note);
 	if (json_is_string(json_object_get(data, "official_number")))
 		json_object_set(body, "official_number", json_object_get(data, "official_number"));
 	if (json_is_string(json_object_get(data, "decision")))

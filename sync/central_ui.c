@@ -276,6 +276,8 @@ static enum MHD_Result document(struct creq *r, struct session *s, const char *o
 	return ret;
 }
 
+#define RETURN_MAX_MISSING 30
+
 /* The clerk's decision, as the event the box will apply. */
 static enum MHD_Result act(struct creq *r, struct session *s, const char *office, const char *code, int version,
 			   const char *action, json_t *body)
@@ -302,10 +304,23 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 		}
 		json_object_set_new(data, "official_number", json_string(number));
 	} else if (strcmp(action, "return") == 0) {
+		json_t *missing = json_object_get(body, "missing"), *m;
+		size_t i;
+
 		type = "case.returned";
-		json_object_set(data, "missing",
-				json_is_array(json_object_get(body, "missing")) ? json_object_get(body, "missing")
-										: json_array());
+		if (missing && (!json_is_array(missing) || json_array_size(missing) > RETURN_MAX_MISSING)) {
+			json_decref(data);
+			return central_error(r, 400, "bad_missing", "缺少材料的清单不正确",
+					     "the list of missing materials is malformed");
+		}
+		json_array_foreach(missing, i, m) if (!json_is_string(m) || json_string_length(m) == 0 ||
+						      json_string_length(m) > 100)
+		{
+			json_decref(data);
+			return central_error(r, 400, "bad_missing", "缺少材料的清单不正确",
+					     "the list of missing materials is malformed");
+		}
+		json_object_set_new(data, "missing", missing ? json_incref(missing) : json_array());
 	} else if (strcmp(action, "reject") == 0) {
 		type = "case.rejected";
 		if (json_is_string(json_object_get(body, "reason")))
@@ -329,7 +344,7 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 	if (json_is_string(json_object_get(body, "note")) && json_string_length(json_object_get(body, "note")) <= 500)
 		json_object_set(data, "note", json_object_get(body, "note"));
 	if ((strcmp(action, "return") == 0 || strcmp(action, "reject") == 0) && !json_object_get(data, "note") &&
-	    !json_object_get(data, "reason")) {
+	    !json_object_get(data, "reason") && json_array_size(json_object_get(data, "missing")) == 0) {
 		json_decref(data);
 		return central_error(r, 400, "reason_required", "退回或不予受理须写明原因",
 				     "a return or rejection needs a reason");

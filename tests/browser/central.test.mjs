@@ -117,3 +117,49 @@ test('another department\'s clerk does not see the case', async () => {
   assert.equal(r.status(), 404);
   await context.close();
 });
+
+test('a clerk returns a case for missing materials; the box shows them; the supplement reaches central as version 2', async () => {
+  const created = await box.createCase(goodCase, [{ name: '身份证.pdf', type: 'application/pdf', data: pdf }]);
+  const c2 = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(c2)) === 'sent', 15000, `${c2} to reach central`);
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${central.base}/central/#case/SQ01/${c2}/1`);
+  await page.fill('#login-form input[name=username]', 'li.jing');
+  await page.fill('#login-form input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#case-code', { hasText: c2 }).waitFor();
+  // A return needs a reason: nothing ticked and no note is refused.
+  const bare = await page.evaluate(async (u) => {
+    const session = await (await fetch('/central/api/session')).json();
+    const r = await fetch(u, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf }, body: '{"missing": []}' });
+    return { status: r.status, body: await r.json() };
+  }, `${central.base}/central/api/cases/SQ01/${c2}/1/return`);
+  assert.equal(bare.status, 400);
+  assert.equal(bare.body.error, 'reason_required');
+  const boxes = page.locator('#return-missing input[type=checkbox]');
+  assert.ok(await boxes.count() >= 3, 'one box per material of the case');
+  const names = await page.locator('#return-missing label').allTextContents();
+  await boxes.nth(1).check();
+  await boxes.nth(2).check();
+  await page.fill('form[data-action=return] input[name=note]', '请携带原件');
+  await page.click('form[data-action=return] button');
+  await page.locator('#case-state', { hasText: '已退回补正' }).waitFor();
+  await box.waitUntil(async () => (await box.caseState(c2)) === 'returned', 10000, 'returned at the box');
+  const note = (await box.json(`/api/v1/cases/${c2}`)).body.central_note;
+  assert.equal(note, `缺少材料：${names[1].trim()}、${names[2].trim()}；请携带原件`);
+
+  const form = new FormData();
+  form.append('case', JSON.stringify({ materials: [{ position: 4, received: true, pages: 1 }], documents: [{ material: 4 }] }));
+  form.append('document', new Blob([samples.png()], { type: 'image/png' }), '补正.png');
+  const sup = await box.json(`/api/v1/cases/${c2}/supplement`, { method: 'POST', body: form, headers: { 'X-CSRF-Token': box.csrf } });
+  assert.equal(sup.status, 200, JSON.stringify(sup.body));
+  await box.waitUntil(async () => (await box.caseState(c2)) === 'sent', 15000, 'version 2 to reach central');
+  await page.goto(`${central.base}/central/#case/SQ01/${c2}/2`);
+  await page.locator('#case-code', { hasText: '第 2 版' }).waitFor();
+  assert.equal(await page.locator('#case-docs li').count(), 2, 'both documents, the first and the supplement');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

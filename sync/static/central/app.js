@@ -90,6 +90,14 @@ async function showCase(office, code, version) {
     li.append(a, ' ', view);
     return li;
   }));
+  $('return-missing').replaceChildren(el('legend', '缺少的材料 Missing materials'), ...(d.materials ?? []).map((m) => {
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.dataset.missing = m.name;
+    label.append(box, ` ${m.name}`);
+    return label;
+  }));
   $('doc-frame').hidden = true;
   const allowed = new Set(actionsByState[c.state] ?? []);
   for (const f of document.querySelectorAll('form.act')) f.hidden = !allowed.has(f.dataset.action);
@@ -146,6 +154,8 @@ for (const f of document.querySelectorAll('form.act')) {
     ev.preventDefault();
     const body = {};
     for (const input of f.elements) if (input.name) body[input.name] = input.value;
+    const missing = [...f.querySelectorAll('input[data-missing]:checked')].map((b) => b.dataset.missing);
+    if (f.dataset.action === 'return') body.missing = missing;
     try {
       const c = current;
       await api('POST', `/cases/${c.office}/${c.code}/${c.version}/${f.dataset.action}`, body);
