@@ -112,6 +112,8 @@ static const struct key_def keys[] = {
     UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
     PATH("sync", "ca_file", sync_ca_file),
     TEXT("sync", "webhook_url", sync_webhook_url),
+    PATH("sync", "client_cert", sync_client_cert),
+    PATH("sync", "client_key", sync_client_key),
     UINT("sync", "batch_seconds", sync_batch_seconds, 1, 86400),
     UINT("sync", "batch_cases", sync_batch_cases, 1, 50),
     UINT("sync", "chunk_kib", sync_chunk_kib, 16, 65536),
@@ -473,6 +475,10 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 	if (!gpio_lines(cfg->gpio_leds, cfg->gpio_led, CONFIG_GPIO_MAX_LEDS, &cfg->ngpio_leds, led_name_ok, why,
 			sizeof(why))) {
 		snprintf(err, errlen, "%s: [gpio] leds: %s (online, backlog, paper, ready, buzzer)", path, why);
+		return ST_CONFIG;
+	}
+	if (!cfg->sync_client_cert[0] != !cfg->sync_client_key[0]) {
+		snprintf(err, errlen, "%s: [sync] client_cert and client_key go together", path);
 		return ST_CONFIG;
 	}
 	if (cfg->max_document_bytes > cfg->max_upload_bytes) {

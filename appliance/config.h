@@ -105,6 +105,8 @@ struct config {
 	/* [sync] */
 	char sync_ca_file[CONFIG_PATH_MAX];
 	char sync_webhook_url[CONFIG_PATH_MAX];
+	char sync_client_cert[CONFIG_PATH_MAX]; /* PEM; empty: no client certificate */
+	char sync_client_key[CONFIG_PATH_MAX];
 	unsigned sync_batch_seconds;
 	unsigned sync_batch_cases;
 	unsigned sync_chunk_kib;

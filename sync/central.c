@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <ini.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -45,6 +46,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	TEXT(state_dir)
 	TEXT(tls_cert)
 	TEXT(tls_key)
+	TEXT(tls_client_ca)
 	TEXT(name)
 	TEXT(catalog)
 	NUMBER(port, 1, 65535)
@@ -79,6 +81,10 @@ static bool load_config(const char *path, struct central_config *cfg)
 	}
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
 		fprintf(stderr, "%s: [central] tls_cert and tls_key go together\n", path);
+		return false;
+	}
+	if (cfg->tls_client_ca[0] && !cfg->tls_cert[0]) {
+		fprintf(stderr, "%s: [central] tls_client_ca needs tls_cert and tls_key\n", path);
 		return false;
 	}
 	return true;
@@ -386,6 +392,18 @@ static enum MHD_Result dispatch(struct creq *r)
 	return ret;
 }
 
+/* The office's TLS client certificate, checked against [central]
+ * tls_client_ca (MHD asks for one; GnuTLS verifies the chain). */
+static bool client_certified(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned int n = 0, status = 1;
+
+	if (!ci || !ci->tls_session || !gnutls_certificate_get_peers(ci->tls_session, &n) || n == 0)
+		return false;
+	return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+}
+
 /* Every request starts here, with the URI as it came (the query too, which
  * a signature covers); MHD passes what this returns as *con_cls. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -413,6 +431,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r->method) {
 		r->method = method;
 		r->url = url;
+		if (strncmp(url, "/v1/", 4) == 0 && r->c->cfg.tls_client_ca[0] && !client_certified(conn)) {
+			log_warn("%s %s refused: no client certificate signed by %s", method, url,
+				 r->c->cfg.tls_client_ca);
+			return central_error(r, 403, "client_certificate", "需要由中心签发的服务站客户端证书",
+					     "a client certificate signed by central's CA is required");
+		}
 		if (strncmp(url, "/v1/uploads", 11) != 0)
 			return MHD_YES;
 	}
@@ -579,6 +603,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: outpost-central -c FILE                      serve\n"
+		"       outpost-central -n -c FILE                   check the configuration\n"
 		"       outpost-central -c FILE token CODE NAME      print a one-time enrolment token\n"
 		"       outpost-central -c FILE clerk USER NAME DEPARTMENT\n"
 		"                                                     add a clerk (or a new password); prints it\n"
@@ -591,16 +616,20 @@ int main(int argc, char **argv)
 	static struct central c;
 	const char *conf = NULL;
 	char err[256], db_path[300];
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *client_ca = NULL;
 	sigset_t ss;
+	bool check_only = false;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:")) != -1) {
-		if (opt != 'c') {
+	while ((opt = getopt(argc, argv, "c:n")) != -1) {
+		if (opt == 'c') {
+			conf = optarg;
+		} else if (opt == 'n') {
+			check_only = true;
+		} else {
 			usage();
 			return 2;
 		}
-		conf = optarg;
 	}
 	if (!conf) {
 		usage();
@@ -609,6 +638,10 @@ int main(int argc, char **argv)
 	log_init("outpost-central", LOG_LVL_INFO);
 	if (!load_config(conf, &c.cfg))
 		return 2;
+	if (check_only) {
+		printf("configuration OK\n");
+		return 0;
+	}
 	umask(077);
 	mkdir(c.cfg.state_dir, 0700);
 	snprintf(c.uploads_dir, sizeof(c.uploads_dir), "%s/uploads", c.cfg.state_dir);
@@ -649,6 +682,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "outpost-central: cannot read %s or %s\n", c.cfg.tls_cert, c.cfg.tls_key);
 		return 1;
 	}
+	if (c.cfg.tls_client_ca[0] && !(client_ca = slurp(c.cfg.tls_client_ca))) {
+		fprintf(stderr, "outpost-central: cannot read %s\n", c.cfg.tls_client_ca);
+		return 1;
+	}
 	{
 		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c.cfg.port)};
 
@@ -656,19 +693,26 @@ int main(int argc, char **argv)
 			fprintf(stderr, "outpost-central: listen_address must be IPv4\n");
 			return 2;
 		}
-		c.mhd = cert ? MHD_start_daemon(
-				   MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL,
-				   NULL, on_request, &c, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_HTTPS_MEM_CERT, cert,
-				   MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &c,
-				   MHD_OPTION_URI_LOG_CALLBACK, on_uri, &c, MHD_OPTION_CONNECTION_LIMIT,
-				   c.cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-				   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END)
-			     : MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-						NULL, on_request, &c, MHD_OPTION_SOCK_ADDR, &sin,
-						MHD_OPTION_NOTIFY_COMPLETED, on_completed, &c,
-						MHD_OPTION_URI_LOG_CALLBACK, on_uri, &c, MHD_OPTION_CONNECTION_LIMIT,
-						c.cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-						MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+		struct MHD_OptionItem opts[16] = {
+		    {MHD_OPTION_SOCK_ADDR, 0, &sin},
+		    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, &c},
+		    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, &c},
+		    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c.cfg.max_connections, NULL},
+		    {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
+		    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
+		};
+		size_t n = 6;
+		unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+		if (cert) {
+			flags |= MHD_USE_TLS;
+			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+		}
+		if (client_ca)
+			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, client_ca};
+		opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+		c.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &c, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	}
 	if (!c.mhd) {
 		fprintf(stderr, "outpost-central: cannot listen on %s:%u\n", c.cfg.listen_address, c.cfg.port);
@@ -698,5 +742,6 @@ int main(int argc, char **argv)
 	store_close(&c.db);
 	free(cert);
 	free(key);
+	free(client_ca);
 	return ret < 0 ? 1 : 0;
 }

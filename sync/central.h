@@ -26,6 +26,7 @@ struct central_config {
 	unsigned port;
 	char state_dir[256];
 	char tls_cert[256], tls_key[256]; /* PEM files; both empty: plain HTTP (tests only) */
+	char tls_client_ca[256];	  /* set: offices (/v1/) must show a certificate it signed */
 	char name[128];
 	char catalog[256];	    /* the catalog document offices install (appliance/catalog.h) */
 	uint64_t max_upload_bytes;  /* one document */

@@ -214,6 +214,10 @@ struct http_req *http_new(const char *method, const char *url, const struct http
 		curl_easy_setopt(r->easy, CURLOPT_CAINFO, o->ca_file);
 	if (o->pin && *o->pin)
 		curl_easy_setopt(r->easy, CURLOPT_PINNEDPUBLICKEY, o->pin);
+	if (o->client_cert && *o->client_cert) {
+		curl_easy_setopt(r->easy, CURLOPT_SSLCERT, o->client_cert);
+		curl_easy_setopt(r->easy, CURLOPT_SSLKEY, o->client_key);
+	}
 	if (strcmp(method, "POST") == 0) { /* an empty body unless one is set */
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);

@@ -37,9 +37,10 @@ struct http_req {
 };
 
 struct http_opts {
-	const char *ca_file; /* trust for central's certificate; NULL: the system's */
-	const char *pin;     /* "sha256//<base64>", once enrolled; NULL: none */
-	long timeout_s;	     /* per transfer, 0: none (long-polls set their own) */
+	const char *ca_file;		      /* trust for central's certificate; NULL: the system's */
+	const char *pin;		      /* "sha256//<base64>", once enrolled; NULL: none */
+	const char *client_cert, *client_key; /* PEM files; NULL or "": none */
+	long timeout_s;			      /* per transfer, 0: none (long-polls set their own) */
 };
 
 enum status http_init(sd_event *ev);

@@ -81,7 +81,11 @@ static struct {
 
 static struct http_opts opts(long timeout)
 {
-	return (struct http_opts){.ca_file = sy.rp.cfg.sync_ca_file, .pin = sy.pin, .timeout_s = timeout};
+	return (struct http_opts){.ca_file = sy.rp.cfg.sync_ca_file,
+				  .pin = sy.pin,
+				  .client_cert = sy.rp.cfg.sync_client_cert,
+				  .client_key = sy.rp.cfg.sync_client_key,
+				  .timeout_s = timeout};
 }
 
 /* --- the identity ---------------------------------------------------------------- */

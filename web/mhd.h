@@ -23,6 +23,7 @@
 	X(MHD_get_timeout)                                                                                             \
 	X(MHD_suspend_connection)                                                                                      \
 	X(MHD_resume_connection)                                                                                       \
+	X(MHD_get_connection_info)                                                                                     \
 	X(MHD_lookup_connection_value)                                                                                 \
 	X(MHD_create_response_from_buffer)                                                                             \
 	X(MHD_create_response_from_fd)                                                                                 \
@@ -51,6 +52,7 @@ enum status mhd_load(void);
 #define MHD_get_timeout			  (mhd_fn.MHD_get_timeout)
 #define MHD_suspend_connection		  (mhd_fn.MHD_suspend_connection)
 #define MHD_resume_connection		  (mhd_fn.MHD_resume_connection)
+#define MHD_get_connection_info		  (mhd_fn.MHD_get_connection_info)
 #define MHD_lookup_connection_value	  (mhd_fn.MHD_lookup_connection_value)
 #define MHD_create_response_from_buffer	  (mhd_fn.MHD_create_response_from_buffer)
 #define MHD_create_response_from_fd	  (mhd_fn.MHD_create_response_from_fd)
