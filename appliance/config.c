@@ -114,7 +114,8 @@ static const struct key_def keys[] = {
     TEXT("sync", "webhook_url", sync_webhook_url),
     PATH("sync", "client_cert", sync_client_cert),
     PATH("sync", "client_key", sync_client_key),
-    UINT("sync", "batch_seconds", sync_batch_seconds, 1, 86400),
+    UINT("sync", "batch_seconds", sync_batch_seconds, 0, 86400),
+    TEXT("sync", "batch_at", sync_batch_at),
     UINT("sync", "batch_cases", sync_batch_cases, 1, 50),
     UINT("sync", "chunk_kib", sync_chunk_kib, 16, 65536),
     UINT("sync", "poll_seconds", sync_poll_seconds, 1, 60),
@@ -381,6 +382,102 @@ static bool gpio_lines(const char *list, struct config_gpio_line *out, unsigned 
 	return true;
 }
 
+/* "H:MM", "HH:MM" or "HH:MM:SS", digits only, into seconds after midnight. */
+static bool day_time_of(const char *s, unsigned *out)
+{
+	unsigned part[3] = {0}, nparts = 0;
+	const char *p = s;
+
+	for (;;) {
+		unsigned digits = 0, v = 0;
+
+		for (; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
+			v = v * 10 + (unsigned)(*p - '0');
+		if (digits == 0 || (nparts > 0 && digits != 2) || nparts == 3)
+			return false;
+		part[nparts++] = v;
+		if (*p == '\0')
+			break;
+		if (*p++ != ':')
+			return false;
+	}
+	if (nparts < 2 || part[0] > 23 || part[1] > 59 || part[2] > 59)
+		return false;
+	*out = part[0] * 3600 + part[1] * 60 + part[2];
+	return true;
+}
+
+bool config_day_times(const char *list, unsigned *out, unsigned max, unsigned *n, char *why, size_t whylen)
+{
+	const char *p = list + strspn(list, " ,");
+
+	*n = 0;
+	while (*p) {
+		size_t len = strcspn(p, " ,");
+		unsigned t;
+		char one[16];
+
+		if (len >= sizeof(one) || !trimmed(p, p + len, one, sizeof(one)) || !day_time_of(one, &t)) {
+			snprintf(why, whylen, "'%.*s' is not a time of day HH:MM", (int)len, p);
+			return false;
+		}
+		if (*n == max) {
+			snprintf(why, whylen, "more than %u times", max);
+			return false;
+		}
+		unsigned i = (*n)++;
+
+		for (; i > 0 && out[i - 1] > t; i--) /* kept ascending */
+			out[i] = out[i - 1];
+		if (i > 0 && out[i - 1] == t) {
+			snprintf(why, whylen, "'%s' is given twice", one);
+			return false;
+		}
+		out[i] = t;
+		p += len;
+		p += strspn(p, " ,");
+	}
+	return true;
+}
+
+/* The moment of a time of day, days after now's day (local time). */
+static time_t day_time(time_t now, int days, unsigned t)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	tm.tm_mday += days;
+	tm.tm_hour = (int)(t / 3600);
+	tm.tm_min = (int)(t / 60 % 60);
+	tm.tm_sec = (int)(t % 60);
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+time_t config_day_time_next(time_t now, const unsigned *times, unsigned n)
+{
+	for (int days = 0; n && days <= 1; days++)
+		for (unsigned i = 0; i < n; i++) {
+			time_t at = day_time(now, days, times[i]);
+
+			if (at > now)
+				return at;
+		}
+	return -1;
+}
+
+time_t config_day_time_last(time_t now, const unsigned *times, unsigned n)
+{
+	for (int days = 0; n && days >= -1; days--)
+		for (unsigned i = n; i-- > 0;) {
+			time_t at = day_time(now, days, times[i]);
+
+			if (at <= now)
+				return at;
+		}
+	return -1;
+}
+
 enum status config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	char why[96];
@@ -475,6 +572,11 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 	if (!gpio_lines(cfg->gpio_leds, cfg->gpio_led, CONFIG_GPIO_MAX_LEDS, &cfg->ngpio_leds, led_name_ok, why,
 			sizeof(why))) {
 		snprintf(err, errlen, "%s: [gpio] leds: %s (online, backlog, paper, ready, buzzer)", path, why);
+		return ST_CONFIG;
+	}
+	if (!config_day_times(cfg->sync_batch_at, cfg->sync_batch_times, CONFIG_MAX_BATCH_TIMES,
+			      &cfg->nsync_batch_times, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: [sync] batch_at: %s", path, why);
 		return ST_CONFIG;
 	}
 	if (!cfg->sync_client_cert[0] != !cfg->sync_client_key[0]) {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "log.h"
 #include "status.h"
@@ -22,6 +23,7 @@
  * an LED such as paper, and the line's name or offset on the chip. */
 #define CONFIG_GPIO_MAX_BUTTONS 24
 #define CONFIG_GPIO_MAX_LEDS	8
+#define CONFIG_MAX_BATCH_TIMES	8
 struct config_gpio_line {
 	char what[12];
 	char line[32];
@@ -107,7 +109,10 @@ struct config {
 	char sync_webhook_url[CONFIG_PATH_MAX];
 	char sync_client_cert[CONFIG_PATH_MAX]; /* PEM; empty: no client certificate */
 	char sync_client_key[CONFIG_PATH_MAX];
-	unsigned sync_batch_seconds;
+	unsigned sync_batch_seconds;			   /* 0: not on an interval */
+	char sync_batch_at[128];			   /* "12:00 17:30", parsed into: */
+	unsigned sync_batch_times[CONFIG_MAX_BATCH_TIMES]; /* seconds after local midnight, ascending */
+	unsigned nsync_batch_times;
 	unsigned sync_batch_cases;
 	unsigned sync_chunk_kib;
 	unsigned sync_poll_seconds;
@@ -131,6 +136,15 @@ struct config {
 	char printer_profile[8];
 	unsigned printer_dots;
 };
+
+/* Parses "HH:MM[:SS]" times of day, apart by spaces or commas, into
+ * seconds after midnight, ascending; false with why on any fault. */
+bool config_day_times(const char *list, unsigned *out, unsigned max, unsigned *n, char *why, size_t whylen);
+
+/* The first of the times of day strictly after now (local time), or the
+ * last at or before it: the moment as Unix seconds; -1 without times. */
+time_t config_day_time_next(time_t now, const unsigned *times, unsigned n);
+time_t config_day_time_last(time_t now, const unsigned *times, unsigned n);
 
 /* Fills cfg with the documented defaults. */
 void config_defaults(struct config *cfg);

@@ -65,8 +65,9 @@ struct core {
 	unsigned led_bits;
 	uint64_t led_test_until; /* the device page tries an LED until then */
 	sd_event_source *led_timer;
-	struct scanjobs *scanjobs;			 /* scanjobs.h */
-	sd_event_source *outbox_timer, *heartbeat_timer; /* outbox.h */
+	struct scanjobs *scanjobs;					 /* scanjobs.h */
+	sd_event_source *outbox_timer, *release_timer, *heartbeat_timer; /* outbox.h */
+	bool outbox_open;						 /* batches are made until nothing waits */
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

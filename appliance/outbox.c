@@ -223,25 +223,55 @@ static enum status make_batch(struct core *c)
 	return send_batch(c, id);
 }
 
+/*
+ * When batches are made: the outbox opens on [sync] batch_seconds' interval,
+ * at each of the batch_at times of day, and on "send now"; while open, one
+ * batch at a time goes out until no received case is left, then it closes.
+ */
 static void tick(struct core *c)
 {
 	char office[16], id[40];
 	bool stopped = false;
 
-	if (!c->children[ROLE_SYNC].ready || !enrolled(c, office))
+	if (!c->outbox_open || !c->children[ROLE_SYNC].ready || !enrolled(c, office))
 		return;
 	if (in_flight(c, id, &stopped))
 		return; /* one batch at a time; a stopped one waits for "retry now" */
-	make_batch(c);
+	if (make_batch(c) == ST_NOT_FOUND)
+		c->outbox_open = false;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct core *c = ud;
 
+	c->outbox_open = true;
 	tick(c);
 	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.sync_batch_seconds * 1000000);
 	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
+/* The next of the batch_at times, on the wall clock. */
+static void arm_release(struct core *c)
+{
+	time_t next = config_day_time_next(time(NULL), c->cfg.sync_batch_times, c->cfg.nsync_batch_times);
+
+	if (next > 0 && c->release_timer) {
+		sd_event_source_set_time(c->release_timer, (uint64_t)next * 1000000);
+		sd_event_source_set_enabled(c->release_timer, SD_EVENT_ONESHOT);
+	}
+}
+
+static int on_release(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	(void)s, (void)usec;
+	log_info("the outbox opens: it is a batch_at time");
+	c->outbox_open = true;
+	tick(c);
+	arm_release(c);
 	return 0;
 }
 
@@ -293,17 +323,37 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *ud)
 
 enum status outbox_init(struct core *c)
 {
-	if (sd_event_add_time_relative(c->ev, &c->outbox_timer, CLOCK_MONOTONIC,
-				       (uint64_t)c->cfg.sync_batch_seconds * 1000000, 200000, on_timer, c) < 0 ||
+	time_t last = config_day_time_last((time_t)core_now(), c->cfg.sync_batch_times, c->cfg.nsync_batch_times);
+
+	/* On an interval the outbox is open from the start; on times of day
+	 * only when a case missed its time (the box was off then). */
+	c->outbox_open = c->cfg.sync_batch_seconds > 0;
+	if (!c->outbox_open && last > 0) {
+		sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM cases WHERE state = 'received' AND "
+						       "received_at <= ?1 LIMIT 1");
+
+		if (q) {
+			sqlite3_bind_int64(q, 1, (int64_t)last);
+			c->outbox_open = sqlite3_step(q) == SQLITE_ROW;
+		}
+		store_finish(q);
+	}
+	if ((c->cfg.sync_batch_seconds > 0 &&
+	     sd_event_add_time_relative(c->ev, &c->outbox_timer, CLOCK_MONOTONIC,
+					(uint64_t)c->cfg.sync_batch_seconds * 1000000, 200000, on_timer, c) < 0) ||
+	    (c->cfg.nsync_batch_times > 0 &&
+	     sd_event_add_time(c->ev, &c->release_timer, CLOCK_REALTIME, 0, 1000000, on_release, c) < 0) ||
 	    sd_event_add_time_relative(c->ev, &c->heartbeat_timer, CLOCK_MONOTONIC,
 				       (uint64_t)c->cfg.sync_heartbeat_seconds * 1000000, 500000, on_heartbeat, c) < 0)
 		return ST_NOMEM;
+	arm_release(c);
 	return ST_OK;
 }
 
 void outbox_free(struct core *c)
 {
 	c->outbox_timer = sd_event_source_disable_unref(c->outbox_timer);
+	c->release_timer = sd_event_source_disable_unref(c->release_timer);
 	c->heartbeat_timer = sd_event_source_disable_unref(c->heartbeat_timer);
 }
 
@@ -357,9 +407,14 @@ void outbox_sync_up(struct core *c)
 		json_decref(setup);
 	}
 	store_finish(q);
-	/* A batch the last sync process did not finish goes on. */
-	if (in_flight(c, id, &stopped) && !stopped)
-		send_batch(c, id);
+	/* A batch the last sync process did not finish goes on; else, with
+	 * the outbox open (a missed batch_at time), the next one. */
+	if (in_flight(c, id, &stopped)) {
+		if (!stopped)
+			send_batch(c, id);
+	} else {
+		tick(c);
+	}
 }
 
 enum status outbox_upload(struct core *c, json_t *body)
@@ -483,11 +538,13 @@ enum status outbox_status(struct core *c, json_t **out)
 		json_decref(batches);
 		return ST_IO;
 	}
-	*out =
-	    json_pack("{s:b, s:s, s:s, s:s, s:I, s:I}", "enrolled", sqlite3_column_type(q, 0) != SQLITE_NULL, "office",
-		      col(q, 0), "central_url", col(q, 1), "cursor", col(q, 2), "queued",
-		      (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0), "received",
-		      (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'received'", 0));
+	*out = json_pack(
+	    "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:i, s:s, s:I}}", "enrolled", sqlite3_column_type(q, 0) != SQLITE_NULL,
+	    "office", col(q, 0), "central_url", col(q, 1), "cursor", col(q, 2), "queued",
+	    (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0), "received",
+	    (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'received'", 0), "schedule",
+	    "every_seconds", (int)c->cfg.sync_batch_seconds, "at", c->cfg.sync_batch_at, "next_at",
+	    (json_int_t)config_day_time_next(time(NULL), c->cfg.sync_batch_times, c->cfg.nsync_batch_times));
 	store_finish(q);
 	q = store_prepare(c->db, "SELECT id, department, state, attempts, last_attempt, last_http, last_message, "
 				 "next_retry, created_at, (SELECT count(*) FROM batch_cases WHERE batch_id = id) "
@@ -517,6 +574,7 @@ enum status outbox_now(struct core *c)
 		return ST_NOT_ENROLLED;
 	if (!c->children[ROLE_SYNC].ready)
 		return ST_UNAVAILABLE;
+	c->outbox_open = true;
 	if (in_flight(c, id, &stopped)) {
 		sqlite3_stmt *q = store_prepare(c->db, "UPDATE batches SET state = 'sending', next_retry = NULL "
 						       "WHERE id = ?1");

@@ -25,7 +25,7 @@ enum status outbox_upload(struct core *c, json_t *body);
 enum status outbox_result(struct core *c, json_t *body);
 
 /* The console's: {"enrolled", "office", "central_url", "cursor", "queued",
- * "batches": [...]} */
+ * "schedule": {"every_seconds", "at", "next_at"}, "batches": [...]} */
 enum status outbox_status(struct core *c, json_t **out);
 /* Sends what waits now; after a stop, the failed batch again. */
 enum status outbox_now(struct core *c);

@@ -189,3 +189,41 @@ test('central\'s key is pinned: another certificate from the same CA is refused'
   assert.equal((await box.post('/api/v1/sync/now')).status, 202);
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} to be sent`);
 });
+
+test('batches at a set time of day: cases wait for it, then go together', async () => {
+  const hhmmss = (d) => [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  // Far enough ahead for two intakes; the box and this test share TZ.
+  const at = new Date(Date.now() + 15_000);
+  const later = await startBox(`[sync]\nbatch_seconds = 0\nbatch_at = ${hhmmss(at)} ${hhmmss(new Date(at - 3_600_000))}\npoll_seconds = 2\nca_file = ${tls.ca}\n`);
+  try {
+    assert.equal((await later.login()).status, 200);
+    assert.equal((await later.post('/api/v1/sync/enrol', { url: central.base, token: central.token('SQ02', '第二服务站') })).status, 200);
+    const s = (await later.json('/api/v1/sync')).body.schedule;
+    assert.equal(s.every_seconds, 0);
+    assert.equal(s.next_at, Math.floor(at.getTime() / 1000));
+    const codes = [];
+    for (let i = 0; i < 2; i++)
+      codes.push((await later.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }])).body.code);
+    assert.ok(Date.now() < at.getTime() - 2000, 'the intakes took too long for this test');
+    await sleep(Math.max(0, at.getTime() - Date.now() - 1500));
+    for (const code of codes) assert.equal(await later.caseState(code), 'received', 'nothing goes before the time');
+    await later.waitUntil(async () => (await Promise.all(codes.map((c) => later.caseState(c)))).every((st) => st === 'sent'),
+      20000, 'both cases sent after the time');
+    const batches = (await later.json('/api/v1/sync')).body.batches;
+    assert.equal(batches.length, 1, 'one batch for both');
+    assert.ok(batches[0].created_at >= Math.floor(at.getTime() / 1000) - 1, 'made at the time');
+    assert.equal(centralRows("SELECT count(*) AS n FROM cases WHERE office = 'SQ02'")[0].n, 2);
+
+    // A case that missed its time while the box was off goes at start.
+    const missed = (await later.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }])).body.code;
+    const passed = new Date(Date.now() + 1500);
+    await sleep(2500);
+    writeFileSync(later.config, readFileSync(later.config, 'utf8').replace(/^batch_at = .*$/m, `batch_at = ${hhmmss(passed)}`));
+    await later.crashAndRestart();
+    assert.equal((await later.login()).status, 200);
+    await later.waitUntil(async () => (await later.caseState(missed)) === 'sent', 20000, 'the missed case sent at start');
+  } finally {
+    await later.stop();
+    later.cleanup();
+  }
+});

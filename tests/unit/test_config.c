@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -104,6 +105,13 @@ static const struct bad_conf bad[] = {
     {"[gpio]\nbuttons = call:1\n", "'call:1' is not what=line"},
     {"[gpio]\nleds = paper=\n", "'paper=' is not what=line"},
     {"[gpio]\nleds = siren=4\n", "[gpio] leds: 'siren' is not known"},
+    {"[sync]\nbatch_at = 24:00\n", "[sync] batch_at: '24:00' is not a time of day"},
+    {"[sync]\nbatch_at = 12:5\n", "'12:5' is not a time of day"},
+    {"[sync]\nbatch_at = 12:00:00:00\n", "'12:00:00:00' is not a time"},
+    {"[sync]\nbatch_at = noon\n", "'noon' is not a time"},
+    {"[sync]\nbatch_at = 12:00 12:00\n", "given twice"},
+    {"[sync]\nbatch_at = 1:00 2:00 3:00 4:00 5:00 6:00 7:00 8:00 9:00\n", "more than 8 times"},
+    {"[sync]\nclient_cert = a.pem\n", "client_cert and client_key go together"},
 };
 
 static void test_bad(void **state)
@@ -120,6 +128,43 @@ static void test_bad(void **state)
 	}
 }
 
+static void test_batch_times(void **state)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(
+	    load_text("[sync]\nbatch_seconds = 0\nbatch_at = 17:30, 9:05 12:00:30\n", &cfg, err, sizeof(err)), ST_OK);
+	assert_int_equal(cfg.sync_batch_seconds, 0);
+	assert_int_equal(cfg.nsync_batch_times, 3);
+	assert_int_equal(cfg.sync_batch_times[0], 9 * 3600 + 5 * 60);
+	assert_int_equal(cfg.sync_batch_times[1], 12 * 3600 + 30);
+	assert_int_equal(cfg.sync_batch_times[2], 17 * 3600 + 30 * 60);
+}
+
+/* Local times of day as moments: the next after now, the last at or before. */
+static void test_day_time_moments(void **state)
+{
+	const unsigned times[] = {9 * 3600, 17 * 3600 + 30 * 60};
+	struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = 28, .tm_hour = 12, .tm_isdst = -1};
+	time_t noon, at;
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	noon = mktime(&tm);
+	assert_int_equal(config_day_time_next(noon, times, 2), noon + 5 * 3600 + 30 * 60);
+	assert_int_equal(config_day_time_last(noon, times, 2), noon - 3 * 3600);
+	at = noon + 5 * 3600 + 30 * 60; /* 17:30 exactly: the last is now, the next tomorrow at 9 */
+	assert_int_equal(config_day_time_last(at, times, 2), at);
+	assert_int_equal(config_day_time_next(at, times, 2), noon + 21 * 3600);
+	at = noon - 12 * 3600 + 60; /* 00:01: the last was yesterday at 17:30 */
+	assert_int_equal(config_day_time_last(at, times, 2), noon - 12 * 3600 - 6 * 3600 - 30 * 60);
+	assert_int_equal(config_day_time_next(at, times, 0), -1);
+	assert_int_equal(config_day_time_last(at, times, 0), -1);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config cfg;
@@ -133,8 +178,8 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good),
-	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_good),	 cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_batch_times),	 cmocka_unit_test(test_day_time_moments),
 	    cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

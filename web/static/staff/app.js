@@ -332,11 +332,21 @@ for (const op of ['more', 'finish', 'cancel']) {
 
 const when = (s) => (s ? new Date(s * 1000).toLocaleString() : '—');
 
+// "every 60 s; daily at 12:00 17:30 (next: ...)", or "on demand".
+function schedule(sc) {
+  if (!sc) return '—';
+  const parts = [];
+  if (sc.every_seconds) parts.push(t('schedule.every').replace('{s}', sc.every_seconds));
+  if (sc.at) parts.push(`${t('schedule.at')} ${sc.at}（${t('schedule.next')} ${when(sc.next_at > 0 ? sc.next_at : 0)}）`);
+  return parts.length ? parts.join('；') : t('schedule.manual');
+}
+
 async function showSync() {
   const s = await api('GET', '/sync');
   $('sync-state').replaceChildren(...definitionList([
     ['state', s.enrolled ? t('enrolled') : t('not_enrolled')], ['office_code', s.office || '—'],
     ['central_url', s.central_url || '—'], ['waiting_batch', String(s.received)], ['queued_count', String(s.queued)],
+    ['schedule', schedule(s.schedule)],
   ]));
   $('enrol-form').hidden = s.enrolled;
   $('batches-table').querySelector('tbody').replaceChildren(...(s.batches ?? []).map((b) => {

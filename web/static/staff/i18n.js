@@ -72,6 +72,8 @@ const zh = {
   sync_started: '已开始发送', 'batch.sending': '发送中', 'batch.sent': '已送达', 'batch.partial': '部分送达',
   'batch.failed': '已停止（需处理）', 'action.case.send': '中心已接收', 'action.case.queue': '排队待发送',
   'action.sync.enrol': '登记到中心', 'action.sync.now': '立即发送',
+  schedule: '发送时间', 'schedule.every': '每 {s} 秒', 'schedule.at': '每天', 'schedule.next': '下次',
+  'schedule.manual': '仅手动发送',
 };
 
 const en = {
@@ -149,6 +151,18 @@ const en = {
   panel: 'Button and LED panel', 'device.simulated': 'simulator (demo)', leds: 'LEDs', last_presses: 'Last presses',
   'led.online': 'online', 'led.backlog': 'backlog', 'led.paper': 'paper', 'led.ready': 'ready for pickup',
   'led.buzzer': 'buzzer', led_on: 'on', led_off: 'off', 'press.ok': 'done',
+  'act.scan': 'Scan materials (feeder)', 'act.scan_flatbed': 'Scan page by page (flatbed)', 'scan.more': 'Scan the next page',
+  'scan.finish': 'Finish scanning', 'scan.cancel': 'Cancel the scan', 'scan.busy': 'Scanning, please wait…',
+  test_scan: 'Scan a test page', 'scan.test_result': 'Test scan: {pages} pages, barcodes read: {codes}', 'scan.no_codes': 'none',
+  sync: 'Sync with central', sync_now: 'Send now / retry', enrol: 'Enrol this office with central',
+  central_url: 'Central address', enrol_token: 'Enrolment token', enrol_button: 'Enrol', enrolled: 'enrolled',
+  not_enrolled: 'not enrolled', office_code: 'Office code', batches: 'Batches', batch_cases: 'Cases',
+  attempts: 'Attempts', last_attempt: 'Last attempt', central_message: 'Central\'s answer', next_retry: 'Next retry',
+  waiting_batch: 'Waiting for a batch', queued_count: 'Queued', enrolled_done: 'Enrolled with central: ',
+  sync_started: 'Sending started', 'batch.sending': 'sending', 'batch.sent': 'delivered', 'batch.partial': 'partly delivered',
+  'batch.failed': 'stopped (needs attention)', 'action.sync.enrol': 'enrolled with central', 'action.sync.now': 'send now',
+  schedule: 'Sending', 'schedule.every': 'every {s} s', 'schedule.at': 'daily at', 'schedule.next': 'next',
+  'schedule.manual': 'on demand only',
 };
 
 export const texts = { zh, en };
