@@ -21,7 +21,7 @@
 
 #include "appliance/fdio.h"
 #include "appliance/log.h"
-#include "appliance/store.h"
+#include "cdb.h"
 
 #define CLOCK_SKEW_SECONDS 300
 
@@ -185,7 +185,7 @@ bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Resul
 	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
 	char text[1024];
 	int64_t t = ts ? parse_rfc3339(ts) : -1;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	bool known = false;
 
 	if (!office || !ts || !sighdr || strlen(office) >= sizeof(r->office) || !sign_header_parse(sighdr, sig)) {
@@ -197,15 +197,18 @@ bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Resul
 					  "the request's time is too far from central's clock");
 		return false;
 	}
-	q = store_prepare(r->c->db, "SELECT public_key FROM offices WHERE code = ?1 AND public_key IS NOT NULL");
+	q = cdb_prepare(r->c->db, "SELECT public_key FROM offices WHERE code = ?1 AND public_key IS NOT NULL");
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SIGN_KEY_LEN) {
-			memcpy(pub, sqlite3_column_blob(q, 0), SIGN_KEY_LEN);
+		cdb_text(q, 1, office);
+		size_t key_len = 0;
+		const void *stored = cdb_row(q) ? cdb_col_blob(q, 0, &key_len) : NULL;
+
+		if (stored && key_len == SIGN_KEY_LEN) {
+			memcpy(pub, stored, SIGN_KEY_LEN);
 			known = true;
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!known || !sign_request_text(r->method, r->raw_uri, ts, body, len, text, sizeof(text)) ||
 	    !sign_ed25519_ok(pub, text, strlen(text), sig)) {
 		*answered = central_error(r, 401, "bad_signature", "签名无效或该服务站未登记",
@@ -214,13 +217,13 @@ bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Resul
 	}
 	snprintf(r->office, sizeof(r->office), "%s", office);
 	/* Every signed request counts as contact. */
-	q = store_prepare(r->c->db, "UPDATE offices SET last_contact = ?2 WHERE code = ?1");
+	q = cdb_prepare(r->c->db, "UPDATE offices SET last_contact = ?2 WHERE code = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
-		store_step_unsynced(r->c->db, q);
+		cdb_text(q, 1, office);
+		cdb_int(q, 2, (int64_t)time(NULL));
+		cdb_exec_unsynced(r->c->db, q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	return true;
 }
 
@@ -239,7 +242,7 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	uint8_t pub[SIGN_KEY_LEN + 4], secret[32];
 	char hash[65], code[16], name[128], pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], secret_b64[SIGN_B64_MAX(32)],
 	    whsec[8 + SIGN_B64_MAX(32)];
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	bool ok = false;
 	enum status st;
 
@@ -253,56 +256,56 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		return central_error(r, 400, "bad_webhook_url", "推送地址须为 http(s) 地址",
 				     "webhook_url must be http(s)");
 	token_hash(token, hash);
-	if ((st = store_begin(c->db)) != ST_OK)
+	if ((st = cdb_begin(c->db)) != ST_OK)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
-	q = store_prepare(c->db, "SELECT office_code, office_name FROM enrol_tokens WHERE token_hash = ?1 AND "
-				 "used_at IS NULL AND expires_at > ?2");
+	q = cdb_prepare(c->db, "SELECT office_code, office_name FROM enrol_tokens WHERE token_hash = ?1 AND "
+			       "used_at IS NULL AND expires_at > ?2");
 	if (q) {
-		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			snprintf(code, sizeof(code), "%s", (const char *)sqlite3_column_text(q, 0));
-			snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(q, 1));
+		cdb_text(q, 1, hash);
+		cdb_int(q, 2, (int64_t)time(NULL));
+		if (cdb_row(q)) {
+			snprintf(code, sizeof(code), "%s", cdb_col_text(q, 0));
+			snprintf(name, sizeof(name), "%s", cdb_col_text(q, 1));
 			ok = true;
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!ok) {
-		store_rollback(c->db);
+		cdb_rollback(c->db);
 		return central_error(r, 403, "bad_token", "登记令牌无效、已使用或已过期，请向中心索取新令牌",
 				     "the enrolment token is unknown, used or expired");
 	}
 	if (sign_random(secret, sizeof(secret)) != ST_OK) {
-		store_rollback(c->db);
+		cdb_rollback(c->db);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
-	q = store_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
-				 "webhook_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO UPDATE SET "
-				 "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2, "
-				 "webhook_url = ?7");
+	q = cdb_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
+			       "webhook_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO UPDATE SET "
+			       "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2, "
+			       "webhook_url = ?7");
 	st = q ? ST_OK : ST_IO;
 	if (q) {
-		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 3, pub, SIGN_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 4, secret, sizeof(secret), SQLITE_STATIC);
-		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
-		sqlite3_bind_text(q, 6, software, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, webhook, -1, SQLITE_STATIC);
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, code);
+		cdb_text(q, 2, name);
+		cdb_blob(q, 3, pub, SIGN_KEY_LEN);
+		cdb_blob(q, 4, secret, sizeof(secret));
+		cdb_int(q, 5, (int64_t)time(NULL));
+		cdb_text(q, 6, software);
+		cdb_text(q, 7, webhook);
+		st = cdb_exec(q);
 	}
-	store_finish(q);
-	q = st == ST_OK ? store_prepare(c->db, "UPDATE enrol_tokens SET used_at = ?2 WHERE token_hash = ?1") : NULL;
+	cdb_finish(q);
+	q = st == ST_OK ? cdb_prepare(c->db, "UPDATE enrol_tokens SET used_at = ?2 WHERE token_hash = ?1") : NULL;
 	if (q) {
-		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, hash);
+		cdb_int(q, 2, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st == ST_OK)
-		st = store_commit(c->db);
+		st = cdb_commit(c->db);
 	if (st != ST_OK) {
-		store_rollback(c->db);
+		cdb_rollback(c->db);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
 	sign_b64(c->pub, SIGN_KEY_LEN, pub_b64);
@@ -322,20 +325,20 @@ static enum MHD_Result rotate(struct creq *r, json_t *body)
 	const char *key_b64 = json_string_value(json_object_get(body, "public_key"));
 	uint8_t pub[SIGN_KEY_LEN + 4];
 	enum MHD_Result answered;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum status st = ST_IO;
 
 	if (!central_signed(r, r->body.data, r->body.len, &answered))
 		return answered;
 	if (!key_b64 || sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
 		return central_error(r, 400, "bad_request", "缺少新公钥", "the new public key is missing");
-	q = store_prepare(r->c->db, "UPDATE offices SET public_key = ?2 WHERE code = ?1");
+	q = cdb_prepare(r->c->db, "UPDATE offices SET public_key = ?2 WHERE code = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 2, pub, SIGN_KEY_LEN, SQLITE_STATIC);
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, r->office);
+		cdb_blob(q, 2, pub, SIGN_KEY_LEN);
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st != ST_OK)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	log_info("office %s rotated its key", r->office);
@@ -555,7 +558,7 @@ static int make_token(struct central *c, const char *code, const char *name)
 {
 	uint8_t raw[16];
 	char token[40], hash[65];
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum status st = ST_IO;
 
 	if (strlen(code) < 2 || strlen(code) > 8)
@@ -565,16 +568,16 @@ static int make_token(struct central *c, const char *code, const char *name)
 	for (int i = 0; i < 16; i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	token_hash(token, hash);
-	q = store_prepare(c->db, "INSERT INTO enrol_tokens (token_hash, office_code, office_name, expires_at) "
-				 "VALUES (?1, ?2, ?3, ?4)");
+	q = cdb_prepare(c->db, "INSERT INTO enrol_tokens (token_hash, office_code, office_name, expires_at) "
+			       "VALUES (?1, ?2, ?3, ?4)");
 	if (q) {
-		sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, (int64_t)time(NULL) + (int64_t)c->cfg.token_hours * 3600);
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, hash);
+		cdb_text(q, 2, code);
+		cdb_text(q, 3, name);
+		cdb_int(q, 4, (int64_t)time(NULL) + (int64_t)c->cfg.token_hours * 3600);
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st != ST_OK)
 		return 1;
 	printf("%s\n", token);
@@ -647,7 +650,7 @@ int main(int argc, char **argv)
 	snprintf(c.uploads_dir, sizeof(c.uploads_dir), "%s/uploads", c.cfg.state_dir);
 	mkdir(c.uploads_dir, 0700);
 	snprintf(db_path, sizeof(db_path), "%s/central.db", c.cfg.state_dir);
-	if (store_open_schema(db_path, central_schema, central_schema_steps, &c.db, err, sizeof(err)) != ST_OK) {
+	if (cdb_open(db_path, central_schema, central_schema_steps, &c.db, err, sizeof(err)) != ST_OK) {
 		fprintf(stderr, "outpost-central: %s\n", err);
 		return 1;
 	}
@@ -672,7 +675,7 @@ int main(int argc, char **argv)
 			usage();
 			ret = 2;
 		}
-		store_close(&c.db);
+		cdb_close(&c.db);
 		return ret;
 	}
 	if (mhd_load() != ST_OK)
@@ -727,7 +730,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
 	sd_event_add_signal(c.ev, NULL, SIGINT, on_signal, NULL);
-	c.last_event_seq = store_int(c.db, "SELECT coalesce(max(seq), 0) FROM events", 0);
+	c.last_event_seq = cdb_int_of(c.db, "SELECT coalesce(max(seq), 0) FROM events", 0);
 	if (central_push_init(&c) != ST_OK ||
 	    sd_event_add_time_relative(c.ev, &c.expiry_timer, CLOCK_MONOTONIC, 1000000, 500000, on_expiry, &c) < 0)
 		return 1;
@@ -739,7 +742,7 @@ int main(int argc, char **argv)
 	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
 	sd_event_unref(c.ev);
-	store_close(&c.db);
+	cdb_close(&c.db);
 	free(cert);
 	free(key);
 	free(client_ca);

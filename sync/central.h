@@ -12,7 +12,6 @@
 #define OUTPOST_CENTRAL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -39,7 +38,7 @@ struct central_config {
 struct central {
 	struct central_config cfg;
 	sd_event *ev;
-	sqlite3 *db;
+	struct cdb *db;
 	struct MHD_Daemon *mhd;
 	struct mhd_loop loop;
 	uint8_t key[SIGN_KEY_LEN], pub[SIGN_KEY_LEN];

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "appliance/log.h"
-#include "appliance/store.h"
+#include "cdb.h"
 #include "central.h"
 
 #define BATCH_MAX_CASES	   500
@@ -119,6 +119,8 @@ const char *const central_schema[] = {
     "ALTER TABLE events ADD COLUMN pushed_at INTEGER;"
     "ALTER TABLE events ADD COLUMN push_attempts INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE events ADD COLUMN next_push INTEGER NOT NULL DEFAULT 0;",
+    /* 5: "offset" is reserved in PostgreSQL (cdb.h): the bytes received. */
+    "ALTER TABLE uploads RENAME COLUMN offset TO received;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 
@@ -182,7 +184,7 @@ static json_t *take_case(struct central *c, const char *office, const char *depa
 	json_int_t version = json_integer_value(json_object_get(cs, "version"));
 	json_t *docs = json_object_get(cs, "documents"), *d;
 	char *data;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum status st;
 	size_t k;
 
@@ -192,59 +194,59 @@ static json_t *take_case(struct central *c, const char *office, const char *depa
 		return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "code", code ? code : "", "version", version,
 				 "status", "refused", "error", "bad_case", "message", "案件信息不完整", "message_en",
 				 "the case lacks required fields");
-	q = store_prepare(c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
+	q = cdb_prepare(c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
 	if (!q)
 		return NULL;
-	sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, version);
-	bool before = sqlite3_step(q) == SQLITE_ROW;
+	cdb_text(q, 1, office);
+	cdb_text(q, 2, code);
+	cdb_int(q, 3, version);
+	bool before = cdb_row(q);
 
-	store_finish(q);
+	cdb_finish(q);
 	*refused = false;
 	if (before) /* taken before, by this batch or another */
 		return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
 	data = json_dumps(cs, JSON_COMPACT);
-	q = store_prepare(c->db, "INSERT INTO cases (office, code, version, department, item_name, applicant_name, "
-				 "data, state, batch, received_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-				 "'taken', ?8, ?9, ?9)");
+	q = cdb_prepare(c->db, "INSERT INTO cases (office, code, version, department, item_name, applicant_name, "
+			       "data, state, batch, received_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+			       "'taken', ?8, ?9, ?9)");
 	st = q && data ? ST_OK : ST_IO;
 	if (st == ST_OK) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, version);
-		sqlite3_bind_text(q, 4, department, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, item, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, data, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 8, batch, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 9, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		cdb_text(q, 4, department);
+		cdb_text(q, 5, item);
+		cdb_text(q, 6, name);
+		cdb_text(q, 7, data);
+		cdb_text(q, 8, batch);
+		cdb_int(q, 9, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	free(data);
 	json_array_foreach(docs, k, d)
 	{
 		const char *url = json_string_value(json_object_get(d, "upload"));
 
-		q = st == ST_OK ? store_prepare(c->db, "INSERT INTO case_documents (office, code, version, position, "
-						       "material, filename, media_type, size, sha256, upload) VALUES "
-						       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+		q = st == ST_OK ? cdb_prepare(c->db, "INSERT INTO case_documents (office, code, version, position, "
+						     "material, filename, media_type, size, sha256, upload) VALUES "
+						     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
 				: NULL;
 		if (!q)
 			break;
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, version);
-		sqlite3_bind_int64(q, 4, (json_int_t)k + 1);
-		sqlite3_bind_int64(q, 5, json_integer_value(json_object_get(d, "material")));
-		sqlite3_bind_text(q, 6, json_string_value(json_object_get(d, "filename")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, json_string_value(json_object_get(d, "media_type")), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 8, json_integer_value(json_object_get(d, "size")));
-		sqlite3_bind_text(q, 9, json_string_value(json_object_get(d, "sha256")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 10, strstr(url, "/v1/uploads/") + 12, -1, SQLITE_STATIC);
-		st = store_status(sqlite3_step(q));
-		store_finish(q);
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		cdb_int(q, 4, (json_int_t)k + 1);
+		cdb_int(q, 5, json_integer_value(json_object_get(d, "material")));
+		cdb_text(q, 6, json_string_value(json_object_get(d, "filename")));
+		cdb_text(q, 7, json_string_value(json_object_get(d, "media_type")));
+		cdb_int(q, 8, json_integer_value(json_object_get(d, "size")));
+		cdb_text(q, 9, json_string_value(json_object_get(d, "sha256")));
+		cdb_text(q, 10, strstr(url, "/v1/uploads/") + 12);
+		st = cdb_exec(q);
+		cdb_finish(q);
 	}
 	if (st != ST_OK)
 		return NULL;
@@ -262,7 +264,7 @@ enum MHD_Result cases_batch(struct creq *r)
 	enum MHD_Result answered;
 	json_t *m = NULL, *cases, *results, *cs, *answer;
 	json_error_t err;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	bool any_refused = false, have_key = false;
 	size_t i;
 	enum status st;
@@ -275,18 +277,18 @@ enum MHD_Result cases_batch(struct creq *r)
 				     "Idempotency-Key is missing");
 	sign_sha256_hex(r->body.data, r->body.len, hash);
 	/* The same key again: the same body gets the same answer. */
-	q = store_prepare(c->db, "SELECT body_sha256 = ?3, status, answer FROM batches WHERE office = ?1 AND "
-				 "idempotency_key = ?2");
+	q = cdb_prepare(c->db, "SELECT body_sha256 = ?3, status, answer FROM batches WHERE office = ?1 AND "
+			       "idempotency_key = ?2");
 	if (q) {
-		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			bool same = sqlite3_column_int(q, 0);
-			int status = sqlite3_column_int(q, 1);
-			json_t *again = json_loads((const char *)sqlite3_column_text(q, 2), 0, NULL);
+		cdb_text(q, 1, r->office);
+		cdb_text(q, 2, key);
+		cdb_text(q, 3, hash);
+		if (cdb_row(q)) {
+			bool same = (int)cdb_col_int(q, 0);
+			int status = (int)cdb_col_int(q, 1);
+			json_t *again = json_loads(cdb_col_text(q, 2), 0, NULL);
 
-			store_finish(q);
+			cdb_finish(q);
 			if (!same) {
 				json_decref(again);
 				return central_error(r, 409, "idempotency_conflict",
@@ -296,17 +298,20 @@ enum MHD_Result cases_batch(struct creq *r)
 			return central_json(r, (unsigned)status, again);
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	/* The manifest's own signature, kept with it as evidence. */
-	q = store_prepare(c->db, "SELECT public_key FROM offices WHERE code = ?1");
+	q = cdb_prepare(c->db, "SELECT public_key FROM offices WHERE code = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SIGN_KEY_LEN) {
-			memcpy(pub, sqlite3_column_blob(q, 0), SIGN_KEY_LEN);
+		cdb_text(q, 1, r->office);
+		size_t key_len = 0;
+		const void *stored = cdb_row(q) ? cdb_col_blob(q, 0, &key_len) : NULL;
+
+		if (stored && key_len == SIGN_KEY_LEN) {
+			memcpy(pub, stored, SIGN_KEY_LEN);
 			have_key = true;
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!have_key || !sign_header_parse(msig, sig) || !sign_ed25519_ok(pub, r->body.data, r->body.len, sig))
 		return central_error(r, 401, "bad_signature", "批次清单签名无效",
 				     "the manifest's signature does not hold");
@@ -321,7 +326,7 @@ enum MHD_Result cases_batch(struct creq *r)
 		json_decref(m);
 		return answered;
 	}
-	if ((st = store_begin(c->db)) != ST_OK) {
+	if ((st = cdb_begin(c->db)) != ST_OK) {
 		json_decref(m);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
@@ -342,29 +347,29 @@ enum MHD_Result cases_batch(struct creq *r)
 	answer = json_pack("{s:s, s:o}", "batch_id", key, "results", results);
 	answer_text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
 	q = st == ST_OK && answer_text
-		? store_prepare(c->db, "INSERT INTO batches (office, idempotency_key, body_sha256, status, answer, "
-				       "signature, manifest, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+		? cdb_prepare(c->db, "INSERT INTO batches (office, idempotency_key, body_sha256, status, answer, "
+				     "signature, manifest, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
 		: NULL;
 	if (q) {
-		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, code);
-		sqlite3_bind_text(q, 5, answer_text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, msig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, (const char *)r->body.data, (int)r->body.len, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 8, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, r->office);
+		cdb_text(q, 2, key);
+		cdb_text(q, 3, hash);
+		cdb_int(q, 4, code);
+		cdb_text(q, 5, answer_text);
+		cdb_text(q, 6, msig);
+		cdb_text_n(q, 7, (const char *)r->body.data, r->body.len);
+		cdb_int(q, 8, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	} else {
 		st = ST_IO;
 	}
-	store_finish(q);
+	cdb_finish(q);
 	free(answer_text);
 	json_decref(m);
 	if (st == ST_OK)
-		st = store_commit(c->db);
+		st = cdb_commit(c->db);
 	if (st != ST_OK) {
-		store_rollback(c->db);
+		cdb_rollback(c->db);
 		json_decref(answer);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
@@ -387,7 +392,7 @@ enum status central_case_event(struct central *c, const char *office, const char
 	const char *to = NULL, *state = NULL;
 	char id[40], at[32], *body = NULL;
 	uint8_t raw[12];
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	json_t *ev;
 	enum status st;
 	size_t t;
@@ -405,15 +410,15 @@ enum status central_case_event(struct central *c, const char *office, const char
 			 strcmp(type, "case.accepted") == 0 ? "official_number" : "decision");
 		return ST_MISSING_FIELD;
 	}
-	if ((st = store_begin(c->db)) != ST_OK)
+	if ((st = cdb_begin(c->db)) != ST_OK)
 		return st;
-	q = store_prepare(c->db, "SELECT state FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
+	q = cdb_prepare(c->db, "SELECT state FROM cases WHERE office = ?1 AND code = ?2 AND version = ?3");
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, version);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			state = (const char *)sqlite3_column_text(q, 0);
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		if (cdb_row(q)) {
+			state = cdb_col_text(q, 0);
 			for (int k = 0; k < 3 && transitions[t].from[k]; k++)
 				if (strcmp(state, transitions[t].from[k]) == 0)
 					to = transitions[t].to;
@@ -422,11 +427,11 @@ enum status central_case_event(struct central *c, const char *office, const char
 	if (!state || !to) {
 		snprintf(why, whylen, state ? "case %s v%d is %s: %s does not apply" : "no case %s v%d%s%s", code,
 			 version, state ? state : "", state ? type : "");
-		store_finish(q);
-		store_rollback(c->db);
+		cdb_finish(q);
+		cdb_rollback(c->db);
 		return state ? ST_BAD_STATE : ST_NOT_FOUND;
 	}
-	store_finish(q);
+	cdb_finish(q);
 	sign_random(raw, sizeof(raw));
 	snprintf(id, sizeof(id), "evt_");
 	for (int i = 0; i < 12; i++)
@@ -436,46 +441,45 @@ enum status central_case_event(struct central *c, const char *office, const char
 		       "case", "code", code, "version", version, "data", data);
 	body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
 	json_decref(ev);
-	q = body ? store_prepare(c->db, "INSERT INTO events (id, office, code, version, type, body, at) VALUES "
-					"(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+	q = body ? cdb_prepare(c->db, "INSERT INTO events (id, office, code, version, type, body, at) VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
 		 : NULL;
 	st = q ? ST_OK : ST_IO;
 	if (q) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, version);
-		sqlite3_bind_text(q, 5, type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, body, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 7, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, id);
+		cdb_text(q, 2, office);
+		cdb_text(q, 3, code);
+		cdb_int(q, 4, version);
+		cdb_text(q, 5, type);
+		cdb_text(q, 6, body);
+		cdb_int(q, 7, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	q = st == ST_OK
-		? store_prepare(c->db, "UPDATE cases SET state = ?4, updated_at = ?5, "
-				       "official_number = coalesce(?6, official_number), "
-				       "note = coalesce(?7, note) WHERE office = ?1 AND code = ?2 AND version = ?3")
+		? cdb_prepare(c->db, "UPDATE cases SET state = ?4, updated_at = ?5, "
+				     "official_number = coalesce(?6, official_number), "
+				     "note = coalesce(?7, note) WHERE office = ?1 AND code = ?2 AND version = ?3")
 		: NULL;
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, version);
-		sqlite3_bind_text(q, 4, to, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
-		sqlite3_bind_text(q, 6, json_string_value(json_object_get(data, "official_number")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7,
-				  json_string_value(json_object_get(data, "note"))
-				      ? json_string_value(json_object_get(data, "note"))
-				      : json_string_value(json_object_get(data, "reason")),
-				  -1, SQLITE_STATIC);
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		cdb_text(q, 4, to);
+		cdb_int(q, 5, (int64_t)time(NULL));
+		cdb_text(q, 6, json_string_value(json_object_get(data, "official_number")));
+		cdb_text(q, 7,
+			 json_string_value(json_object_get(data, "note"))
+			     ? json_string_value(json_object_get(data, "note"))
+			     : json_string_value(json_object_get(data, "reason")));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	free(body);
 	if (st == ST_OK)
-		st = store_commit(c->db);
+		st = cdb_commit(c->db);
 	if (st != ST_OK) {
-		store_rollback(c->db);
+		cdb_rollback(c->db);
 		snprintf(why, whylen, "not stored: %s", status_name(st));
 		return st;
 	}
@@ -488,25 +492,25 @@ enum status central_case_event(struct central *c, const char *office, const char
 /* The office's events after seq: {"events": [...], "cursor"}; NULL when none. */
 static json_t *events_after(struct central *c, const char *office, int64_t after)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT seq, body FROM events WHERE office = ?1 AND seq > ?2 "
-					       "ORDER BY seq LIMIT ?3");
+	struct cdb_stmt *q = cdb_prepare(c->db, "SELECT seq, body FROM events WHERE office = ?1 AND seq > ?2 "
+						"ORDER BY seq LIMIT ?3");
 	json_t *list = json_array();
 	int64_t last = after;
 	char cursor[24];
 
 	if (!q || !list) {
-		store_finish(q);
+		cdb_finish(q);
 		json_decref(list);
 		return NULL;
 	}
-	sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, after);
-	sqlite3_bind_int(q, 3, EVENTS_PER_ANSWER);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		last = sqlite3_column_int64(q, 0);
-		json_array_append_new(list, json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL));
+	cdb_text(q, 1, office);
+	cdb_int(q, 2, after);
+	cdb_int(q, 3, EVENTS_PER_ANSWER);
+	while (cdb_row(q)) {
+		last = cdb_col_int(q, 0);
+		json_array_append_new(list, json_loads(cdb_col_text(q, 1), 0, NULL));
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (json_array_size(list) == 0) {
 		json_decref(list);
 		return NULL;
@@ -604,19 +608,19 @@ enum MHD_Result cases_events(struct creq *r)
 
 enum MHD_Result cases_heartbeat(struct creq *r)
 {
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum MHD_Result answered;
 
 	if (!central_signed(r, r->body.data, r->body.len, &answered))
 		return answered;
-	q = store_prepare(r->c->db, "UPDATE offices SET heartbeat = ?2, heartbeat_at = ?3 WHERE code = ?1");
+	q = cdb_prepare(r->c->db, "UPDATE offices SET heartbeat = ?2, heartbeat_at = ?3 WHERE code = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, r->office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, (const char *)r->body.data, (int)r->body.len, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
-		store_step_unsynced(r->c->db, q);
+		cdb_text(q, 1, r->office);
+		cdb_text_n(q, 2, (const char *)r->body.data, r->body.len);
+		cdb_int(q, 3, (int64_t)time(NULL));
+		cdb_exec_unsynced(r->c->db, q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	return central_json(r, 204, NULL);
 }
 

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "appliance/log.h"
-#include "appliance/store.h"
+#include "cdb.h"
 #include "central.h"
 #include "http.h"
 
@@ -27,18 +27,11 @@ struct push {
 	int attempts;
 };
 
-static const char *col(sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
-
-	return t ? t : "";
-}
-
 static void pushed(struct http_req *r, void *ud)
 {
 	struct push *p = ud;
 	struct central *c = p->c;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	bool ok = r->status >= 200 && r->status < 300;
 	int64_t delay = 2;
 
@@ -46,15 +39,15 @@ static void pushed(struct http_req *r, void *ud)
 		delay *= 2;
 	if (delay > PUSH_MAX_BACKOFF)
 		delay = PUSH_MAX_BACKOFF;
-	q = store_prepare(c->db,
-			  ok ? "UPDATE events SET pushed_at = ?2, push_attempts = push_attempts + 1 WHERE seq = ?1"
-			     : "UPDATE events SET next_push = ?2, push_attempts = push_attempts + 1 WHERE seq = ?1");
+	q = cdb_prepare(c->db,
+			ok ? "UPDATE events SET pushed_at = ?2, push_attempts = push_attempts + 1 WHERE seq = ?1"
+			   : "UPDATE events SET next_push = ?2, push_attempts = push_attempts + 1 WHERE seq = ?1");
 	if (q) {
-		sqlite3_bind_int64(q, 1, p->seq);
-		sqlite3_bind_int64(q, 2, (int64_t)time(NULL) + (ok ? 0 : delay));
-		store_step_unsynced(c->db, q);
+		cdb_int(q, 1, p->seq);
+		cdb_int(q, 2, (int64_t)time(NULL) + (ok ? 0 : delay));
+		cdb_exec_unsynced(c->db, q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!ok)
 		log_info("push of event %lld: HTTP %ld %s; again in %lld s", (long long)p->seq, r->status, r->error,
 			 (long long)delay);
@@ -62,11 +55,11 @@ static void pushed(struct http_req *r, void *ud)
 	free(p);
 }
 
-static void push_one(struct central *c, sqlite3_stmt *q)
+static void push_one(struct central *c, struct cdb_stmt *q)
 {
-	const char *id = col(q, 1), *body = col(q, 2), *url = col(q, 3);
-	const uint8_t *secret = sqlite3_column_blob(q, 4);
-	int secret_len = sqlite3_column_bytes(q, 4);
+	const char *id = cdb_col_text(q, 1), *body = cdb_col_text(q, 2), *url = cdb_col_text(q, 3);
+	size_t secret_len = 0;
+	const uint8_t *secret = cdb_col_blob(q, 4, &secret_len);
 	char ts[24], *msg, sigs[400], b64[SIGN_B64_MAX(SIGN_SIG_LEN)];
 	uint8_t sig[SIGN_SIG_LEN], mac[32];
 	struct http_opts o = {.timeout_s = 30};
@@ -102,18 +95,18 @@ static void push_one(struct central *c, sqlite3_stmt *q)
 	http_header(r, "webhook-timestamp", ts);
 	http_header(r, "webhook-signature", sigs);
 	p->c = c;
-	p->seq = sqlite3_column_int64(q, 0);
-	p->attempts = sqlite3_column_int(q, 5) + 1;
+	p->seq = cdb_col_int(q, 0);
+	p->attempts = (int)cdb_col_int(q, 5) + 1;
 	/* Not taken again by the next look while it is under way. */
 	{
-		sqlite3_stmt *u = store_prepare(c->db, "UPDATE events SET next_push = ?2 WHERE seq = ?1");
+		struct cdb_stmt *u = cdb_prepare(c->db, "UPDATE events SET next_push = ?2 WHERE seq = ?1");
 
 		if (u) {
-			sqlite3_bind_int64(u, 1, p->seq);
-			sqlite3_bind_int64(u, 2, (int64_t)time(NULL) + 60);
-			store_step_unsynced(c->db, u);
+			cdb_int(u, 1, p->seq);
+			cdb_int(u, 2, (int64_t)time(NULL) + 60);
+			cdb_exec_unsynced(c->db, u);
 		}
-		store_finish(u);
+		cdb_finish(u);
 	}
 	if (http_send(r, pushed, p) == ST_OK)
 		c->pushing++;
@@ -123,20 +116,20 @@ static void push_one(struct central *c, sqlite3_stmt *q)
 
 static void look(struct central *c)
 {
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 
 	if (c->pushing >= PUSH_IN_FLIGHT)
 		return;
-	q = store_prepare(c->db, "SELECT e.seq, e.id, e.body, o.webhook_url, o.webhook_secret, e.push_attempts "
-				 "FROM events e JOIN offices o ON o.code = e.office WHERE e.pushed_at IS NULL AND "
-				 "o.webhook_url IS NOT NULL AND e.next_push <= ?1 ORDER BY e.seq LIMIT ?2");
+	q = cdb_prepare(c->db, "SELECT e.seq, e.id, e.body, o.webhook_url, o.webhook_secret, e.push_attempts "
+			       "FROM events e JOIN offices o ON o.code = e.office WHERE e.pushed_at IS NULL AND "
+			       "o.webhook_url IS NOT NULL AND e.next_push <= ?1 ORDER BY e.seq LIMIT ?2");
 	if (!q)
 		return;
-	sqlite3_bind_int64(q, 1, (int64_t)time(NULL));
-	sqlite3_bind_int(q, 2, (int)(PUSH_IN_FLIGHT - c->pushing));
-	while (sqlite3_step(q) == SQLITE_ROW)
+	cdb_int(q, 1, (int64_t)time(NULL));
+	cdb_int(q, 2, (int)(PUSH_IN_FLIGHT - c->pushing));
+	while (cdb_row(q))
 		push_one(c, q);
-	store_finish(q);
+	cdb_finish(q);
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *ud)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "appliance/log.h"
-#include "appliance/store.h"
+#include "cdb.h"
 #include "central.h"
 
 #define ID_HEX 32
@@ -65,19 +65,19 @@ static void file_path(struct central *c, const char *id, char *out, size_t cap)
 /* The upload's length, offset and state; false when there is none. */
 static bool lookup(struct central *c, const char *id, uint64_t *length, uint64_t *offset, char state[16])
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT length, offset, state FROM uploads WHERE id = ?1");
+	struct cdb_stmt *q = cdb_prepare(c->db, "SELECT length, received, state FROM uploads WHERE id = ?1");
 	bool found = false;
 
 	if (!q)
 		return false;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		*length = (uint64_t)sqlite3_column_int64(q, 0);
-		*offset = (uint64_t)sqlite3_column_int64(q, 1);
-		snprintf(state, 16, "%s", (const char *)sqlite3_column_text(q, 2));
+	cdb_text(q, 1, id);
+	if (cdb_row(q)) {
+		*length = (uint64_t)cdb_col_int(q, 0);
+		*offset = (uint64_t)cdb_col_int(q, 1);
+		snprintf(state, 16, "%s", cdb_col_text(q, 2));
 		found = true;
 	}
-	store_finish(q);
+	cdb_finish(q);
 	return found && strcmp(state, "terminated") != 0;
 }
 
@@ -119,7 +119,7 @@ static enum MHD_Result create(struct creq *r)
 	uint8_t raw[16];
 	uint64_t length;
 	char *end;
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum MHD_Result answered;
 	enum status st = ST_IO;
 	int fd;
@@ -146,20 +146,20 @@ static enum MHD_Result create(struct creq *r)
 	if (fd < 0)
 		return central_error(r, 507, "no_space", "中心无法保存文件", "central cannot store the file");
 	close(fd);
-	q = store_prepare(c->db, "INSERT INTO uploads (id, office, length, offset, sha256, filename, media_type, "
-				 "case_code, state, created_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, 'open', ?8)");
+	q = cdb_prepare(c->db, "INSERT INTO uploads (id, office, length, received, sha256, filename, media_type, "
+			       "case_code, state, created_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, 'open', ?8)");
 	if (q) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, r->office, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)length);
-		sqlite3_bind_text(q, 4, sha, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, filename, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, media, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, case_code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 8, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, id);
+		cdb_text(q, 2, r->office);
+		cdb_int(q, 3, (int64_t)length);
+		cdb_text(q, 4, sha);
+		cdb_text(q, 5, filename);
+		cdb_text(q, 6, media);
+		cdb_text(q, 7, case_code);
+		cdb_int(q, 8, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st != ST_OK) {
 		unlink(path);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
@@ -185,16 +185,16 @@ static enum MHD_Result terminate(struct creq *r, const char *id)
 {
 	uint64_t length, offset;
 	char state[16], path[400];
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 
 	if (!lookup(r->c, id, &length, &offset, state))
 		return tus_answer(r, 404, NULL, 0);
-	q = store_prepare(r->c->db, "UPDATE uploads SET state = 'terminated' WHERE id = ?1");
+	q = cdb_prepare(r->c->db, "UPDATE uploads SET state = 'terminated' WHERE id = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-		sqlite3_step(q);
+		cdb_text(q, 1, id);
+		cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	file_path(r->c, id, path, sizeof(path));
 	unlink(path);
 	log_info("upload %s terminated", id);
@@ -211,7 +211,7 @@ static const char *final_state(struct central *c, const char *id)
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int fd;
 	const char *state = "bad_hash";
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 
 	file_path(c, id, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -228,14 +228,14 @@ static const char *final_state(struct central *c, const char *id)
 	EVP_MD_CTX_free(ctx);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	q = store_prepare(c->db, "SELECT sha256 = ?2 FROM uploads WHERE id = ?1");
+	q = cdb_prepare(c->db, "SELECT sha256 = ?2 FROM uploads WHERE id = ?1");
 	if (q) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, hex, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0))
+		cdb_text(q, 1, id);
+		cdb_text(q, 2, hex);
+		if (cdb_row(q) && (int)cdb_col_int(q, 0))
 			state = "complete";
 	}
-	store_finish(q);
+	cdb_finish(q);
 	return state;
 }
 
@@ -244,7 +244,7 @@ static uint64_t commit_patch(struct central *c, struct tus_patch *p)
 {
 	uint64_t offset = p->offset + p->written;
 	const char *state = "open";
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 
 	if (p->written == 0)
 		return p->offset;
@@ -254,18 +254,19 @@ static uint64_t commit_patch(struct central *c, struct tus_patch *p)
 	}
 	if (offset == p->length)
 		state = final_state(c, p->id);
-	q = store_prepare(c->db, "UPDATE uploads SET offset = ?2, state = ?3, completed_at = "
-				 "CASE WHEN ?3 = 'open' THEN NULL ELSE ?4 END WHERE id = ?1 AND offset = ?5");
+	q = cdb_prepare(c->db,
+			"UPDATE uploads SET received = ?2, state = ?3, completed_at = "
+			"CASE WHEN ?3 = 'open' THEN NULL ELSE CAST(?4 AS BIGINT) END WHERE id = ?1 AND received = ?5");
 	if (q) {
-		sqlite3_bind_text(q, 1, p->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, (int64_t)offset);
-		sqlite3_bind_text(q, 3, state, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
-		sqlite3_bind_int64(q, 5, (int64_t)p->offset);
-		if (store_status(sqlite3_step(q)) != ST_OK || sqlite3_changes(c->db) != 1)
+		cdb_text(q, 1, p->id);
+		cdb_int(q, 2, (int64_t)offset);
+		cdb_text(q, 3, state);
+		cdb_int(q, 4, (int64_t)time(NULL));
+		cdb_int(q, 5, (int64_t)p->offset);
+		if (cdb_exec(q) != ST_OK || cdb_changes(c->db) != 1)
 			offset = p->offset;
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (strcmp(state, "open") != 0)
 		log_info("upload %s %s", p->id,
 			 strcmp(state, "complete") == 0 ? "complete" : "complete, but its SHA-256 differs");
@@ -300,14 +301,14 @@ static enum MHD_Result patch_begin(struct creq *r, const char *id)
 	claimed = off ? strtoull(off, &end, 10) : 0;
 	if (off && *off && !*end && claimed < offset) {
 		/* Bytes central has already: counted, a client should HEAD first. */
-		sqlite3_stmt *q = store_prepare(r->c->db, "UPDATE uploads SET stale_patches = stale_patches + 1 "
-							  "WHERE id = ?1");
+		struct cdb_stmt *q = cdb_prepare(r->c->db, "UPDATE uploads SET stale_patches = stale_patches + 1 "
+							   "WHERE id = ?1");
 
 		if (q) {
-			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-			sqlite3_step(q);
+			cdb_text(q, 1, id);
+			cdb_exec(q);
 		}
-		store_finish(q);
+		cdb_finish(q);
 	}
 	if (!off || !*off || *end || claimed != offset)
 		return tus_answer(r, 409, NULL, 0);
@@ -459,29 +460,29 @@ enum status tus_complete(struct central *c, const char *office, const char *url,
 			 char id[33])
 {
 	const char *p = strstr(url, "/v1/uploads/");
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum status st = ST_NOT_FOUND;
 
 	if (!p || strlen(p + 12) != ID_HEX)
 		return ST_NOT_FOUND;
-	q = store_prepare(c->db, "SELECT state, sha256 = ?3, length FROM uploads WHERE id = ?1 AND office = ?2");
+	q = cdb_prepare(c->db, "SELECT state, sha256 = ?3, length FROM uploads WHERE id = ?1 AND office = ?2");
 	if (!q)
 		return ST_IO;
-	sqlite3_bind_text(q, 1, p + 12, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, office, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, sha256, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(q, 0);
+	cdb_text(q, 1, p + 12);
+	cdb_text(q, 2, office);
+	cdb_text(q, 3, sha256);
+	if (cdb_row(q)) {
+		const char *state = cdb_col_text(q, 0);
 
 		if (strcmp(state, "open") == 0)
 			st = ST_BUSY; /* not all there */
-		else if (strcmp(state, "complete") != 0 || !sqlite3_column_int(q, 1) ||
-			 (uint64_t)sqlite3_column_int64(q, 2) != size)
+		else if (strcmp(state, "complete") != 0 || !(int)cdb_col_int(q, 1) ||
+			 (uint64_t)cdb_col_int(q, 2) != size)
 			st = ST_BAD_FIELD; /* its hash or size is not the manifest's */
 		else
 			st = ST_OK;
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st == ST_OK)
 		snprintf(id, 33, "%s", p + 12);
 	return st;
@@ -489,26 +490,26 @@ enum status tus_complete(struct central *c, const char *office, const char *url,
 
 unsigned tus_expire(struct central *c)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT id FROM uploads WHERE state = 'open' AND created_at < ?1 "
-					       "LIMIT 1000");
+	struct cdb_stmt *q = cdb_prepare(c->db, "SELECT id FROM uploads WHERE state = 'open' AND created_at < ?1 "
+						"LIMIT 1000");
 	char ids[1000][ID_HEX + 1];
 	unsigned n = 0;
 
 	if (!q)
 		return 0;
-	sqlite3_bind_int64(q, 1, (int64_t)time(NULL) - (int64_t)c->cfg.upload_expiry_seconds);
-	while (n < 1000 && sqlite3_step(q) == SQLITE_ROW)
-		snprintf(ids[n++], sizeof(ids[0]), "%s", (const char *)sqlite3_column_text(q, 0));
-	store_finish(q);
+	cdb_int(q, 1, (int64_t)time(NULL) - (int64_t)c->cfg.upload_expiry_seconds);
+	while (n < 1000 && cdb_row(q))
+		snprintf(ids[n++], sizeof(ids[0]), "%s", cdb_col_text(q, 0));
+	cdb_finish(q);
 	for (unsigned i = 0; i < n; i++) {
 		char path[400];
 
-		q = store_prepare(c->db, "UPDATE uploads SET state = 'terminated' WHERE id = ?1 AND state = 'open'");
+		q = cdb_prepare(c->db, "UPDATE uploads SET state = 'terminated' WHERE id = ?1 AND state = 'open'");
 		if (q) {
-			sqlite3_bind_text(q, 1, ids[i], -1, SQLITE_STATIC);
-			sqlite3_step(q);
+			cdb_text(q, 1, ids[i]);
+			cdb_exec(q);
 		}
-		store_finish(q);
+		cdb_finish(q);
 		file_path(c, ids[i], path, sizeof(path));
 		unlink(path);
 		log_info("upload %s abandoned: terminated after %u s", ids[i], c->cfg.upload_expiry_seconds);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "appliance/log.h"
-#include "appliance/store.h"
+#include "cdb.h"
 #include "central.h"
 #include "web/assets.h"
 
@@ -49,7 +49,7 @@ int central_add_clerk(struct central *c, const char *username, const char *name,
 {
 	uint8_t salt[16];
 	char password[25], hash[160];
-	sqlite3_stmt *q;
+	struct cdb_stmt *q;
 	enum status st = ST_IO;
 
 	if (strlen(username) < 2 || strlen(username) > 60 || strlen(department) < 1 || strlen(department) > 120)
@@ -59,19 +59,18 @@ int central_add_clerk(struct central *c, const char *username, const char *name,
 	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, 1, password, strlen(password), salt, sizeof(salt), 32, hash,
 				  sizeof(hash)) != ARGON2_OK)
 		return 1;
-	q = store_prepare(c->db,
-			  "INSERT INTO clerks (username, name, department, password_hash, created_at) VALUES "
-			  "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (username) DO UPDATE SET name = ?2, department = ?3, "
-			  "password_hash = ?4");
+	q = cdb_prepare(c->db, "INSERT INTO clerks (username, name, department, password_hash, created_at) VALUES "
+			       "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (username) DO UPDATE SET name = ?2, department = ?3, "
+			       "password_hash = ?4");
 	if (q) {
-		sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, department, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
-		st = store_status(sqlite3_step(q));
+		cdb_text(q, 1, username);
+		cdb_text(q, 2, name);
+		cdb_text(q, 3, department);
+		cdb_text(q, 4, hash);
+		cdb_int(q, 5, (int64_t)time(NULL));
+		st = cdb_exec(q);
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (st != ST_OK)
 		return 1;
 	printf("%s\n", password);
@@ -99,17 +98,16 @@ static enum MHD_Result login(struct creq *r, json_t *body)
 {
 	const char *user = json_string_value(json_object_get(body, "username")),
 		   *password = json_string_value(json_object_get(body, "password"));
-	sqlite3_stmt *q =
-	    store_prepare(r->c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
+	struct cdb_stmt *q =
+	    cdb_prepare(r->c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
 	struct session *s = NULL;
 	char cookie[200];
 	bool ok = false;
 	json_t *answer;
 
 	if (q && user && password && strlen(password) < 200) {
-		sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW &&
-		    argon2id_verify((const char *)sqlite3_column_text(q, 0), password, strlen(password)) == ARGON2_OK) {
+		cdb_text(q, 1, user);
+		if (cdb_row(q) && argon2id_verify(cdb_col_text(q, 0), password, strlen(password)) == ARGON2_OK) {
 			time_t oldest = 0;
 
 			for (int i = 0; i < SESSIONS; i++) /* a free slot, or the longest idle */
@@ -121,13 +119,13 @@ static enum MHD_Result login(struct creq *r, json_t *body)
 			hex_random(s->token, 32);
 			hex_random(s->csrf, 32);
 			snprintf(s->username, sizeof(s->username), "%s", user);
-			snprintf(s->name, sizeof(s->name), "%s", (const char *)sqlite3_column_text(q, 1));
-			snprintf(s->department, sizeof(s->department), "%s", (const char *)sqlite3_column_text(q, 2));
+			snprintf(s->name, sizeof(s->name), "%s", cdb_col_text(q, 1));
+			snprintf(s->department, sizeof(s->department), "%s", cdb_col_text(q, 2));
 			s->last_used = time(NULL);
 			ok = true;
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!ok) {
 		log_warn("central login refused for %s", user ? user : "?");
 		return central_error(r, 401, "login_failed", "用户名或密码不正确", "wrong user name or password");
@@ -143,34 +141,28 @@ static enum MHD_Result login(struct creq *r, json_t *body)
 
 /* --- the inbox and a case -------------------------------------------------------------- */
 
-static const char *col(sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
-
-	return t ? t : "";
-}
-
 static enum MHD_Result inbox(struct creq *r, struct session *s)
 {
 	const char *state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
-	sqlite3_stmt *q =
-	    store_prepare(r->c->db, "SELECT c.office, o.name, c.code, c.version, c.item_name, "
-				    "c.applicant_name, c.state, c.received_at, c.official_number "
-				    "FROM cases c JOIN offices o ON o.code = c.office WHERE c.department = ?1 "
-				    "AND (?2 IS NULL OR c.state = ?2) ORDER BY c.received_at DESC LIMIT 500");
+	struct cdb_stmt *q = cdb_prepare(
+	    r->c->db, "SELECT c.office, o.name, c.code, c.version, c.item_name, "
+		      "c.applicant_name, c.state, c.received_at, c.official_number "
+		      "FROM cases c JOIN offices o ON o.code = c.office WHERE c.department = ?1 "
+		      "AND (CAST(?2 AS TEXT) IS NULL OR c.state = ?2) ORDER BY c.received_at DESC LIMIT 500");
 	json_t *list = json_array();
 
 	if (!q)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
-	sqlite3_bind_text(q, 1, s->department, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, state && *state ? state : NULL, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(
-		    list, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:s}", "office", col(q, 0), "office_name",
-				    col(q, 1), "code", col(q, 2), "version", sqlite3_column_int(q, 3), "item",
-				    col(q, 4), "applicant", col(q, 5), "state", col(q, 6), "received_at",
-				    (json_int_t)sqlite3_column_int64(q, 7), "official_number", col(q, 8)));
-	store_finish(q);
+	cdb_text(q, 1, s->department);
+	cdb_text(q, 2, state && *state ? state : NULL);
+	while (cdb_row(q))
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:s}", "office",
+						      cdb_col_text(q, 0), "office_name", cdb_col_text(q, 1), "code",
+						      cdb_col_text(q, 2), "version", (int)cdb_col_int(q, 3), "item",
+						      cdb_col_text(q, 4), "applicant", cdb_col_text(q, 5), "state",
+						      cdb_col_text(q, 6), "received_at", (json_int_t)cdb_col_int(q, 7),
+						      "official_number", cdb_col_text(q, 8)));
+	cdb_finish(q);
 	return central_json(r, 200, json_pack("{s:s, s:o}", "department", s->department, "cases", list));
 }
 
@@ -188,42 +180,43 @@ static bool case_path(const char *p, char office[16], char code[40], int *versio
 
 static enum MHD_Result case_view(struct creq *r, struct session *s, const char *office, const char *code, int version)
 {
-	sqlite3_stmt *q =
-	    store_prepare(r->c->db, "SELECT data, state, official_number, note, received_at FROM cases "
-				    "WHERE office = ?1 AND code = ?2 AND version = ?3 AND department = ?4");
+	struct cdb_stmt *q =
+	    cdb_prepare(r->c->db, "SELECT data, state, official_number, note, received_at FROM cases "
+				  "WHERE office = ?1 AND code = ?2 AND version = ?3 AND department = ?4");
 	json_t *j = NULL, *docs = json_array();
 
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, version);
-		sqlite3_bind_text(q, 4, s->department, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW) {
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		cdb_text(q, 4, s->department);
+		if (cdb_row(q)) {
 			j = json_pack("{s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:I}", "office", office, "code", code,
-				      "version", version, "data", json_loads(col(q, 0), 0, NULL), "state", col(q, 1),
-				      "official_number", col(q, 2), "note", col(q, 3), "received_at",
-				      (json_int_t)sqlite3_column_int64(q, 4));
+				      "version", version, "data", json_loads(cdb_col_text(q, 0), 0, NULL), "state",
+				      cdb_col_text(q, 1), "official_number", cdb_col_text(q, 2), "note",
+				      cdb_col_text(q, 3), "received_at", (json_int_t)cdb_col_int(q, 4));
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	if (!j) {
 		json_decref(docs);
 		return central_error(r, 404, "not_found", "没有这个案件，或不属于本部门",
 				     "no such case in this department");
 	}
-	q = store_prepare(r->c->db, "SELECT position, material, filename, media_type, size, sha256 FROM case_documents "
-				    "WHERE office = ?1 AND code = ?2 AND version = ?3 ORDER BY position");
+	q = cdb_prepare(r->c->db, "SELECT position, material, filename, media_type, size, sha256 FROM case_documents "
+				  "WHERE office = ?1 AND code = ?2 AND version = ?3 ORDER BY position");
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, version);
-		while (sqlite3_step(q) == SQLITE_ROW)
-			json_array_append_new(
-			    docs, json_pack("{s:i, s:i, s:s, s:s, s:I, s:s}", "n", sqlite3_column_int(q, 0), "material",
-					    sqlite3_column_int(q, 1), "filename", col(q, 2), "media_type", col(q, 3),
-					    "size", (json_int_t)sqlite3_column_int64(q, 4), "sha256", col(q, 5)));
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		while (cdb_row(q))
+			json_array_append_new(docs,
+					      json_pack("{s:i, s:i, s:s, s:s, s:I, s:s}", "n", (int)cdb_col_int(q, 0),
+							"material", (int)cdb_col_int(q, 1), "filename",
+							cdb_col_text(q, 2), "media_type", cdb_col_text(q, 3), "size",
+							(json_int_t)cdb_col_int(q, 4), "sha256", cdb_col_text(q, 5)));
 	}
-	store_finish(q);
+	cdb_finish(q);
 	json_object_set_new(j, "documents", docs);
 	log_info("clerk %s opened case %s v%d of %s", s->username, code, version, office);
 	return central_json(r, 200, j);
@@ -232,10 +225,10 @@ static enum MHD_Result case_view(struct creq *r, struct session *s, const char *
 static enum MHD_Result document(struct creq *r, struct session *s, const char *office, const char *code, int version,
 				int n)
 {
-	sqlite3_stmt *q =
-	    store_prepare(r->c->db, "SELECT d.upload, d.media_type, d.size FROM case_documents d "
-				    "JOIN cases c USING (office, code, version) WHERE d.office = ?1 AND "
-				    "d.code = ?2 AND d.version = ?3 AND d.position = ?4 AND c.department = ?5");
+	struct cdb_stmt *q =
+	    cdb_prepare(r->c->db, "SELECT d.upload, d.media_type, d.size FROM case_documents d "
+				  "JOIN cases c USING (office, code, version) WHERE d.office = ?1 AND "
+				  "d.code = ?2 AND d.version = ?3 AND d.position = ?4 AND c.department = ?5");
 	char path[400] = "", type[64] = "";
 	int64_t size = -1;
 	struct MHD_Response *resp;
@@ -243,18 +236,18 @@ static enum MHD_Result document(struct creq *r, struct session *s, const char *o
 	int fd;
 
 	if (q) {
-		sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, version);
-		sqlite3_bind_int(q, 4, n);
-		sqlite3_bind_text(q, 5, s->department, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			snprintf(path, sizeof(path), "%s/%s", r->c->uploads_dir, col(q, 0));
-			snprintf(type, sizeof(type), "%s", col(q, 1));
-			size = sqlite3_column_int64(q, 2);
+		cdb_text(q, 1, office);
+		cdb_text(q, 2, code);
+		cdb_int(q, 3, version);
+		cdb_int(q, 4, n);
+		cdb_text(q, 5, s->department);
+		if (cdb_row(q)) {
+			snprintf(path, sizeof(path), "%s/%s", r->c->uploads_dir, cdb_col_text(q, 0));
+			snprintf(type, sizeof(type), "%s", cdb_col_text(q, 1));
+			size = cdb_col_int(q, 2);
 		}
 	}
-	store_finish(q);
+	cdb_finish(q);
 	/* Only the types the box takes in are served as themselves. */
 	if (strcmp(type, "application/pdf") != 0 && strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0)
 		snprintf(type, sizeof(type), "application/octet-stream");
@@ -298,9 +291,9 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 			struct tm tm;
 
 			localtime_r(&now, &tm);
-			snprintf(
-			    number, sizeof(number), "%04d-%06" PRId64, tm.tm_year + 1900,
-			    store_int(r->c->db, "SELECT count(*) + 1 FROM cases WHERE official_number IS NOT NULL", 1));
+			snprintf(number, sizeof(number), "%04d-%06" PRId64, tm.tm_year + 1900,
+				 cdb_int_of(r->c->db,
+					    "SELECT count(*) + 1 FROM cases WHERE official_number IS NOT NULL", 1));
 		}
 		json_object_set_new(data, "official_number", json_string(number));
 	} else if (strcmp(action, "return") == 0) {
@@ -352,18 +345,18 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 	json_object_set_new(data, "clerk", json_string(s->username));
 	/* The case must be this department's. */
 	{
-		sqlite3_stmt *q = store_prepare(r->c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND "
-							  "version = ?3 AND department = ?4");
+		struct cdb_stmt *q = cdb_prepare(r->c->db, "SELECT 1 FROM cases WHERE office = ?1 AND code = ?2 AND "
+							   "version = ?3 AND department = ?4");
 		bool mine = false;
 
 		if (q) {
-			sqlite3_bind_text(q, 1, office, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-			sqlite3_bind_int(q, 3, version);
-			sqlite3_bind_text(q, 4, s->department, -1, SQLITE_STATIC);
-			mine = sqlite3_step(q) == SQLITE_ROW;
+			cdb_text(q, 1, office);
+			cdb_text(q, 2, code);
+			cdb_int(q, 3, version);
+			cdb_text(q, 4, s->department);
+			mine = cdb_row(q);
 		}
-		store_finish(q);
+		cdb_finish(q);
 		if (!mine) {
 			json_decref(data);
 			return central_error(r, 404, "not_found", "没有这个案件，或不属于本部门",
@@ -382,23 +375,22 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 
 static enum MHD_Result fleet(struct creq *r)
 {
-	sqlite3_stmt *q =
-	    store_prepare(r->c->db, "SELECT code, name, last_contact, heartbeat, heartbeat_at, enrolled_at, "
-				    "(SELECT count(*) FROM cases c WHERE c.office = o.code) FROM offices o "
-				    "ORDER BY code");
+	struct cdb_stmt *q =
+	    cdb_prepare(r->c->db, "SELECT code, name, last_contact, heartbeat, heartbeat_at, enrolled_at, "
+				  "(SELECT count(*) FROM cases c WHERE c.office = o.code) FROM offices o "
+				  "ORDER BY code");
 	json_t *list = json_array();
 
-	while (q && sqlite3_step(q) == SQLITE_ROW) {
-		json_t *hb = sqlite3_column_type(q, 3) != SQLITE_NULL ? json_loads(col(q, 3), 0, NULL) : NULL;
+	while (q && cdb_row(q)) {
+		json_t *hb = !cdb_col_null(q, 3) ? json_loads(cdb_col_text(q, 3), 0, NULL) : NULL;
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:i}", "code", col(q, 0), "name",
-						      col(q, 1), "last_contact", (json_int_t)sqlite3_column_int64(q, 2),
-						      "heartbeat", hb ? hb : json_null(), "heartbeat_at",
-						      (json_int_t)sqlite3_column_int64(q, 4), "enrolled_at",
-						      (json_int_t)sqlite3_column_int64(q, 5), "cases",
-						      sqlite3_column_int(q, 6)));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:i}", "code", cdb_col_text(q, 0),
+						      "name", cdb_col_text(q, 1), "last_contact",
+						      (json_int_t)cdb_col_int(q, 2), "heartbeat", hb ? hb : json_null(),
+						      "heartbeat_at", (json_int_t)cdb_col_int(q, 4), "enrolled_at",
+						      (json_int_t)cdb_col_int(q, 5), "cases", (int)cdb_col_int(q, 6)));
 	}
-	store_finish(q);
+	cdb_finish(q);
 	return central_json(r, 200, json_pack("{s:o}", "offices", list));
 }
 

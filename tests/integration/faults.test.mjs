@@ -68,9 +68,9 @@ test('every case arrives exactly once through loss, delay, cuts, errors and kill
     sent.push({ code: r.body.code, docs });
   }
   // Kill the sync process once an upload is under way, then central.
-  await box.waitUntil(async () => rows("SELECT 1 FROM uploads WHERE state = 'open' AND offset > 0").length > 0, 60000, 'an upload under way');
+  await box.waitUntil(async () => rows("SELECT 1 FROM uploads WHERE state = 'open' AND received > 0").length > 0, 60000, 'an upload under way');
   process.kill(box.pids().sync, 'SIGKILL');
-  await box.waitUntil(async () => rows("SELECT 1 FROM uploads WHERE state = 'open' AND offset > 0").length > 0, 60000, 'another upload under way');
+  await box.waitUntil(async () => rows("SELECT 1 FROM uploads WHERE state = 'open' AND received > 0").length > 0, 60000, 'another upload under way');
   const port = central.port;
   central.proc.kill('SIGKILL');
   await new Promise((r) => central.proc.once('exit', r));

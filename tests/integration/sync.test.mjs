@@ -157,12 +157,12 @@ test('the sync process killed in mid-upload: the batch still arrives, each case 
     data: Buffer.concat([samples.pdf(), big]) }]);
   const code = created.body.code;
   // Kill sync as soon as central has part of the upload.
-  await box.waitUntil(async () => centralRows(`SELECT offset FROM uploads WHERE case_code = '${code}' AND offset > 0`).length > 0,
+  await box.waitUntil(async () => centralRows(`SELECT received FROM uploads WHERE case_code = '${code}' AND received > 0`).length > 0,
     15000, 'the upload to begin');
   process.kill(box.pids().sync, 'SIGKILL');
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} to be sent after the kill`);
   assert.equal(centralRows(`SELECT count(*) AS n FROM cases WHERE code = '${code}'`)[0].n, 1);
-  const ups = centralRows(`SELECT state, offset, length FROM uploads WHERE case_code = '${code}'`);
+  const ups = centralRows(`SELECT state, received, length FROM uploads WHERE case_code = '${code}'`);
   assert.equal(ups.length, 1, 'the upload was resumed, not begun again');
   assert.equal(ups[0].state, 'complete');
   assert.equal((await box.json('/api/v1/sync')).body.queued, 0, 'the outbox is empty');

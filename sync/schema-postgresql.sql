@@ -1,0 +1,109 @@
+-- outpost-central's schema for PostgreSQL: the tables the SQLite steps in
+-- central_cases.c arrive at (version 5), in PostgreSQL's types.  It is the
+-- first half of a PostgreSQL backend for sync/cdb.h; the test
+-- tests/integration/central-sql.test.mjs loads it into a throwaway server
+-- and prepares every statement outpost-central makes against it.
+-- Times are Unix seconds (bigint); keys and secrets are bytea.
+
+CREATE TABLE offices (
+  code text PRIMARY KEY,
+  name text NOT NULL,
+  public_key bytea,
+  webhook_secret bytea,
+  software text,
+  enrolled_at bigint,
+  last_contact bigint,
+  heartbeat text,
+  heartbeat_at bigint,
+  webhook_url text
+);
+
+CREATE TABLE enrol_tokens (
+  token_hash text PRIMARY KEY,
+  office_code text NOT NULL,
+  office_name text NOT NULL,
+  expires_at bigint NOT NULL,
+  used_at bigint
+);
+
+CREATE TABLE uploads (
+  id text PRIMARY KEY,
+  office text NOT NULL,
+  length bigint NOT NULL,
+  received bigint NOT NULL,
+  sha256 text NOT NULL,
+  filename text NOT NULL,
+  media_type text NOT NULL,
+  case_code text NOT NULL,
+  state text NOT NULL CHECK (state IN ('open', 'complete', 'bad_hash', 'terminated')),
+  created_at bigint NOT NULL,
+  completed_at bigint,
+  stale_patches bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE batches (
+  office text NOT NULL,
+  idempotency_key text NOT NULL,
+  body_sha256 text NOT NULL,
+  status bigint NOT NULL,
+  answer text NOT NULL,
+  signature text NOT NULL,
+  manifest text NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (office, idempotency_key)
+);
+
+CREATE TABLE cases (
+  office text NOT NULL,
+  code text NOT NULL,
+  version bigint NOT NULL,
+  department text NOT NULL,
+  item_name text NOT NULL,
+  applicant_name text NOT NULL,
+  data text NOT NULL,
+  state text NOT NULL CHECK (state IN ('taken', 'accepted', 'returned', 'rejected', 'decided', 'ready')),
+  official_number text,
+  note text,
+  batch text NOT NULL,
+  received_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (office, code, version)
+);
+CREATE INDEX cases_department ON cases (department, state, received_at);
+
+CREATE TABLE case_documents (
+  office text NOT NULL,
+  code text NOT NULL,
+  version bigint NOT NULL,
+  position bigint NOT NULL,
+  material bigint,
+  filename text NOT NULL,
+  media_type text NOT NULL,
+  size bigint NOT NULL,
+  sha256 text NOT NULL,
+  upload text NOT NULL REFERENCES uploads (id),
+  PRIMARY KEY (office, code, version, position)
+);
+
+CREATE TABLE events (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  office text NOT NULL,
+  code text NOT NULL,
+  version bigint NOT NULL,
+  type text NOT NULL,
+  body text NOT NULL,
+  at bigint NOT NULL,
+  pushed_at bigint,
+  push_attempts bigint NOT NULL DEFAULT 0,
+  next_push bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX events_office ON events (office, seq);
+
+CREATE TABLE clerks (
+  username text PRIMARY KEY,
+  name text NOT NULL,
+  department text NOT NULL,
+  password_hash text NOT NULL,
+  created_at bigint NOT NULL
+);
