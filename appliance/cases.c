@@ -1416,14 +1416,15 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 		return st;
 	}
 	u = store_prepare(c->db, "UPDATE cases SET official_number = coalesce(?2, official_number), "
-				 "central_note = coalesce(?3, central_note), decision = coalesce(?4, decision) "
-				 "WHERE id = ?1");
+				 "central_note = CASE WHEN ?5 THEN NULL ELSE coalesce(?3, central_note) END, "
+				 "decision = coalesce(?4, decision) WHERE id = ?1");
 	st = u ? ST_OK : ST_IO;
 	if (u) {
 		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, COL_ID));
 		sqlite3_bind_text(u, 2, number, -1, SQLITE_STATIC);
 		sqlite3_bind_text(u, 3, note, -1, SQLITE_STATIC);
 		sqlite3_bind_text(u, 4, decision, -1, SQLITE_STATIC);
+		sqlite3_bind_int(u, 5, ev == LC_SEND); /* taken: an earlier refusal no longer stands */
 		st = store_status(sqlite3_step(u));
 	}
 	store_finish(u);

@@ -68,6 +68,7 @@ struct core {
 	struct scanjobs *scanjobs;					 /* scanjobs.h */
 	sd_event_source *outbox_timer, *release_timer, *heartbeat_timer; /* outbox.h */
 	bool outbox_open;						 /* batches are made until nothing waits */
+	uint64_t outbox_resend; /* "send now" at: cases central refused before then go again */
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

@@ -135,9 +135,20 @@ static enum status send_batch(struct core *c, const char *id)
 	return st;
 }
 
-/* A new batch of the department whose case waits longest. */
-static enum status make_batch(struct core *c)
+/* The cases a new batch takes: received ones, and with ?1 (a "send now"
+ * time) queued ones central refused in a batch done before then. */
+#define OUTBOX_WAITING                                                                                                 \
+	"(state = 'received' OR (state = 'queued' AND ?1 > 0 AND id NOT IN (SELECT case_id FROM batch_cases bc "       \
+	"JOIN batches b ON b.id = bc.batch_id WHERE b.state IN ('sending', 'failed') OR b.done_at >= ?1)))"
+
+/* A new batch of the department whose case waits longest.  With
+ * refused_before (a "send now"), cases central refused in a batch done
+ * before then (still queued, its reason on them) go again too: the office
+ * put right what central named.  A case refused after the press waits for
+ * the next one, so a refusal is never hammered. */
+static enum status make_batch(struct core *c, uint64_t refused_before)
 {
+	size_t n = 0;
 	sqlite3_stmt *q;
 	char id[40], department[128] = "";
 	uint8_t raw[16];
@@ -146,11 +157,12 @@ static enum status make_batch(struct core *c)
 	size_t i;
 	json_t *v;
 
-	q = store_prepare(c->db, "SELECT department FROM cases WHERE state = 'received' AND id NOT IN "
-				 "(SELECT case_id FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id "
-				 "WHERE b.state IN ('sending', 'failed')) ORDER BY received_at LIMIT 1");
-	if (q && sqlite3_step(q) == SQLITE_ROW)
-		snprintf(department, sizeof(department), "%s", col(q, 0));
+	q = store_prepare(c->db, "SELECT department FROM cases WHERE " OUTBOX_WAITING " ORDER BY received_at LIMIT 1");
+	if (q) {
+		sqlite3_bind_int64(q, 1, (int64_t)refused_before);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			snprintf(department, sizeof(department), "%s", col(q, 0));
+	}
 	store_finish(q);
 	if (!department[0]) {
 		json_decref(codes);
@@ -179,12 +191,13 @@ static enum status make_batch(struct core *c)
 		st = store_status(sqlite3_step(q));
 	}
 	store_finish(q);
-	q = st == ST_OK ? store_prepare(c->db, "SELECT id, code, version FROM cases WHERE state = 'received' AND "
-					       "department = ?1 ORDER BY received_at LIMIT ?2")
+	q = st == ST_OK ? store_prepare(c->db, "SELECT id, code, version, state FROM cases WHERE " OUTBOX_WAITING
+					       " AND department = ?2 ORDER BY received_at LIMIT ?3")
 			: NULL;
 	if (q) {
-		sqlite3_bind_text(q, 1, department, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 2, (int)c->cfg.sync_batch_cases);
+		sqlite3_bind_int64(q, 1, (int64_t)refused_before);
+		sqlite3_bind_text(q, 2, department, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, (int)c->cfg.sync_batch_cases);
 		while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
 			sqlite3_stmt *ins = store_prepare(c->db, "INSERT INTO batch_cases (batch_id, case_id, version) "
 								 "VALUES (?1, ?2, ?3)");
@@ -197,7 +210,9 @@ static enum status make_batch(struct core *c)
 				st = store_status(sqlite3_step(ins));
 			}
 			store_finish(ins);
-			json_array_append_new(codes, json_string(col(q, 1)));
+			if (strcmp(col(q, 3), "received") == 0) /* a refused one is queued already */
+				json_array_append_new(codes, json_string(col(q, 1)));
+			n++;
 		}
 	}
 	store_finish(q);
@@ -218,7 +233,7 @@ static enum status make_batch(struct core *c)
 		json_decref(ev);
 		json_decref(why.extra);
 	}
-	log_info("batch %s: %zu cases of %s", id, json_array_size(codes), department);
+	log_info("batch %s: %zu cases of %s", id, n, department);
 	json_decref(codes);
 	return send_batch(c, id);
 }
@@ -237,8 +252,10 @@ static void tick(struct core *c)
 		return;
 	if (in_flight(c, id, &stopped))
 		return; /* one batch at a time; a stopped one waits for "retry now" */
-	if (make_batch(c) == ST_NOT_FOUND)
+	if (make_batch(c, c->outbox_resend) == ST_NOT_FOUND) {
 		c->outbox_open = false;
+		c->outbox_resend = 0;
+	}
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
@@ -575,6 +592,7 @@ enum status outbox_now(struct core *c)
 	if (!c->children[ROLE_SYNC].ready)
 		return ST_UNAVAILABLE;
 	c->outbox_open = true;
+	c->outbox_resend = core_now();
 	if (in_flight(c, id, &stopped)) {
 		sqlite3_stmt *q = store_prepare(c->db, "UPDATE batches SET state = 'sending', next_retry = NULL "
 						       "WHERE id = ?1");

@@ -176,9 +176,10 @@ static enum MHD_Result check_documents(struct creq *r, json_t *cases, enum MHD_R
 
 /* One case of a manifest: taken (stored now, or before), or refused with why. */
 static json_t *take_case(struct central *c, const char *office, const char *department, const char *batch, json_t *cs,
-			 bool *refused)
+			 json_t *catalog, bool *refused)
 {
 	const char *code = json_string_value(json_object_get(cs, "code")),
+		   *item_code = json_string_value(json_object_get(json_object_get(cs, "item"), "code")),
 		   *item = json_string_value(json_object_get(json_object_get(cs, "item"), "name")),
 		   *name = json_string_value(json_object_get(json_object_get(cs, "applicant"), "name"));
 	json_int_t version = json_integer_value(json_object_get(cs, "version"));
@@ -203,9 +204,21 @@ static json_t *take_case(struct central *c, const char *office, const char *depa
 	bool before = cdb_row(q);
 
 	cdb_finish(q);
-	*refused = false;
-	if (before) /* taken before, by this batch or another */
+	if (before) { /* taken before, by this batch or another */
+		*refused = false;
 		return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
+	}
+	if (catalog && !(item_code && json_object_get(catalog, item_code))) {
+		char zh[160], en[160];
+
+		snprintf(zh, sizeof(zh), "中心事项目录中没有该事项（%.40s），请更新目录后重新报送",
+			 item_code ? item_code : "");
+		snprintf(en, sizeof(en), "central's catalog has no item %.40s; update the catalog and send again",
+			 item_code ? item_code : "");
+		return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "code", code, "version", version, "status",
+				 "refused", "error", "unknown_item", "message", zh, "message_en", en);
+	}
+	*refused = false;
 	data = json_dumps(cs, JSON_COMPACT);
 	q = cdb_prepare(c->db, "INSERT INTO cases (office, code, version, department, item_name, applicant_name, "
 			       "data, state, batch, received_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -254,6 +267,21 @@ static json_t *take_case(struct central *c, const char *office, const char *depa
 	return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
 }
 
+/* The item codes of central's published catalog ({code: true}), or NULL
+ * when it has none: then any item is taken. */
+static json_t *catalog_items(struct central *c)
+{
+	json_t *doc = c->cfg.catalog[0] ? json_load_file(c->cfg.catalog, 0, NULL) : NULL, *items, *it;
+	json_t *codes = doc ? json_object() : NULL;
+	size_t i;
+
+	items = json_object_get(doc, "items");
+	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "code")))
+	    json_object_set_new(codes, json_string_value(json_object_get(it, "code")), json_true());
+	json_decref(doc);
+	return codes;
+}
+
 enum MHD_Result cases_batch(struct creq *r)
 {
 	struct central *c = r->c;
@@ -262,7 +290,7 @@ enum MHD_Result cases_batch(struct creq *r)
 	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
 	char hash[65], *answer_text = NULL;
 	enum MHD_Result answered;
-	json_t *m = NULL, *cases, *results, *cs, *answer;
+	json_t *m = NULL, *cases, *results, *cs, *answer, *catalog;
 	json_error_t err;
 	struct cdb_stmt *q;
 	bool any_refused = false, have_key = false;
@@ -331,10 +359,11 @@ enum MHD_Result cases_batch(struct creq *r)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
 	results = json_array();
+	catalog = catalog_items(c);
 	json_array_foreach(cases, i, cs)
 	{
 		bool refused;
-		json_t *res = take_case(c, r->office, department, key, cs, &refused);
+		json_t *res = take_case(c, r->office, department, key, cs, catalog, &refused);
 
 		if (!res) {
 			st = ST_IO;
@@ -366,6 +395,7 @@ enum MHD_Result cases_batch(struct creq *r)
 	cdb_finish(q);
 	free(answer_text);
 	json_decref(m);
+	json_decref(catalog);
 	if (st == ST_OK)
 		st = cdb_commit(c->db);
 	if (st != ST_OK) {

@@ -227,3 +227,47 @@ test('batches at a set time of day: cases wait for it, then go together', async 
     later.cleanup();
   }
 });
+
+test('partial acceptance: central refuses a case its catalog lacks; the reason is shown; send now sends it again', async () => {
+  // A second central whose catalog lacks GA-SFZ-04; this box keeps its own
+  // catalog (no heartbeat during the test).
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-partial-'));
+  const catalog = JSON.parse(readFileSync(join(top, 'appliance/catalog-demo.json'), 'utf8'));
+  const full = JSON.stringify(catalog);
+  catalog.items = catalog.items.filter((it) => it.code !== 'GA-SFZ-04');
+  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(catalog));
+  const other = await startCentral(`catalog = ${join(dir, 'catalog.json')}\n`, { tls: makeTls(dir), dir });
+  const office = await startBox(`[sync]\nbatch_seconds = 3600\nheartbeat_seconds = 3600\npoll_seconds = 2\nca_file = ${join(dir, 'ca.pem')}\n`);
+  try {
+    assert.equal((await office.login()).status, 200);
+    assert.equal((await office.post('/api/v1/sync/enrol', { url: other.base, token: other.token('SQ03', '第三服务站') })).status, 200);
+    const pdf = [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }];
+    const known = (await office.createCase(goodCase, pdf)).body.code;
+    const unknown = (await office.createCase({ ...goodCase, item: 'GA-SFZ-04' }, pdf)).body.code;
+    assert.ok(unknown, 'the box takes in an item of its own catalog');
+    assert.equal((await office.post('/api/v1/sync/now')).status, 202);
+    await office.waitUntil(async () => (await office.json('/api/v1/sync')).body.batches[0]?.state === 'partial', 20000, 'a partial batch');
+    const b = (await office.json('/api/v1/sync')).body.batches[0];
+    assert.equal(b.last_http, 202);
+    assert.equal(await office.caseState(known), 'sent');
+    assert.equal(await office.caseState(unknown), 'queued', 'the refused case waits at the box');
+    assert.match((await office.json(`/api/v1/cases/${unknown}`)).body.central_note, /中心事项目录中没有该事项（GA-SFZ-04）/);
+    const taken = (sql) => JSON.parse(execFileSync('sqlite3', ['-json', join(other.state, 'central.db'), sql], { encoding: 'utf8' }) || '[]');
+    assert.deepEqual(taken("SELECT code FROM cases WHERE office = 'SQ03'").map((r) => r.code), [known]);
+    // Not hammered: the interval does not send it again by itself.
+    await sleep(3000);
+    assert.equal((await office.json('/api/v1/sync')).body.batches.length, 1);
+    // Central publishes the item; the clerk presses send now; it goes.
+    writeFileSync(join(dir, 'catalog.json'), full);
+    assert.equal((await office.post('/api/v1/sync/now')).status, 202);
+    await office.waitUntil(async () => (await office.caseState(unknown)) === 'sent', 20000, 'the refused case sent again');
+    assert.equal((await office.json(`/api/v1/cases/${unknown}`)).body.central_note, null, 'the old reason is gone');
+    assert.equal(taken("SELECT count(*) AS n FROM cases WHERE office = 'SQ03'")[0].n, 2);
+    assert.equal((await office.json('/api/v1/sync')).body.queued, 0);
+  } finally {
+    await office.stop();
+    office.cleanup();
+    await other.stop();
+    other.cleanup();
+  }
+});
