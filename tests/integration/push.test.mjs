@@ -32,7 +32,7 @@ test('central pushes a clerk\'s decision to the box, signed; the box applies it 
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, 'sent');
   central.cli('event', 'SQ01', code, '1', 'case.accepted', '{"official_number":"京公居字2026-0555"}');
   await box.waitUntil(async () => rows(`SELECT pushed_at FROM events WHERE code = '${code}' AND pushed_at IS NOT NULL`).length === 1,
-    10000, 'the push to be answered');
+    20000, 'the push to be answered');
   assert.match(box.log, /pushed event evt_[0-9a-f]+ received/);
   assert.equal(await box.caseState(code), 'accepted');
   const history = (await box.json(`/api/v1/cases/${code}`)).body.history.filter((h) => h.action === 'case.accept');
