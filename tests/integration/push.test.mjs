@@ -33,7 +33,9 @@ test('central pushes a clerk\'s decision to the box, signed; the box applies it 
   central.cli('event', 'SQ01', code, '1', 'case.accepted', '{"official_number":"京公居字2026-0555"}');
   await box.waitUntil(async () => rows(`SELECT pushed_at FROM events WHERE code = '${code}' AND pushed_at IS NOT NULL`).length === 1,
     20000, 'the push to be answered');
-  assert.match(box.log, /pushed event evt_[0-9a-f]+ received/);
+  // The box's log arrives through a pipe the synchronous sqlite3 calls above
+  // may not have let Node read yet.
+  await box.waitUntil(async () => /pushed event evt_[0-9a-f]+ received/.test(box.log), 5000, 'the box to log the push');
   assert.equal(await box.caseState(code), 'accepted');
   const history = (await box.json(`/api/v1/cases/${code}`)).body.history.filter((h) => h.action === 'case.accept');
   assert.equal(history.length, 1, 'applied once, by push or by pull');
