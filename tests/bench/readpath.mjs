@@ -4,7 +4,7 @@
 // four processes idle and under that load.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, openSync, readSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, sleep } from '../lib.mjs';
@@ -31,6 +31,37 @@ function rssKiB(pids) {
   return { rss, pss };
 }
 
+// The memory the four processes hold together: distinct physical pages
+// resident in any of them, from /proc/PID/pagemap (frame numbers need
+// root; null without them).  Summed RSS counts a page shared by the four
+// (the binary, the libraries) four times; PSS also shares it out with
+// every other process on the machine.
+function togetherKiB(pids) {
+  const frames = new Set();
+  const entry = Buffer.alloc(8 * 4096);
+  for (const pid of pids) {
+    const fd = openSync(`/proc/${pid}/pagemap`, 'r');
+    try {
+      for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+        const m = /^([0-9a-f]+)-([0-9a-f]+)/.exec(line);
+        if (!m || line.endsWith('[vsyscall]')) continue;
+        for (let page = BigInt(`0x${m[1]}`) / 4096n, end = BigInt(`0x${m[2]}`) / 4096n; page < end;) {
+          const n = Number(end - page < 4096n ? end - page : 4096n);
+          readSync(fd, entry, 0, n * 8, page * 8n);
+          for (let i = 0; i < n; i++) {
+            const e = entry.readBigUInt64LE(i * 8);
+            if (e >> 63n) frames.add(e & ((1n << 55n) - 1n)); // present: its frame number
+          }
+          page += BigInt(n);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return frames.has(0n) && frames.size === 1 ? null : frames.size * 4;
+}
+
 const box = await startBox();
 const dir = mkdtempSync(join(tmpdir(), 'outpost-nginx-'));
 let nginx;
@@ -44,6 +75,7 @@ try {
   const pids = Object.values(box.pids());
   await sleep(300);
   const idle = rssKiB(pids);
+  const idleTogether = togetherKiB(pids);
 
   // nginx with the same bodies as static files, one worker per core.
   writeFileSync(join(dir, 'health.json'), health);
@@ -78,6 +110,8 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
   console.log(`  GET /api/v1/cases    ${listRps.toFixed(0)} req/s   nginx same size ${nginxList.toFixed(0)} req/s   ratio ${(listRps / nginxList).toFixed(2)} (target >= 0.5)`);
   console.log('memory of the four processes (core, web, dev, sync)');
   console.log(`  idle    RSS ${mib(idle.rss)} MiB  PSS ${mib(idle.pss)} MiB  (target RSS < 16 MiB)`);
+  console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether)} MiB`} ` +
+    '(distinct physical pages of the four; summed RSS counts a shared page once per process)');
   console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
   const roles = box.pids();
   console.log(`  per process, idle after the load: ${Object.entries(roles).map(([r, pid]) => {
