@@ -271,3 +271,20 @@ test('partial acceptance: central refuses a case its catalog lacks; the reason i
     other.cleanup();
   }
 });
+
+test('re-enrolment with a new token: a new key at central, the feed from the start, cases still flow', async () => {
+  const keyBefore = centralRows("SELECT hex(public_key) AS k FROM offices WHERE code = 'SQ01'")[0].k;
+  const r = await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.notEqual(centralRows("SELECT hex(public_key) AS k FROM offices WHERE code = 'SQ01'")[0].k, keyBefore, 'a new key');
+  const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
+  const code = created.body.code;
+  await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} sent after re-enrolment`);
+  central.cli('event', 'SQ01', code, '1', 'case.accepted', '{"official_number":"再登记-0001"}');
+  await box.waitUntil(async () => (await box.caseState(code)) === 'accepted', 20000, 'the event back after re-enrolment');
+  // The feed was read again from its start: what was applied before is not applied twice.
+  const first = centralRows("SELECT code FROM events WHERE office = 'SQ01' AND type = 'case.accepted' ORDER BY seq LIMIT 1")[0].code;
+  assert.notEqual(first, code);
+  const history = (await box.json(`/api/v1/cases/${first}`)).body.history.filter((e) => e.action === 'case.accept');
+  assert.equal(history.length, 1, `${first} accepted once`);
+});
