@@ -164,6 +164,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	    {"retry-after:", offsetof(struct http_req, retry_after), sizeof(((struct http_req *)0)->retry_after)},
 	    {"outpost-signature:", offsetof(struct http_req, signature), sizeof(((struct http_req *)0)->signature)},
 	    {"etag:", offsetof(struct http_req, etag), sizeof(((struct http_req *)0)->etag)},
+	    {"tus-extension:", offsetof(struct http_req, tus_extension), sizeof(((struct http_req *)0)->tus_extension)},
+	    {"tus-checksum-algorithm:", offsetof(struct http_req, tus_checksum),
+	     sizeof(((struct http_req *)0)->tus_checksum)},
 	};
 
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {

@@ -32,6 +32,7 @@ struct http_req {
 	long status;	   /* 0: no answer; error holds why */
 	char error[CURL_ERROR_SIZE];
 	char location[512], upload_offset[24], retry_after[24], signature[160], etag[128];
+	char tus_extension[160], tus_checksum[80]; /* what a tus server offers (OPTIONS) */
 	http_done_fn *done;
 	void *ud;
 };

@@ -77,6 +77,9 @@ static struct {
 	unsigned poll_failures;
 	sd_event_source *poll_retry;
 	struct batch *batch;
+	/* central's tus server, asked once (OPTIONS) before the first upload:
+	 * chunks carry Upload-Checksum only when it offers sha256 */
+	enum { TUS_UNASKED, TUS_CHECKSUM, TUS_PLAIN } tus;
 } sy;
 
 static struct http_opts opts(long timeout)
@@ -186,7 +189,8 @@ static void answer_message(struct http_req *r, char *out, size_t cap)
 
 static bool transient(long status)
 {
-	return status == 0 || status == 408 || status == 425 || status == 429 || status >= 500;
+	/* 460: a chunk whose checksum failed at central, sent again */
+	return status == 0 || status == 408 || status == 425 || status == 429 || status == 460 || status >= 500;
 }
 
 /* 1 s doubling to the configured most, +-25 % jitter, or Retry-After. */
@@ -273,6 +277,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 		snprintf(sy.office, sizeof(sy.office), "%s", office);
 		snprintf(sy.pin, sizeof(sy.pin), "%s", pin);
 		sy.enrolled = true;
+		sy.tus = TUS_UNASKED; /* another central, perhaps */
 		log_info("enrolled with %s as office %s", e->url, office);
 		enrolled_reply(e->job, true, r->status, office, name, pub, whsec);
 		start_polling();
@@ -666,11 +671,13 @@ static void patch_next(struct doc *d)
 	r->fd_len = len;
 	snprintf(off, sizeof(off), "%" PRIu64, d->offset);
 	memcpy(sum, "sha256 ", 7);
-	chunk_sha256(d->fd, d->offset, len, sum + 7);
+	if (sy.tus == TUS_CHECKSUM)
+		chunk_sha256(d->fd, d->offset, len, sum + 7);
 	http_header(r, "Tus-Resumable", "1.0.0");
 	http_header(r, "Content-Type", "application/offset+octet-stream");
 	http_header(r, "Upload-Offset", off);
-	http_header(r, "Upload-Checksum", sum);
+	if (sy.tus == TUS_CHECKSUM)
+		http_header(r, "Upload-Checksum", sum);
 	sy.batch->running = true;
 	if (http_send(r, on_patched, d) != ST_OK)
 		sy.batch->running = false;
@@ -750,6 +757,32 @@ static void create_upload(struct doc *d)
 		sy.batch->running = false;
 }
 
+/* True when a comma-separated header value lists token. */
+static bool lists(const char *value, const char *token)
+{
+	size_t n = strlen(token);
+
+	for (const char *p = value; (p = strstr(p, token)); p += n)
+		if ((p == value || p[-1] == ',' || p[-1] == ' ') && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+static void on_tus_options(struct http_req *r, void *ud)
+{
+	(void)ud;
+	sy.batch->running = false;
+	if (r->status < 200 || r->status > 299) {
+		batch_failed(r);
+		return;
+	}
+	sy.tus = lists(r->tus_extension, "checksum") && lists(r->tus_checksum, "sha256") ? TUS_CHECKSUM : TUS_PLAIN;
+	log_info("central's tus server offers %s; chunks %s a checksum",
+		 r->tus_extension[0] ? r->tus_extension : "no extensions",
+		 sy.tus == TUS_CHECKSUM ? "carry" : "go without");
+	batch_step();
+}
+
 /* The next thing the batch needs: a document's upload, or the manifest. */
 static void batch_step(void)
 {
@@ -762,6 +795,20 @@ static void batch_step(void)
 		b->current++;
 	if (b->current == b->ndocs) {
 		post_manifest();
+		return;
+	}
+	if (sy.tus == TUS_UNASKED) {
+		char url[CENTRAL_URL_MAX + 16];
+		struct http_opts o = opts(60);
+		struct http_req *r;
+
+		snprintf(url, sizeof(url), "%s/v1/uploads", sy.url);
+		if (!(r = http_new("OPTIONS", url, &o)))
+			return;
+		http_header(r, "Tus-Resumable", "1.0.0");
+		b->running = true;
+		if (http_send(r, on_tus_options, NULL) != ST_OK)
+			b->running = false;
 		return;
 	}
 	{

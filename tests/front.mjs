@@ -11,7 +11,7 @@ export class Front {
     this.upstream = { host, port, ca };
     this.delayMs = delayMs;
     this.faults = []; // { method, path, status, headers, body, times }
-    this.seen = []; // [method, path, status] of every answer
+    this.seen = []; // [method, path, status, Upload-Checksum or null] of every answer
     this.agent = new https.Agent({ keepAlive: true, ca });
     this.server = https.createServer({ cert, key }, (req, res) => this.handle(req, res));
   }
@@ -38,7 +38,7 @@ export class Front {
     const fault = this.faults.find((f) => f.times > 0 && f.method === req.method && req.url.startsWith(f.path));
     if (fault) {
       fault.times--;
-      this.seen.push([req.method, req.url, fault.status]);
+      this.seen.push([req.method, req.url, fault.status, req.headers['upload-checksum'] ?? null]);
       res.writeHead(fault.status, fault.headers);
       res.end(typeof fault.body === 'function' ? fault.body(body) : fault.body);
       return;
@@ -59,7 +59,7 @@ export class Front {
       delete h['transfer-encoding'];
       delete h.connection;
       h['content-length'] = String(Buffer.concat(back).length);
-      this.seen.push([req.method, req.url, ur.statusCode]);
+      this.seen.push([req.method, req.url, ur.statusCode, req.headers['upload-checksum'] ?? null]);
       res.writeHead(ur.statusCode, h);
       res.end(Buffer.concat(back));
     });

@@ -102,6 +102,10 @@ test('every case arrives exactly once through loss, delay, cuts, errors and kill
   // The bad answers were seen, and taken for what they are.
   const statuses = front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/batches').map(([, , st]) => st);
   assert.deepEqual(statuses.slice(0, 3), [500, 503, 200]);
+  // Central offers sha256 checksums: every chunk carried one.
+  const patches = front.seen.filter(([m]) => m === 'PATCH');
+  assert.ok(patches.length > 0);
+  assert.deepEqual(patches.filter(([, , , sum]) => !/^sha256 [A-Za-z0-9+/]+=*$/.test(sum ?? '')), []);
   assert.match(box.log, /not central's answer/);
 });
 
@@ -137,4 +141,14 @@ test('a permanent refusal stops the batch and is shown, not hammered; retry now 
   assert.equal(await box.caseState(r.body.code), 'queued');
   assert.equal((await box.post('/api/v1/sync/now')).status, 202);
   await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after retry now');
+});
+
+test('a chunk central finds corrupt (460 Checksum Mismatch) is sent again', { timeout: 120_000 }, async () => {
+  front.fail('PATCH', '/v1/uploads/', 460, { body: 'checksum mismatch' });
+  const data = Buffer.concat([samples.pdf(), randomBytes(200_000)]);
+  const r = await box.createCase(goodCase, [{ name: '校验.pdf', type: 'application/pdf', data }]);
+  await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after the mismatch');
+  assert.ok(front.seen.some(([m, , st]) => m === 'PATCH' && st === 460), 'the mismatch was answered');
+  const [d] = rows(`SELECT d.sha256, d.upload FROM case_documents d WHERE d.code = '${r.body.code}'`);
+  assert.equal(sha256(readFileSync(join(central.state, 'uploads', d.upload))), sha256(data));
 });

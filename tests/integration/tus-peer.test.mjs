@@ -19,6 +19,7 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const store = mkdtempSync(join(tmpdir(), 'outpost-tus-'));
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const manifests = [];
+const seen = []; // [method, Upload-Checksum] of each tus request
 let box, srv, base;
 
 function answer(res, status, obj) {
@@ -31,7 +32,10 @@ function answer(res, status, obj) {
 before(async () => {
   const tus = new Server({ path: '/v1/uploads', datastore: new FileStore({ directory: store }) });
   srv = http.createServer(async (req, res) => {
-    if (req.url.startsWith('/v1/uploads')) return tus.handle(req, res);
+    if (req.url.startsWith('/v1/uploads')) {
+      seen.push([req.method, req.headers['upload-checksum'] ?? null]);
+      return tus.handle(req, res);
+    }
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const body = Buffer.concat(chunks).toString();
@@ -82,4 +86,9 @@ test('documents uploaded to @tus/server arrive byte for byte', async () => {
     assert.ok(d.upload.startsWith(`${base}/v1/uploads/`), d.upload);
     assert.equal(sha256(readFileSync(join(store, id))), d.sha256, 'the FileStore holds the same bytes');
   }
+  // @tus/server offers no checksum extension: the box asked (OPTIONS) and sends none.
+  assert.equal(seen[0][0], 'OPTIONS');
+  const patches = seen.filter(([m]) => m === 'PATCH');
+  assert.ok(patches.length >= 7, `chunked (${patches.length} PATCHes of 128 KiB)`);
+  assert.deepEqual(patches.filter(([, sum]) => sum !== null), [], 'no Upload-Checksum');
 });
