@@ -30,8 +30,9 @@ PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libsecco
 # reports.c, voice.c, painter.c and docscan.c load the libraries when they
 # first draw, speak, paint or scan.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode sane-backends zbar libjpeg)
-# libmicrohttpd: headers only as well; the web process loads it (web/mhd.h).
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(PKGS)))
+# libmicrohttpd and libcurl: headers only as well; the web process loads the
+# one (web/mhd.h), the sync process the other (sync/curlfn.h).
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd libcurl,$(PKGS)))
 # libgpiod's API (v1 on bookworm, v2 on trixie) from its version.
 GPIOD_API := $(if $(filter 0 1,$(firstword $(subst ., ,$(shell $(PKG_CONFIG) --modversion libgpiod)))),1,2)
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -DOUTPOST_GPIOD_API=$(GPIOD_API) -I. $(PKG_CFLAGS) $(CFLAGS)

@@ -102,7 +102,7 @@ static int on_timeout(CURLM *m, long ms, void *ud)
 
 enum status http_init(sd_event *ev)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (curl_load() != ST_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ST_IO;
 	h.ev = ev;
 	h.multi = curl_multi_init();

@@ -9,7 +9,7 @@
 #ifndef OUTPOST_HTTP_H
 #define OUTPOST_HTTP_H
 
-#include <curl/curl.h>
+#include "curlfn.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>

@@ -156,8 +156,11 @@ test('bad batches are refused and nothing is stored', async () => {
   const v2 = await fetch(`${central.base}/v1/batches`, { method: 'POST', headers: { 'Outpost-Protocol': '2' }, body: '{}' });
   assert.equal(v2.status, 400);
   assert.deepEqual((await v2.json()).supported, [1]);
-  // None of it was taken: the case goes in now, as new.
-  const ok = await postBatch(manifest([good]));
+  // None of it was taken: the case goes in now, as new; fields a later
+  // version may add are ignored.
+  const withFuture = manifest([{ ...good, priority_lane: 'green' }]);
+  withFuture.sent_by = { software: 'outpost 9.9' };
+  const ok = await postBatch(withFuture);
   assert.equal(ok.status, 201, ok.text);
   const accept = () => central.cli('event', 'SQ01', 'SQ01-261128-0002F', '1', 'case.accepted', '{"official_number":"N-2"}');
   accept();
