@@ -100,6 +100,7 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
   const healthRps = await wrk(`${box.base}/api/v1/health`);
   const listRps = await wrk(`${box.base}/api/v1/cases`, cookie);
   clearInterval(sampler);
+  const loadedTogether = togetherKiB(pids); // heaps keep what the load made them grow to
   if (sampleCount === 0) throw new Error('no memory sample was taken under load');
   const nginxHealth = await wrk(`http://127.0.0.1:${port}/health.json`);
   const nginxList = await wrk(`http://127.0.0.1:${port}/cases.json`);
@@ -113,6 +114,7 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
   console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether)} MiB`} ` +
     '(distinct physical pages of the four; summed RSS counts a shared page once per process)');
   console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
+  console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether)} MiB`} (right after the load)`);
   const roles = box.pids();
   console.log(`  per process, idle after the load: ${Object.entries(roles).map(([r, pid]) => {
     const m = rssKiB([pid]);
