@@ -754,7 +754,10 @@ static enum status h_case_get(struct request *r, const char *code)
 	const char *reveal = json_string_value(json_object_get(r->query, "reveal"));
 	json_t *j;
 	enum status st = cases_get(r->core, r->session, code, reveal && strcmp(reveal, "1") == 0, &j);
+	json_t *forwarding = st == ST_OK ? outbox_case_forwarding(r->core, code) : NULL;
 
+	if (forwarding)
+		json_object_set_new(j, "forwarding", forwarding);
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
 

@@ -582,6 +582,27 @@ enum status outbox_status(struct core *c, json_t **out)
 	return *out ? ST_OK : ST_NOMEM;
 }
 
+json_t *outbox_case_forwarding(struct core *c, const char *code)
+{
+	sqlite3_stmt *q = store_prepare(
+	    c->db, "SELECT b.id, b.state, b.attempts, b.last_attempt, b.last_http, b.last_message, b.next_retry, "
+		   "bc.result, bc.message FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id JOIN cases k ON "
+		   "k.id = bc.case_id WHERE k.code = ?1 ORDER BY b.created_at DESC, b.rowid DESC LIMIT 1");
+	json_t *f = NULL;
+
+	if (q) {
+		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			f = json_pack("{s:s, s:s, s:i, s:I, s:i, s:s, s:I, s:s, s:s}", "batch_id", col(q, 0), "state",
+				      col(q, 1), "attempts", sqlite3_column_int(q, 2), "last_attempt",
+				      (json_int_t)sqlite3_column_int64(q, 3), "last_http", sqlite3_column_int(q, 4),
+				      "last_message", col(q, 5), "next_retry", (json_int_t)sqlite3_column_int64(q, 6),
+				      "result", col(q, 7), "message", col(q, 8));
+	}
+	store_finish(q);
+	return f;
+}
+
 enum status outbox_now(struct core *c)
 {
 	char id[40], office[16];

@@ -27,6 +27,11 @@ enum status outbox_result(struct core *c, json_t *body);
 /* The console's: {"enrolled", "office", "central_url", "cursor", "queued",
  * "schedule": {"every_seconds", "at", "next_at"}, "batches": [...]} */
 enum status outbox_status(struct core *c, json_t **out);
+/* How a case's forwarding stands: its latest batch ({"batch_id", "state",
+ * "attempts", "last_attempt", "last_http", "last_message", "next_retry"})
+ * and central's word on the case in it ("result": taken or refused, "" not
+ * yet; "message"); NULL when it was never in a batch. */
+json_t *outbox_case_forwarding(struct core *c, const char *code);
 /* Sends what waits now; after a stop, the failed batch again. */
 enum status outbox_now(struct core *c);
 

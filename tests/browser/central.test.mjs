@@ -49,6 +49,10 @@ test('the office admin enrols the box from the console; the batch shows as deliv
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to reach central`);
   await page.click('#sync-now');
   await page.locator('#batches-table tr[data-state=sent]', { hasText: '201' }).waitFor({ timeout: 5000 });
+  // The case itself shows how its forwarding went.
+  await page.goto(`${box.base}/staff/#case/${code}`);
+  await page.locator('#case-fields', { hasText: '中心已接收' }).waitFor();
+  assert.match(await page.locator('#case-fields').textContent(), /报送中心.*中心已接收.*HTTP 201/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -252,6 +252,13 @@ test('partial acceptance: central refuses a case its catalog lacks; the reason i
     assert.equal(await office.caseState(known), 'sent');
     assert.equal(await office.caseState(unknown), 'queued', 'the refused case waits at the box');
     assert.match((await office.json(`/api/v1/cases/${unknown}`)).body.central_note, /中心事项目录中没有该事项（GA-SFZ-04）/);
+    // Each case shows its forwarding: the batch's last attempt and status, central's word on it.
+    const fw = (await office.json(`/api/v1/cases/${unknown}`)).body.forwarding;
+    assert.equal(fw.result, 'refused');
+    assert.equal(fw.last_http, 202);
+    assert.ok(fw.last_attempt > 0);
+    assert.match(fw.message, /GA-SFZ-04/);
+    assert.equal((await office.json(`/api/v1/cases/${known}`)).body.forwarding.result, 'taken');
     const taken = (sql) => JSON.parse(execFileSync('sqlite3', ['-json', join(other.state, 'central.db'), sql], { encoding: 'utf8' }) || '[]');
     assert.deepEqual(taken("SELECT code FROM cases WHERE office = 'SQ03'").map((r) => r.code), [known]);
     // Not hammered: the interval does not send it again by itself.

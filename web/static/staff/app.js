@@ -224,6 +224,17 @@ function definitionList(pairs) {
     el('dd', String(v))]);
 }
 
+// Where the case's forwarding stands: its batch, central's word on it,
+// the last attempt and the next retry.
+function forwarding(f) {
+  if (!f) return '';
+  const parts = [f.result ? t(`result.${f.result}`) : t(`batch.${f.state}`)];
+  if (f.message || f.last_message) parts.push(f.message || f.last_message);
+  if (f.last_attempt) parts.push(`${t('last_attempt')} ${when(f.last_attempt)}${f.last_http ? ` · HTTP ${f.last_http}` : ''}`);
+  if (f.next_retry && !f.result) parts.push(`${t('next_retry')} ${when(f.next_retry)}`);
+  return parts.join(' · ');
+}
+
 async function showCase(code, reveal = false) {
   $('scan-panel').hidden = true;
   const c = await api('GET', `/cases/${encodeURIComponent(code)}${reveal ? '?reveal=1' : ''}`);
@@ -237,7 +248,7 @@ async function showCase(code, reveal = false) {
     ['received', localTime(c.received_at ?? c.created_at)], ['promised_by', c.promised_by],
     ['incomplete_note', c.incomplete_note], ['official_number', c.official_number],
     ['central_note', c.central_note], ['decision', c.decision ? t(`decision.${c.decision}`) : ''],
-    ['receipt', t(`receipt.${c.receipt_state}`)],
+    ['receipt', t(`receipt.${c.receipt_state}`)], ['forwarding', forwarding(c.forwarding)],
   ]));
   $('case-materials').replaceChildren(...c.materials.map((m) => el('li',
     `${m.received ? '✓' : '✗'} ${m.name} · ${m.received ? `${t(`form.${m.received_form}`)} ${m.pages} ${t('pages_unit')}`

@@ -74,6 +74,7 @@ const zh = {
   'action.sync.enrol': '登记到中心', 'action.sync.now': '立即发送',
   schedule: '发送时间', 'schedule.every': '每 {s} 秒', 'schedule.at': '每天', 'schedule.next': '下次',
   'schedule.manual': '仅手动发送',
+  forwarding: '报送中心', 'result.taken': '中心已接收', 'result.refused': '中心拒收',
 };
 
 const en = {
@@ -163,6 +164,7 @@ const en = {
   'batch.failed': 'stopped (needs attention)', 'action.sync.enrol': 'enrolled with central', 'action.sync.now': 'send now',
   schedule: 'Sending', 'schedule.every': 'every {s} s', 'schedule.at': 'daily at', 'schedule.next': 'next',
   'schedule.manual': 'on demand only',
+  forwarding: 'Forwarding', 'result.taken': 'taken by central', 'result.refused': 'refused by central',
 };
 
 export const texts = { zh, en };
