@@ -97,6 +97,12 @@ test('a central clerk accepts, decides and readies the case; the box follows; pi
   await page.locator('#case-state', { hasText: '待领取' }).waitFor();
   await box.waitUntil(async () => (await box.caseState(code)) === 'ready', 10000, 'ready at the box');
   assert.equal((await box.json(`/api/v1/cases/${code}`)).body.decision, 'approved');
+  // The office's console lists it as ready for pickup, with central's number.
+  const office = await loggedIn(browser, box);
+  await office.page.goto(`${box.base}/staff/#case/${code}`);
+  await office.page.locator('#case-fields', { hasText: '待领取' }).waitFor();
+  assert.match(await office.page.locator('#case-fields').textContent(), /京公居字2026-0777/);
+  await office.page.close();
   const pickup = await box.post(`/api/v1/cases/${code}/pickup`, { pickup_code: box.pickupCode(code), collector: { kind: 'applicant' } });
   assert.equal(pickup.body.state, 'collected');
 
