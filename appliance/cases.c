@@ -1036,6 +1036,22 @@ enum status cases_close(struct core *c, const struct session *s, const char *cod
 	return simple_event(c, s, code, LC_CLOSE, NULL, why);
 }
 
+/* A queued case in a batch still being sent, or stopped. */
+static bool in_outgoing_batch(struct core *c, const char *code)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id "
+					       "JOIN cases k ON k.id = bc.case_id WHERE k.code = ?1 AND "
+					       "k.state = 'queued' AND b.state IN ('sending', 'failed')");
+	bool yes = false;
+
+	if (q) {
+		sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+		yes = sqlite3_step(q) == SQLITE_ROW;
+	}
+	store_finish(q);
+	return yes;
+}
+
 enum status cases_withdraw(struct core *c, const struct session *s, const char *code, json_t *body,
 			   struct case_error *why)
 {
@@ -1047,6 +1063,12 @@ enum status cases_withdraw(struct core *c, const struct session *s, const char *
 		return fail_field(why, "reason", ST_MISSING_FIELD);
 	if (text_chars(reason) < 1 || text_chars(reason) > NOTE_MAX_CHARS)
 		return fail_field(why, "reason", ST_BAD_FIELD);
+	/* A queued case in a batch the box is still sending (or that stopped)
+	 * may reach central whatever the office does now: its manifest is
+	 * made.  It waits for central's answer; a case central refused is in
+	 * no such batch and may go. */
+	if (in_outgoing_batch(c, code))
+		return ST_FORWARDING;
 	return simple_event(c, s, code, LC_WITHDRAW, reason, why);
 }
 

@@ -101,6 +101,11 @@ static const struct status_info infos[] = {
     [ST_BAD_SIGNATURE] = {"bad_signature", 401, {"签名无效", "the signature does not hold"}},
     [ST_STALE_REQUEST] = {"stale_request", 401, {"请求时间与本机时钟相差过大", "the request's time is too far off"}},
     [ST_ENROL_FAILED] = {"enrol_failed", 502, {"中心拒绝了登记", "central refused the enrolment"}},
+    [ST_FORWARDING] =
+	{"forwarding",
+	 409,
+	 {"案件所在批次正在报送中心，现在不能撤回；请待中心答复后再办理",
+	  "the case's batch is being forwarded to central; it cannot be withdrawn until central answers"}},
     [ST_SCANNER_BUSY] = {"scanner_busy",
 			 409,
 			 {"扫描仪正在进行另一项扫描，请等其结束",

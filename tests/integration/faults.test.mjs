@@ -139,6 +139,11 @@ test('a permanent refusal stops the batch and is shown, not hammered; retry now 
   await sleep(4000);
   assert.equal(front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/batches').length, tries, 'no more attempts');
   assert.equal(await box.caseState(r.body.code), 'queued');
+  // Its manifest is made: the case cannot be withdrawn until central answers.
+  const w = await box.post(`/api/v1/cases/${r.body.code}/withdraw`, { reason: '申请人不办了' });
+  assert.equal(w.status, 409);
+  assert.equal(w.body.error, 'forwarding');
+  assert.match(w.body.message, /正在报送中心/);
   assert.equal((await box.post('/api/v1/sync/now')).status, 202);
   await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after retry now');
 });
