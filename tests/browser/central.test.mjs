@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, loggedIn } from './browser.mjs';
@@ -49,6 +50,21 @@ test('the office admin enrols the box from the console; the batch shows as deliv
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 15000, `${code} to reach central`);
   await page.click('#sync-now');
   await page.locator('#batches-table tr[data-state=sent]', { hasText: '201' }).waitFor({ timeout: 5000 });
+  // Key rotation and re-enrolment from the same page; the later tests go on
+  // with the new key.
+  const keyOf = () => execFileSync('sqlite3', [join(central.state, 'central.db'),
+    "SELECT hex(public_key) FROM offices WHERE code = 'SQ01'"], { encoding: 'utf8' }).trim();
+  const first = keyOf();
+  await page.click('#sync-rotate');
+  await page.locator('#flash', { hasText: '密钥已更换' }).waitFor();
+  const rotated = keyOf();
+  assert.notEqual(rotated, first, 'central holds the new key');
+  await page.click('#sync-reenrol');
+  await page.fill('#enrol-form input[name=url]', central.base);
+  await page.fill('#enrol-form input[name=token]', central.token());
+  await page.click('#enrol-form button[type=submit]');
+  await page.locator('#flash', { hasText: '已在中心登记：SQ01' }).waitFor();
+  assert.notEqual(keyOf(), rotated, 'enrolled again with another key');
   // The case itself shows how its forwarding went.
   await page.goto(`${box.base}/staff/#case/${code}`);
   await page.locator('#case-fields', { hasText: '中心已接收' }).waitFor();

@@ -360,6 +360,7 @@ async function showSync() {
     ['schedule', schedule(s.schedule)],
   ]));
   $('enrol-form').hidden = s.enrolled;
+  $('sync-rotate').hidden = $('sync-reenrol').hidden = !s.enrolled;
   $('batches-table').querySelector('tbody').replaceChildren(...(s.batches ?? []).map((b) => {
     const tr = el('tr');
     tr.dataset.state = b.state;
@@ -375,6 +376,16 @@ $('sync-now').addEventListener('click', () => guarded(async () => {
   flash(t('sync_started'), true);
   setTimeout(() => guarded(showSync), 1500);
 }));
+
+// A new key pair, told to central signed with the old key.
+$('sync-rotate').addEventListener('click', () => guarded(async () => {
+  await api('POST', '/sync/rotate');
+  flash(t('key_rotated'), true);
+  await showSync();
+}));
+
+// Enrolling again (a new token: another central, or a box restored) shows the form.
+$('sync-reenrol').addEventListener('click', () => { $('enrol-form').hidden = false; });
 
 $('enrol-form').addEventListener('submit', (ev) => guarded(async () => {
   ev.preventDefault();

@@ -75,6 +75,7 @@ const zh = {
   schedule: '发送时间', 'schedule.every': '每 {s} 秒', 'schedule.at': '每天', 'schedule.next': '下次',
   'schedule.manual': '仅手动发送',
   forwarding: '报送中心', 'result.taken': '中心已接收', 'result.refused': '中心拒收',
+  rotate_key: '更换密钥', reenrol: '重新登记', key_rotated: '密钥已更换，中心已确认',
 };
 
 const en = {
@@ -165,6 +166,7 @@ const en = {
   schedule: 'Sending', 'schedule.every': 'every {s} s', 'schedule.at': 'daily at', 'schedule.next': 'next',
   'schedule.manual': 'on demand only',
   forwarding: 'Forwarding', 'result.taken': 'taken by central', 'result.refused': 'refused by central',
+  rotate_key: 'Rotate the key', reenrol: 'Enrol again', key_rotated: 'New key in use; central confirmed it',
 };
 
 export const texts = { zh, en };
