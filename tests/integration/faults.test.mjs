@@ -119,7 +119,9 @@ test('an upload central refuses in the manifest is terminated and sent again', {
   const r = await box.createCase(goodCase, [{ name: '重传.pdf', type: 'application/pdf', data }]);
   await box.waitUntil(async () => (await box.caseState(r.body.code)) === 'sent', 60_000, 'sent after the refusal');
   const path = new URL(refused).pathname;
-  assert.ok(front.seen.some(([m, p, st]) => m === 'DELETE' && p === path && st === 204), 'the refused upload terminated');
+  // The DELETE goes beside the new upload, so it may end after the case is sent.
+  await box.waitUntil(async () => front.seen.some(([m, p, st]) => m === 'DELETE' && p === path && st === 204), 10_000,
+    'the refused upload terminated');
   assert.equal(rows(`SELECT state FROM uploads WHERE id = '${path.split('/').pop()}'`)[0].state, 'terminated');
   const stored = rows(`SELECT d.sha256, d.upload FROM case_documents d WHERE d.code = '${r.body.code}'`);
   assert.equal(stored.length, 1);
