@@ -477,16 +477,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[256];
-
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	log_debug("http: %s", line);
-}
-
 /* --- keys, tokens, start --------------------------------------------------------------- */
 
 static bool load_key(struct central *c)
@@ -702,7 +692,7 @@ int main(int argc, char **argv)
 		    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, &c},
 		    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c.cfg.max_connections, NULL},
 		    {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
-		    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
+		    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_loop_log, NULL},
 		};
 		size_t n = 6;
 		unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;

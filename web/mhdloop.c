@@ -1,5 +1,10 @@
 #include "mhdloop.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "appliance/log.h"
+
 static void rearm(struct mhd_loop *l)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
@@ -66,4 +71,14 @@ void mhd_loop_detach(struct mhd_loop *l)
 {
 	l->io = sd_event_source_disable_unref(l->io);
 	l->timer = sd_event_source_disable_unref(l->timer);
+}
+
+void mhd_loop_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("http: %s", line);
 }

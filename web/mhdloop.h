@@ -6,6 +6,7 @@
 #ifndef OUTPOST_MHDLOOP_H
 #define OUTPOST_MHDLOOP_H
 
+#include <stdarg.h>
 #include <systemd/sd-event.h>
 
 #include "mhd.h"
@@ -21,5 +22,8 @@ enum status mhd_loop_attach(struct mhd_loop *l, sd_event *ev, struct MHD_Daemon 
  * picked up by MHD_run(). */
 void mhd_loop_kick(struct mhd_loop *l);
 void mhd_loop_detach(struct mhd_loop *l);
+/* MHD_OPTION_EXTERNAL_LOGGER: libmicrohttpd's messages, one line each, at
+ * debug level. */
+void mhd_loop_log(void *cls, const char *fmt, va_list ap);
 
 #endif

@@ -428,16 +428,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[512];
-
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	log_debug("http: %s", line);
-}
-
 int web_main(const char *config_path)
 {
 	struct config *cfg;
@@ -455,7 +445,7 @@ int web_main(const char *config_path)
 			     NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 			     NULL, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_bytes,
-			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_loop_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
 	if (mhd_loop_attach(&web.loop, web.rp.ev, web.mhd) != ST_OK)
