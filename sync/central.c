@@ -729,6 +729,7 @@ int main(int argc, char **argv)
 	mhd_loop_detach(&c.loop);
 	MHD_stop_daemon(c.mhd);
 	central_push_free(&c);
+	central_catalog_free(&c);
 	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
 	sd_event_unref(c.ev);

@@ -35,8 +35,21 @@ struct central_config {
 	unsigned max_connections;
 };
 
+/* Central's published catalog ([central] catalog), read again only when
+ * the file changes: its bytes, ETag and signature for GET /v1/catalog, and
+ * its item codes for the manifests. */
+struct central_catalog {
+	struct timespec mtime;
+	off_t size;
+	char *text;
+	json_t *codes; /* {item code: true} */
+	char etag[24];
+	char signature[8 + SIGN_B64_MAX(SIGN_SIG_LEN)];
+};
+
 struct central {
 	struct central_config cfg;
+	struct central_catalog catalog;
 	sd_event *ev;
 	struct cdb *db;
 	struct MHD_Daemon *mhd;
@@ -104,6 +117,7 @@ enum MHD_Result cases_batch(struct creq *r);
 enum MHD_Result cases_events(struct creq *r);
 enum MHD_Result cases_heartbeat(struct creq *r);
 enum MHD_Result cases_catalog(struct creq *r);
+void central_catalog_free(struct central *c);
 /* A clerk's decision becomes an event: type case.accepted ... case.ready. */
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen);

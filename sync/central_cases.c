@@ -2,12 +2,16 @@
  * Batches, case records, events and their feed at outpost-central
  * (sync/PROTOCOL.md sections 5 to 7).
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "cdb.h"
 #include "central.h"
@@ -174,6 +178,66 @@ static enum MHD_Result check_documents(struct creq *r, json_t *cases, enum MHD_R
 	return MHD_YES;
 }
 
+/* --- the catalog ------------------------------------------------------------------------ */
+
+#define CATALOG_MAX (16 << 20)
+
+void central_catalog_free(struct central *c)
+{
+	free(c->catalog.text);
+	json_decref(c->catalog.codes);
+	c->catalog = (struct central_catalog){0};
+}
+
+/* The catalog as its file holds it now (one stat() per call; read, hashed,
+ * signed and parsed again only when the file changed), or NULL when there
+ * is none or it cannot be read: then any item is taken. */
+static const struct central_catalog *catalog_now(struct central *c)
+{
+	struct central_catalog *k = &c->catalog, fresh = {0};
+	uint8_t sig[SIGN_SIG_LEN];
+	char hex[65];
+	struct stat st;
+	json_t *doc, *items, *it;
+	size_t i;
+	int fd;
+
+	if (!c->cfg.catalog[0] || stat(c->cfg.catalog, &st) < 0 || st.st_size <= 0 || st.st_size >= CATALOG_MAX) {
+		central_catalog_free(c);
+		return NULL;
+	}
+	if (k->text && st.st_size == k->size && st.st_mtim.tv_sec == k->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == k->mtime.tv_nsec)
+		return k;
+	fresh.mtime = st.st_mtim;
+	fresh.size = st.st_size;
+	fd = open(c->cfg.catalog, O_RDONLY | O_CLOEXEC);
+	fresh.text = fd >= 0 ? malloc((size_t)st.st_size) : NULL;
+	if (!fresh.text || !fdio_pread_all(fd, fresh.text, (size_t)st.st_size, 0)) {
+		log_warn("cannot read the catalog %s", c->cfg.catalog);
+		free(fresh.text);
+		if (fd >= 0)
+			close(fd);
+		central_catalog_free(c);
+		return NULL;
+	}
+	close(fd);
+	sign_sha256_hex(fresh.text, (size_t)fresh.size, hex);
+	snprintf(fresh.etag, sizeof(fresh.etag), "\"%.16s\"", hex);
+	sign_ed25519(c->key, fresh.text, (size_t)fresh.size, sig);
+	sign_header(sig, fresh.signature);
+	doc = json_loadb(fresh.text, (size_t)fresh.size, 0, NULL);
+	fresh.codes = json_object();
+	items = json_object_get(doc, "items");
+	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "code")))
+	    json_object_set_new(fresh.codes, json_string_value(json_object_get(it, "code")), json_true());
+	json_decref(doc);
+	central_catalog_free(c);
+	*k = fresh;
+	log_info("catalog %s loaded: %zu items, ETag %s", c->cfg.catalog, json_object_size(k->codes), k->etag);
+	return k;
+}
+
 /* One case of a manifest: taken (stored now, or before), or refused with why. */
 static json_t *take_case(struct central *c, const char *office, const char *department, const char *batch, json_t *cs,
 			 json_t *catalog, bool *refused)
@@ -267,21 +331,6 @@ static json_t *take_case(struct central *c, const char *office, const char *depa
 	return json_pack("{s:s, s:I, s:s}", "code", code, "version", version, "status", "taken");
 }
 
-/* The item codes of central's published catalog ({code: true}), or NULL
- * when it has none: then any item is taken. */
-static json_t *catalog_items(struct central *c)
-{
-	json_t *doc = c->cfg.catalog[0] ? json_load_file(c->cfg.catalog, 0, NULL) : NULL, *items, *it;
-	json_t *codes = doc ? json_object() : NULL;
-	size_t i;
-
-	items = json_object_get(doc, "items");
-	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "code")))
-	    json_object_set_new(codes, json_string_value(json_object_get(it, "code")), json_true());
-	json_decref(doc);
-	return codes;
-}
-
 enum MHD_Result cases_batch(struct creq *r)
 {
 	struct central *c = r->c;
@@ -290,7 +339,8 @@ enum MHD_Result cases_batch(struct creq *r)
 	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
 	char hash[65], *answer_text = NULL;
 	enum MHD_Result answered;
-	json_t *m = NULL, *cases, *results, *cs, *answer, *catalog;
+	const struct central_catalog *catalog = catalog_now(c);
+	json_t *m = NULL, *cases, *results, *cs, *answer;
 	json_error_t err;
 	struct cdb_stmt *q;
 	bool any_refused = false, have_key = false;
@@ -359,11 +409,10 @@ enum MHD_Result cases_batch(struct creq *r)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
 	results = json_array();
-	catalog = catalog_items(c);
 	json_array_foreach(cases, i, cs)
 	{
 		bool refused;
-		json_t *res = take_case(c, r->office, department, key, cs, catalog, &refused);
+		json_t *res = take_case(c, r->office, department, key, cs, catalog ? catalog->codes : NULL, &refused);
 
 		if (!res) {
 			st = ST_IO;
@@ -395,7 +444,6 @@ enum MHD_Result cases_batch(struct creq *r)
 	cdb_finish(q);
 	free(answer_text);
 	json_decref(m);
-	json_decref(catalog);
 	if (st == ST_OK)
 		st = cdb_commit(c->db);
 	if (st != ST_OK) {
@@ -654,50 +702,30 @@ enum MHD_Result cases_heartbeat(struct creq *r)
 	return central_json(r, 204, NULL);
 }
 
-/* --- the catalog ------------------------------------------------------------------------ */
-
 enum MHD_Result cases_catalog(struct creq *r)
 {
 	const char *inm = central_header(r, "If-None-Match");
+	const struct central_catalog *k;
 	enum MHD_Result answered, ret;
 	struct MHD_Response *resp;
-	char etag[24], hex[65], *text = NULL;
-	uint8_t sig[SIGN_SIG_LEN];
-	char hdr[8 + SIGN_B64_MAX(SIGN_SIG_LEN)];
-	long n = 0;
-	FILE *f;
+	bool same;
 
 	if (!central_signed(r, NULL, 0, &answered))
 		return answered;
-	f = r->c->cfg.catalog[0] ? fopen(r->c->cfg.catalog, "r") : NULL;
-	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (16 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc((size_t)n)) && fread(text, 1, (size_t)n, f) != (size_t)n) {
-		free(text);
-		text = NULL;
-	}
-	if (f)
-		fclose(f);
-	if (!text)
+	if (!(k = catalog_now(r->c)))
 		return central_error(r, 404, "no_catalog", "中心尚未发布事项目录", "central has no catalog yet");
-	sign_sha256_hex(text, (size_t)n, hex);
-	snprintf(etag, sizeof(etag), "\"%.16s\"", hex);
-	if (inm && strcmp(inm, etag) == 0) {
-		free(text);
-		resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(resp, "ETag", etag);
-		ret = MHD_queue_response(r->conn, 304, resp);
-		MHD_destroy_response(resp);
-		r->answered = true;
-		return ret;
+	same = inm && strcmp(inm, k->etag) == 0;
+	resp = same ? MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT)
+		    : MHD_create_response_from_buffer((size_t)k->size, k->text, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "ETag", k->etag);
+	if (!same) {
+		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+		MHD_add_response_header(resp, "Outpost-Protocol", "1");
+		MHD_add_response_header(resp, "Outpost-Signature", k->signature);
 	}
-	sign_ed25519(r->c->key, text, (size_t)n, sig);
-	sign_header(sig, hdr);
-	resp = MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(resp, "ETag", etag);
-	MHD_add_response_header(resp, "Outpost-Protocol", "1");
-	MHD_add_response_header(resp, "Outpost-Signature", hdr);
-	ret = MHD_queue_response(r->conn, 200, resp);
+	ret = MHD_queue_response(r->conn, same ? 304 : 200, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;
 	return ret;
