@@ -171,16 +171,18 @@ test('the call is announced: non-silent Mandarin audio of the right length (sox)
 test('numbers start again at the configured hour (fake clock)', { skip: !testBuild &&
   'SKIPPED LOUDLY: the fake clock exists only in the test build (SANITIZE=1); the sanitized tier runs this' }, async () => {
   const clock = join(box.dir, 'clock');
-  // 05:59 local time is still yesterday's business day (reset_hour 6).
-  const day = new Date();
-  day.setHours(5, 59, 0, 0);
-  writeFileSync(clock, String(Math.floor(day.getTime() / 1000) + 86400));
+  // The running business day ends at the next 06:00 local time (reset_hour 6),
+  // which is later today when the tests run before 06:00 and tomorrow otherwise.
+  const end = new Date();
+  end.setHours(6, 0, 0, 0);
+  if (end.getTime() <= Date.now()) end.setDate(end.getDate() + 1);
+  const at = (seconds) => String(Math.floor(end.getTime() / 1000) + seconds);
+  writeFileSync(clock, at(-30));
   await box.crashAndRestart({ OUTPOST_FAKE_CLOCK: clock });
   assert.equal((await box.login()).status, 200);
   const late = await kiosk({ category: 'P' });
   assert.notEqual(late.body.label, 'A001', 'before the hour: the running day goes on');
-  day.setHours(6, 0, 1, 0);
-  writeFileSync(clock, String(Math.floor(day.getTime() / 1000) + 86400));
+  writeFileSync(clock, at(1));
   const first = await kiosk({ category: 'P' });
   assert.equal(first.body.label, 'A001', 'after the hour: a new day');
 });
