@@ -1,6 +1,7 @@
 /*
  * libmicrohttpd in external-epoll mode inside an sd-event loop: its epoll
- * descriptor is one io source and its timeout one timer.  Used by the web
+ * descriptor is one io source, its timeout one timer, and a kick one defer
+ * source.  Used by the web
  * process and by outpost-central.
  */
 #ifndef OUTPOST_MHDLOOP_H
@@ -14,7 +15,7 @@
 struct mhd_loop {
 	sd_event *ev;
 	struct MHD_Daemon *d;
-	sd_event_source *io, *timer;
+	sd_event_source *io, *timer, *now;
 };
 
 enum status mhd_loop_attach(struct mhd_loop *l, sd_event *ev, struct MHD_Daemon *d);

@@ -168,8 +168,10 @@ static void forward(struct MHD_Connection *conn, struct webreq *r, const char *m
 	r->slot = slot;
 	r->id = ((uint32_t)++web.serial << 16) | slot;
 	st = req ? ST_OK : ST_NOMEM;
+	/* A second's slack lets sd-event move its timerfd about once a second
+	 * rather than for every request. */
 	if (st == ST_OK && sd_event_add_time_relative(web.rp.ev, &r->timeout, CLOCK_MONOTONIC,
-						      (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 100000,
+						      (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 1000000,
 						      on_request_timeout, r) < 0)
 		st = ST_NOMEM;
 	if (st == ST_OK)
