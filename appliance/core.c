@@ -515,6 +515,7 @@ int core_main(const char *config_path)
 	json_decref(c.leds);
 	docstore_free(&c.docs);
 	vault_free(&c.vault);
+	memo_clear(&c.lists);
 	store_close(&c.db);
 	close(listen_fd);
 	sd_event_unref(c.ev);

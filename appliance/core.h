@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "child.h"
 #include "config.h"
+#include "memo.h"
 #include "docstore.h"
 #include "vault.h"
 #include "worker.h"
@@ -34,6 +35,7 @@ struct core {
 	struct child children[__ROLE_MAX];
 	sqlite3 *db;
 	struct docstore *docs;
+	struct memo lists; /* rendered case lists, cases.c */
 	struct vault *vault;
 	sd_event_source *purge_timer;
 	struct auth *auth;

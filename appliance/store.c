@@ -376,6 +376,8 @@ enum status store_open(const char *path, sqlite3 **out, char *err, size_t errlen
 	return store_open_schema(path, migrations, SCHEMA_VERSION, out, err, errlen);
 }
 
+static bool memstatus_off;
+
 enum status store_open_schema(const char *path, const char *const *steps, int nsteps, sqlite3 **out, char *err,
 			      size_t errlen)
 {
@@ -384,6 +386,12 @@ enum status store_open_schema(const char *path, const char *const *steps, int ns
 	int rc;
 
 	*out = NULL;
+	/* Before SQLite initialises (the first open): its allocation statistics
+	 * take a global mutex on every malloc and free, and nothing reads them. */
+	if (!memstatus_off) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		memstatus_off = true;
+	}
 	rc = sqlite3_open_v2(
 	    path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -38,6 +38,10 @@ async function refusedAction(code, action, body, status, error, stateBefore) {
 test('received → queued → sent → accepted → decided → ready → collected → closed', async () => {
   const code = await intake();
   assert.equal(await box.caseState(code), 'received');
+  // Asked before and after: the core keeps rendered lists, never stale ones.
+  const early = await box.json('/api/v1/cases?view=ready');
+  assert.ok(!early.body.cases.some((c) => c.code === code));
+  assert.deepEqual((await box.json('/api/v1/cases?view=ready')).body, early.body, 'the same answer again');
   await toReady(code);
   const detail = (await box.json(`/api/v1/cases/${code}`)).body;
   assert.equal(detail.official_number, '京公2026-0001');
@@ -194,7 +198,10 @@ test('finding cases: by name, state, department and dates; the overdue view; the
   assert.equal((await box.json('/api/v1/cases?state=nonsense')).status, 400);
   assert.equal((await box.json('/api/v1/cases?view=ready&limit=0')).status, 400);
 
-  // Overdue: a promise in the past, as time passing would leave it.
+  // Overdue: a promise in the past, as time passing would leave it.  Written
+  // by another connection, as an operator's shell would: the list the core
+  // kept from before is not answered again.
+  assert.ok(!(await box.json('/api/v1/cases?view=overdue')).body.cases.some((c) => c.code === a));
   execFileSync('sqlite3', [join(box.state, 'outpost.db'),
     `UPDATE cases SET promised_by = '2001-01-01' WHERE code = '${a}'`]);
   const overdue = await box.json('/api/v1/cases?view=overdue');
