@@ -73,6 +73,17 @@ test('the office admin enrols the box from the console; the batch shows as deliv
   await page.close();
 });
 
+// Waits for the case view to show a state; when it does not, the failure
+// says what the page showed instead (its message line and state).
+async function caseStateShows(page, text) {
+  try {
+    await page.locator('#case-state', { hasText: text }).waitFor();
+  } catch (e) {
+    const [state, message] = await Promise.all([page.locator('#case-state').textContent(), page.locator('#flash').textContent()]);
+    throw new Error(`the case view shows "${state}", not "${text}"; the page says "${message}"`, { cause: e });
+  }
+}
+
 test('a central clerk accepts, decides and readies the case; the box follows; pickup completes', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
@@ -101,16 +112,16 @@ test('a central clerk accepts, decides and readies the case; the box follows; pi
 
   await page.fill('form[data-action=accept] input[name=official_number]', '京公居字2026-0777');
   await page.click('form[data-action=accept] button');
-  await page.locator('#case-state', { hasText: '已受理' }).waitFor();
+  await caseStateShows(page, '已受理');
   await box.waitUntil(async () => (await box.caseState(code)) === 'accepted', 10000, 'accepted at the box');
   assert.equal((await box.json(`/api/v1/cases/${code}`)).body.official_number, '京公居字2026-0777');
 
   await page.selectOption('form[data-action=decide] select[name=decision]', 'approved');
   await page.fill('form[data-action=decide] input[name=note]', '准予办理');
   await page.click('form[data-action=decide] button');
-  await page.locator('#case-state', { hasText: '已办结' }).waitFor();
+  await caseStateShows(page, '已办结');
   await page.click('form[data-action=ready] button');
-  await page.locator('#case-state', { hasText: '待领取' }).waitFor();
+  await caseStateShows(page, '待领取');
   await box.waitUntil(async () => (await box.caseState(code)) === 'ready', 10000, 'ready at the box');
   assert.equal((await box.json(`/api/v1/cases/${code}`)).body.decision, 'approved');
   // The office's console lists it as ready for pickup, with central's number.
@@ -172,7 +183,7 @@ test('a clerk returns a case for missing materials; the box shows them; the supp
   await boxes.nth(2).check();
   await page.fill('form[data-action=return] input[name=note]', '请携带原件');
   await page.click('form[data-action=return] button');
-  await page.locator('#case-state', { hasText: '已退回补正' }).waitFor();
+  await caseStateShows(page, '已退回补正');
   await box.waitUntil(async () => (await box.caseState(c2)) === 'returned', 10000, 'returned at the box');
   const note = (await box.json(`/api/v1/cases/${c2}`)).body.central_note;
   assert.equal(note, `缺少材料：${names[1].trim()}、${names[2].trim()}；请携带原件`);
