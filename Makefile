@@ -25,7 +25,7 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
-PKGS := libsystemd libmicrohttpd openssl sqlite3 jansson inih libargon2 libseccomp libgpiod libcurl
+PKGS := libsystemd libmicrohttpd nettle hogweed sqlite3 jansson inih libargon2 libseccomp libgpiod libcurl
 # cairo, espeak-ng, libqrencode, SANE, ZBar and libjpeg: headers only;
 # reports.c, voice.c, painter.c and docscan.c load the libraries when they
 # first draw, speak, paint or scan.

@@ -3,14 +3,14 @@
 #include <argon2.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "entropy.h"
 #include "log.h"
 #include "store.h"
 
@@ -46,14 +46,14 @@ static enum status random_hex(char *out, size_t bytes)
 	uint8_t raw[64];
 	static const char digits[] = "0123456789abcdef";
 
-	if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1)
+	if (bytes > sizeof(raw) || entropy_fill(raw, bytes) != ST_OK)
 		return ST_NOMEM;
 	for (size_t i = 0; i < bytes; i++) {
 		out[2 * i] = digits[raw[i] >> 4];
 		out[2 * i + 1] = digits[raw[i] & 15];
 	}
 	out[2 * bytes] = '\0';
-	OPENSSL_cleanse(raw, sizeof(raw));
+	explicit_bzero(raw, sizeof(raw));
 	return ST_OK;
 }
 
@@ -61,7 +61,7 @@ enum status auth_hash_password(const char *password, char *out, size_t cap)
 {
 	uint8_t salt[ARGON_SALT];
 
-	if (RAND_bytes(salt, sizeof(salt)) != 1)
+	if (entropy_fill(salt, sizeof(salt)) != ST_OK)
 		return ST_NOMEM;
 	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, ARGON_P, password, strlen(password), salt, sizeof(salt),
 				  ARGON_HASH, out, cap) != ARGON2_OK)
@@ -98,7 +98,7 @@ void auth_free(struct auth **ap)
 	if (!a)
 		return;
 	if (a->sessions)
-		OPENSSL_cleanse(a->sessions, a->max_sessions * sizeof(*a->sessions));
+		explicit_bzero(a->sessions, a->max_sessions * sizeof(*a->sessions));
 	free(a->sessions);
 	free(a->lockouts);
 	free(a);
@@ -149,7 +149,7 @@ enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *c
 out:
 	if (fd >= 0)
 		close(fd);
-	OPENSSL_cleanse(password, sizeof(password));
+	explicit_bzero(password, sizeof(password));
 	store_finish(q);
 	return st;
 }
@@ -293,8 +293,8 @@ enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t 
 
 void auth_login_clear(struct auth_attempt *at)
 {
-	OPENSSL_cleanse(at->password, sizeof(at->password));
-	OPENSSL_cleanse(at->hash, sizeof(at->hash));
+	explicit_bzero(at->password, sizeof(at->password));
+	explicit_bzero(at->hash, sizeof(at->hash));
 }
 
 /* Compares two tokens in time independent of where they differ. */
@@ -302,7 +302,7 @@ static bool token_equal(const char *a, const char *b)
 {
 	size_t n = strlen(a);
 
-	return n == AUTH_TOKEN_HEX - 1 && strlen(b) == n && CRYPTO_memcmp(a, b, n) == 0;
+	return n == AUTH_TOKEN_HEX - 1 && strlen(b) == n && memeql_sec(a, b, n);
 }
 
 const struct session *auth_session(struct auth *a, const char *id, uint64_t now_s)

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/gcm.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -157,9 +159,12 @@ struct hash_job {
 static void *hash_run(void *arg)
 {
 	struct hash_job *h = arg;
-	unsigned len = 0;
+	struct sha256_ctx cx;
 
-	h->ok = EVP_Digest(h->data, h->len, h->digest, &len, EVP_sha256(), NULL) && len == sizeof(h->digest);
+	sha256_init(&cx);
+	sha256_update(&cx, h->len, h->data);
+	sha256_digest(&cx, sizeof(h->digest), h->digest);
+	h->ok = true;
 	return NULL;
 }
 
@@ -174,20 +179,21 @@ bool docstore_fd_sealed(int fd)
 static const char file_magic[4] = {'O', 'P', 'D', '1'};
 #define CHUNK (256u * 1024)
 
-/* Writes magic | nonce | AES-256-GCM(data) | tag to out. */
+/* Writes magic | nonce | AES-256-GCM(data) | tag to out, a chunk at a time
+ * (CHUNK is a multiple of the block size, as GCM wants of all but the last). */
 static enum status encrypt_to(int out, const uint8_t *data, size_t len, const uint8_t key[VAULT_KEY_LEN],
 			      const char *aad)
 {
 	uint8_t nonce[VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
-	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
-	uint8_t *buf = malloc(CHUNK + 32);
+	struct gcm_aes256_ctx cx;
+	uint8_t *buf = malloc(CHUNK);
 	enum status st = ST_IO;
-	int n = 0;
 
-	if (!cx || !buf || vault_random(nonce, sizeof(nonce)) != ST_OK ||
-	    EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-	    EVP_EncryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1)
+	if (!buf || vault_random(nonce, sizeof(nonce)) != ST_OK)
 		goto out;
+	gcm_aes256_set_key(&cx, key);
+	gcm_aes256_set_iv(&cx, sizeof(nonce), nonce);
+	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
 	if (!fdio_write_all(out, file_magic, sizeof(file_magic)) || !fdio_write_all(out, nonce, sizeof(nonce))) {
 		st = io_status();
 		goto out;
@@ -195,24 +201,21 @@ static enum status encrypt_to(int out, const uint8_t *data, size_t len, const ui
 	for (size_t off = 0; off < len; off += CHUNK) {
 		size_t take = len - off < CHUNK ? len - off : CHUNK;
 
-		if (EVP_EncryptUpdate(cx, buf, &n, data + off, (int)take) != 1)
-			goto out;
-		if (!fdio_write_all(out, buf, (size_t)n)) {
+		gcm_aes256_encrypt(&cx, take, buf, data + off);
+		if (!fdio_write_all(out, buf, take)) {
 			st = io_status();
 			goto out;
 		}
 	}
-	if (EVP_EncryptFinal_ex(cx, buf, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, sizeof(tag), tag) != 1)
-		goto out;
-	if (!fdio_write_all(out, buf, (size_t)n) || !fdio_write_all(out, tag, sizeof(tag))) {
+	gcm_aes256_digest(&cx, sizeof(tag), tag);
+	if (!fdio_write_all(out, tag, sizeof(tag))) {
 		st = io_status();
 		goto out;
 	}
 	st = ST_OK;
 out:
 	free(buf);
-	EVP_CIPHER_CTX_free(cx);
+	vault_wipe(&cx, sizeof(cx));
 	return st;
 }
 
@@ -316,11 +319,11 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 			  int *memfd)
 {
 	char path[3 + DOCSTORE_NAME_HEX], aad[16 + DOCSTORE_NAME_HEX];
-	uint8_t head[sizeof(file_magic) + VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
-	EVP_CIPHER_CTX *cx = NULL;
+	uint8_t head[sizeof(file_magic) + VAULT_NONCE_LEN], tag[VAULT_TAG_LEN], mac[VAULT_TAG_LEN];
+	struct gcm_aes256_ctx cx;
 	uint8_t *in = NULL, *plain = NULL;
 	struct stat sb;
-	int fd = -1, mfd = -1, n = 0;
+	int fd = -1, mfd = -1;
 	enum status st = ST_IO;
 
 	*memfd = -1;
@@ -333,26 +336,28 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_size != sizeof(head) + size + VAULT_TAG_LEN || size > INT32_MAX)
 		goto out;
 	in = malloc(CHUNK);
-	plain = malloc(CHUNK + 32);
-	cx = EVP_CIPHER_CTX_new();
+	plain = malloc(CHUNK);
 	mfd = memfd_create("outpost-document", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	docstore_aad(name, aad, sizeof(aad));
-	if (!in || !plain || !cx || mfd < 0 || pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	gcm_aes256_set_key(&cx, key);
+	if (!in || !plain || mfd < 0 || pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, file_magic, sizeof(file_magic)) != 0 ||
-	    pread(fd, tag, sizeof(tag), (off_t)(sizeof(head) + size)) != (ssize_t)sizeof(tag) ||
-	    EVP_DecryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, head + sizeof(file_magic)) != 1 ||
-	    EVP_DecryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1)
+	    pread(fd, tag, sizeof(tag), (off_t)(sizeof(head) + size)) != (ssize_t)sizeof(tag))
 		goto out;
+	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, head + sizeof(file_magic));
+	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
 	for (uint64_t off = 0; off < size; off += CHUNK) {
 		size_t take = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
 
-		if (!fdio_pread_all(fd, in, take, (off_t)(sizeof(head) + off)) ||
-		    EVP_DecryptUpdate(cx, plain, &n, in, (int)take) != 1 || !fdio_write_all(mfd, plain, (size_t)n))
+		if (!fdio_pread_all(fd, in, take, (off_t)(sizeof(head) + off)))
+			goto out;
+		gcm_aes256_decrypt(&cx, take, plain, in);
+		if (!fdio_write_all(mfd, plain, take))
 			goto out;
 	}
 	/* Nothing leaves before the tag proves the whole file unaltered. */
-	if (EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, sizeof(tag), tag) != 1 ||
-	    EVP_DecryptFinal_ex(cx, plain, &n) != 1) {
+	gcm_aes256_digest(&cx, sizeof(mac), mac);
+	if (!memeql_sec(mac, tag, sizeof(tag))) {
 		log_err("document %s does not decrypt: altered, or its case key is gone", name);
 		st = ST_PROTO;
 		goto out;
@@ -364,10 +369,10 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 	st = ST_OK;
 out:
 	if (plain)
-		vault_wipe(plain, CHUNK + 32);
+		vault_wipe(plain, CHUNK);
 	free(plain);
 	free(in);
-	EVP_CIPHER_CTX_free(cx);
+	vault_wipe(&cx, sizeof(cx));
 	if (mfd >= 0)
 		close(mfd);
 	close(fd);

@@ -1,6 +1,6 @@
 #include "outbox.h"
 
-#include <openssl/crypto.h>
+#include <nettle/memops.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -733,7 +733,7 @@ static bool webhook_signed(struct core *c, const char *sigs, const char *msg, si
 			else if (secret_len > 0 && strncmp(one, "v1,", 3) == 0 &&
 				 sign_unb64(one + 3, sig, sizeof(sig)) == sizeof(mac)) {
 				sign_hmac_sha256(secret, (size_t)secret_len, msg, len, mac);
-				ok = CRYPTO_memcmp(mac, sig, sizeof(mac)) == 0;
+				ok = memeql_sec(mac, sig, sizeof(mac));
 			}
 		}
 		p += n;

@@ -2,14 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <nettle/gcm.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "entropy.h"
 #include "fdio.h"
 #include "log.h"
 
@@ -21,11 +22,13 @@ struct vault {
 
 static bool hmac(const uint8_t *key, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
 {
-	size_t n = 0;
+	struct hmac_sha256_ctx cx;
 
-	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, VAULT_KEY_LEN, data, len, out, VAULT_HASH_LEN, &n) !=
-		   NULL &&
-	       n == VAULT_HASH_LEN;
+	hmac_sha256_set_key(&cx, VAULT_KEY_LEN, key);
+	hmac_sha256_update(&cx, len, data);
+	hmac_sha256_digest(&cx, VAULT_HASH_LEN, out);
+	vault_wipe(&cx, sizeof(cx));
+	return true;
 }
 
 /* HKDF-Expand (RFC 5869) for one block: T(1) = HMAC(PRK, info | 0x01). */
@@ -39,12 +42,12 @@ static bool derive(const uint8_t prk[VAULT_KEY_LEN], const char *label, uint8_t 
 
 enum status vault_random(void *out, size_t n)
 {
-	return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_IO;
+	return entropy_fill(out, n);
 }
 
 void vault_wipe(void *p, size_t n)
 {
-	OPENSSL_cleanse(p, n);
+	explicit_bzero(p, n);
 }
 
 /* Reads the box key, or makes one when there is none yet. */
@@ -123,42 +126,42 @@ void vault_free(struct vault **v)
 
 enum status vault_seal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const void *in, size_t len, uint8_t *out)
 {
-	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	struct gcm_aes256_ctx cx;
 	uint8_t *nonce = out, *ct = out + VAULT_NONCE_LEN;
-	enum status st = ST_IO;
-	int n = 0, m = 0;
 
-	if (cx && len <= INT32_MAX && vault_random(nonce, VAULT_NONCE_LEN) == ST_OK &&
-	    EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
-	    EVP_EncryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
-	    EVP_EncryptUpdate(cx, ct, &n, in, (int)len) == 1 && EVP_EncryptFinal_ex(cx, ct + n, &m) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, VAULT_TAG_LEN, ct + len) == 1)
-		st = ST_OK;
-	EVP_CIPHER_CTX_free(cx);
-	return st;
+	if (vault_random(nonce, VAULT_NONCE_LEN) != ST_OK)
+		return ST_IO;
+	gcm_aes256_set_key(&cx, key);
+	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, nonce);
+	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
+	gcm_aes256_encrypt(&cx, len, ct, in);
+	gcm_aes256_digest(&cx, VAULT_TAG_LEN, ct + len);
+	vault_wipe(&cx, sizeof(cx));
+	return ST_OK;
 }
 
 enum status vault_unseal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const uint8_t *in, size_t len, void *out)
 {
-	EVP_CIPHER_CTX *cx;
+	struct gcm_aes256_ctx cx;
+	uint8_t tag[VAULT_TAG_LEN];
 	size_t clen;
-	enum status st = ST_PROTO;
-	int n = 0, m = 0;
+	bool ok;
 
-	if (len < VAULT_SEAL_EXTRA || len - VAULT_SEAL_EXTRA > INT32_MAX)
+	if (len < VAULT_SEAL_EXTRA)
 		return ST_PROTO;
 	clen = len - VAULT_SEAL_EXTRA;
-	cx = EVP_CIPHER_CTX_new();
-	if (cx && EVP_DecryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
-	    EVP_DecryptUpdate(cx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
-	    EVP_DecryptUpdate(cx, out, &n, in + VAULT_NONCE_LEN, (int)clen) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, VAULT_TAG_LEN, (void *)(in + VAULT_NONCE_LEN + clen)) == 1 &&
-	    EVP_DecryptFinal_ex(cx, (uint8_t *)out + n, &m) == 1)
-		st = ST_OK;
-	EVP_CIPHER_CTX_free(cx);
-	if (st != ST_OK)
+	gcm_aes256_set_key(&cx, key);
+	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, in);
+	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
+	gcm_aes256_decrypt(&cx, clen, out, in + VAULT_NONCE_LEN);
+	gcm_aes256_digest(&cx, VAULT_TAG_LEN, tag);
+	ok = memeql_sec(tag, in + VAULT_NONCE_LEN + clen, VAULT_TAG_LEN);
+	vault_wipe(&cx, sizeof(cx));
+	if (!ok) {
 		vault_wipe(out, clen);
-	return st;
+		return ST_PROTO;
+	}
+	return ST_OK;
 }
 
 static void case_aad(const char *case_code, char *aad, size_t cap)

@@ -3,11 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <ini.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -509,20 +508,24 @@ static bool load_key(struct central *c)
  * the base64 SHA-256 of its SubjectPublicKeyInfo. */
 static bool tls_pin_of(const char *cert_pem, char *out, size_t cap)
 {
-	BIO *bio = BIO_new_mem_buf(cert_pem, -1);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	unsigned char *der = NULL, d[32];
-	unsigned n = 32;
-	int len = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
-	bool ok = len > 0 && EVP_Digest(der, (size_t)len, d, &n, EVP_sha256(), NULL) == 1 && cap > 8 + 45;
+	gnutls_datum_t pem = {.data = (unsigned char *)cert_pem, .size = (unsigned)strlen(cert_pem)}, spki = {0};
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t key = NULL;
+	uint8_t d[32];
+	size_t n = sizeof(d);
+	bool ok = cap > 8 + 45 && gnutls_x509_crt_init(&crt) == 0 &&
+		  gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) == 0 && gnutls_pubkey_init(&key) == 0 &&
+		  gnutls_pubkey_import_x509(key, crt, 0) == 0 &&
+		  gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, &spki) == 0 &&
+		  gnutls_fingerprint(GNUTLS_DIG_SHA256, &spki, d, &n) == 0 && n == sizeof(d);
 
 	if (ok) {
 		memcpy(out, "sha256//", 8);
-		sign_b64(d, 32, out + 8);
+		sign_b64(d, sizeof(d), out + 8);
 	}
-	OPENSSL_free(der);
-	X509_free(x);
-	BIO_free(bio);
+	gnutls_free(spki.data);
+	gnutls_pubkey_deinit(key);
+	gnutls_x509_crt_deinit(crt);
 	return ok;
 }
 

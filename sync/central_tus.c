@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ struct tus_patch {
 	char id[ID_HEX + 1];
 	int fd;
 	uint64_t offset, length, written;
-	EVP_MD_CTX *chunk; /* the chunk's SHA-256, when Upload-Checksum came */
+	struct sha256_ctx chunk; /* the chunk's SHA-256, when Upload-Checksum came */
 	uint8_t want[32];
 	bool checksum, failed;
 };
@@ -205,27 +205,22 @@ static enum MHD_Result terminate(struct creq *r, const char *id)
 static const char *final_state(struct central *c, const char *id)
 {
 	char path[400], hex[65];
-	uint8_t d[32], buf[65536];
-	unsigned n = 32;
+	uint8_t d[SHA256_DIGEST_SIZE], buf[65536];
 	ssize_t got;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct sha256_ctx ctx;
 	int fd;
 	const char *state = "bad_hash";
 	struct cdb_stmt *q;
 
 	file_path(c, id, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		if (fd >= 0)
-			close(fd);
-		EVP_MD_CTX_free(ctx);
+	if (fd < 0)
 		return state;
-	}
+	sha256_init(&ctx);
 	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		sha256_update(&ctx, (size_t)got, buf);
 	close(fd);
-	EVP_DigestFinal_ex(ctx, d, &n);
-	EVP_MD_CTX_free(ctx);
+	sha256_digest(&ctx, sizeof(d), d);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	q = cdb_prepare(c->db, "SELECT sha256 = ?2 FROM uploads WHERE id = ?1");
@@ -281,7 +276,6 @@ static void patch_free(struct creq *r)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
-	EVP_MD_CTX_free(p->chunk);
 	free(p);
 	r->patch = NULL;
 }
@@ -326,17 +320,11 @@ static enum MHD_Result patch_begin(struct creq *r, const char *id)
 			return tus_answer(r, 400, NULL, 0);
 		}
 		p->checksum = true;
-		p->chunk = EVP_MD_CTX_new();
-		if (!p->chunk || EVP_DigestInit_ex(p->chunk, EVP_sha256(), NULL) != 1) {
-			EVP_MD_CTX_free(p->chunk);
-			free(p);
-			return MHD_NO;
-		}
+		sha256_init(&p->chunk);
 	}
 	file_path(r->c, id, path, sizeof(path));
 	p->fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (p->fd < 0) {
-		EVP_MD_CTX_free(p->chunk);
 		free(p);
 		return tus_answer(r, 404, NULL, 0);
 	}
@@ -363,8 +351,8 @@ static void patch_data(struct creq *r, const char *data, size_t size)
 			p->failed = true;
 			return;
 		}
-		if (p->chunk)
-			EVP_DigestUpdate(p->chunk, data + done, (size_t)n);
+		if (p->checksum)
+			sha256_update(&p->chunk, (size_t)n, (const uint8_t *)data + done);
 		p->written += (uint64_t)n;
 		done += (size_t)n;
 	}
@@ -381,10 +369,9 @@ static enum MHD_Result patch_end(struct creq *r)
 		return tus_answer(r, 400, NULL, 0);
 	}
 	if (p->checksum) {
-		uint8_t d[32];
-		unsigned n = 32;
+		uint8_t d[SHA256_DIGEST_SIZE];
 
-		EVP_DigestFinal_ex(p->chunk, d, &n);
+		sha256_digest(&p->chunk, sizeof(d), d);
 		if (memcmp(d, p->want, 32) != 0) {
 			/* The chunk is dropped; the box sends it again. */
 			log_warn("upload %s: chunk at %" PRIu64 " fails its checksum", p->id, p->offset);

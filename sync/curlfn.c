@@ -2,11 +2,26 @@
 #include "curlfn.h"
 
 #include <dlfcn.h>
-#include <stdlib.h>
 
 #include "appliance/log.h"
 
 struct curl_fns curl_fn;
+
+/* curl_global_init() calls libssh2_init(0), and libssh2 then sets up every
+ * algorithm of OpenSSL, 2.8 MiB resident, for SCP and SFTP, which the box
+ * never speaks.  Initialised first with LIBSSH2_INIT_NO_CRYPTO (1 in
+ * libssh2.h), libssh2 counts libcurl's call and does nothing more.  A
+ * libcurl built without libssh2 has nothing to quiet. */
+static void quiet_ssh(void)
+{
+	void *h = dlopen("libssh2.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	int (*init)(int) = h ? (int (*)(int))dlsym(h, "libssh2_init") : NULL;
+
+	if (init)
+		init(1);
+	if (h)
+		dlclose(h);
+}
 
 enum status curl_load(void)
 {
@@ -14,11 +29,10 @@ enum status curl_load(void)
 
 	if (curl_fn.curl_easy_init)
 		return ST_OK; /* loaded before */
-	/* libcurl (OpenSSL) reaches GnuTLS only through librtmp, which the box
-	 * never uses: GnuTLS need not set itself up (and hold its memory) on
-	 * load. */
-	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
-	if (!(h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL))) {
+	/* libcurl's GnuTLS flavour: the same TLS library (and nettle) as the
+	 * web process's libmicrohttpd, where the OpenSSL flavour would load a
+	 * second, larger one. */
+	if (!(h = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL))) {
 		log_err("cannot load libcurl: %s", dlerror());
 		return ST_UNAVAILABLE;
 	}
@@ -28,5 +42,6 @@ enum status curl_load(void)
 		return ST_UNAVAILABLE;                                                                                 \
 	}
 	CURL_FUNCS(CURL_FN_LOAD)
+	quiet_ssh();
 	return ST_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * libcurl, loaded by the sync process alone (and outpost-central).
  * outpostd is one binary for four processes; linked, libcurl would map
- * itself and its dependencies (nghttp2, libssh2, librtmp with GnuTLS,
+ * itself and its dependencies (GnuTLS, nghttp2, libssh2, librtmp,
  * Kerberos, LDAP, SASL, ...) into the core, web and dev processes too,
  * several MiB of resident memory each, for nothing.  So http_init()
  * dlopens it before the sandbox, and every curl_ call goes through the

@@ -1,102 +1,89 @@
 #include "sign.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <nettle/base64.h>
+#include <nettle/eddsa.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/entropy.h"
+
 enum status sign_random(void *out, size_t n)
 {
-	return RAND_bytes(out, (int)n) == 1 ? ST_OK : ST_IO;
+	return entropy_fill(out, n);
 }
 
 enum status sign_keypair(uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN])
 {
-	if (RAND_bytes(priv, SIGN_KEY_LEN) != 1)
+	if (entropy_fill(priv, SIGN_KEY_LEN) != ST_OK)
 		return ST_IO;
 	return sign_public_of(priv, pub);
 }
 
 enum status sign_public_of(const uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, SIGN_KEY_LEN);
-	size_t n = SIGN_KEY_LEN;
-	enum status st = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == SIGN_KEY_LEN ? ST_OK : ST_IO;
-
-	EVP_PKEY_free(k);
-	return st;
+	ed25519_sha512_public_key(pub, priv);
+	return ST_OK;
 }
 
 enum status sign_ed25519(const uint8_t priv[SIGN_KEY_LEN], const void *msg, size_t len, uint8_t sig[SIGN_SIG_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, SIGN_KEY_LEN);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t n = SIGN_SIG_LEN;
-	enum status st = ST_IO;
+	uint8_t pub[SIGN_KEY_LEN];
 
-	if (k && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestSign(ctx, sig, &n, msg, len) == 1 && n == SIGN_SIG_LEN)
-		st = ST_OK;
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
-	return st;
+	ed25519_sha512_public_key(pub, priv);
+	ed25519_sha512_sign(pub, priv, len, msg, sig);
+	return ST_OK;
 }
 
 bool sign_ed25519_ok(const uint8_t pub[SIGN_KEY_LEN], const void *msg, size_t len, const uint8_t sig[SIGN_SIG_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, SIGN_KEY_LEN);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	bool ok = k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
-		  EVP_DigestVerify(ctx, sig, SIGN_SIG_LEN, msg, len) == 1;
-
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
-	return ok;
+	return ed25519_sha512_verify(pub, len, msg, sig) == 1;
 }
 
 void sign_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32])
 {
-	unsigned n = 32;
+	struct hmac_sha256_ctx cx;
 
-	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &n);
+	hmac_sha256_set_key(&cx, keylen, key);
+	hmac_sha256_update(&cx, len, msg);
+	hmac_sha256_digest(&cx, SHA256_DIGEST_SIZE, out);
+	explicit_bzero(&cx, sizeof(cx));
 }
 
 void sign_sha256_hex(const void *data, size_t len, char out[65])
 {
-	uint8_t d[32];
-	unsigned n = 32;
+	struct sha256_ctx cx;
+	uint8_t d[SHA256_DIGEST_SIZE];
 
-	EVP_Digest(data, len, d, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
+	sha256_init(&cx);
+	sha256_update(&cx, len, data);
+	sha256_digest(&cx, sizeof(d), d);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 void sign_b64(const void *data, size_t len, char *out)
 {
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	base64_encode_raw(out, len, data);
+	out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 }
 
 long sign_unb64(const char *text, uint8_t *out, size_t cap)
 {
-	size_t n = strlen(text);
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	struct base64_decode_ctx cx;
+	size_t n = strlen(text), got = 0;
 	uint8_t buf[1024];
-	int got;
 
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof(buf))
+	/* Padded, and nothing outside the alphabet: nettle would skip spaces. */
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof(buf) || strspn(text, alphabet) != n)
 		return -1;
-	got = EVP_DecodeBlock(buf, (const unsigned char *)text, (int)n);
-	if (got < 0)
+	base64_decode_init(&cx);
+	if (!base64_decode_update(&cx, &got, buf, n, text) || !base64_decode_final(&cx) || got > cap)
 		return -1;
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	if (text[n - 1] == '=')
-		got--;
-	if (text[n - 2] == '=')
-		got--;
-	if ((size_t)got > cap)
-		return -1;
-	memcpy(out, buf, (size_t)got);
-	return got;
+	memcpy(out, buf, got);
+	return (long)got;
 }
 
 bool sign_request_text(const char *method, const char *path, const char *timestamp, const void *body, size_t len,

@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +285,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	free(text);
 	json_decref(saved);
 	json_decref(j);
-	OPENSSL_cleanse(e->key, sizeof(e->key));
+	explicit_bzero(e->key, sizeof(e->key));
 	free(e);
 }
 
@@ -612,23 +612,21 @@ static void post_manifest(void)
 
 static void chunk_sha256(int fd, uint64_t off, uint64_t len, char out[SIGN_B64_MAX(32)])
 {
-	uint8_t buf[65536], d[32];
-	unsigned n = 32;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t buf[65536], d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
 
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	sha256_init(&ctx);
 	while (len > 0) {
 		ssize_t got = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off);
 
 		if (got <= 0)
 			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		sha256_update(&ctx, (size_t)got, buf);
 		off += (uint64_t)got;
 		len -= (uint64_t)got;
 	}
-	EVP_DigestFinal_ex(ctx, d, &n);
-	EVP_MD_CTX_free(ctx);
-	sign_b64(d, 32, out);
+	sha256_digest(&ctx, sizeof(d), d);
+	sign_b64(d, sizeof(d), out);
 }
 
 static void on_patched(struct http_req *r, void *ud)
@@ -984,7 +982,7 @@ static void on_rotated(struct http_req *r, void *ud)
 		log_info("key rotated: central has the new public key");
 		rotated_reply(k->job, true, r->status, "");
 	}
-	OPENSSL_cleanse(k->key, sizeof(k->key));
+	explicit_bzero(k->key, sizeof(k->key));
 	free(k);
 }
 

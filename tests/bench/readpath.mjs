@@ -112,9 +112,9 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
   console.log('memory of the four processes (core, web, dev, sync)');
   console.log(`  idle    RSS ${mib(idle.rss)} MiB  PSS ${mib(idle.pss)} MiB  (target RSS < 16 MiB)`);
   console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether)} MiB`} ` +
-    '(distinct physical pages of the four; summed RSS counts a shared page once per process)');
+    '(target < 16 MiB; distinct physical pages of the four: summed RSS counts a shared page once per process)');
   console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
-  console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether)} MiB`} (right after the load)`);
+  console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether)} MiB`} (target < 32 MiB; right after the load)`);
   const roles = box.pids();
   console.log(`  per process, idle after the load: ${Object.entries(roles).map(([r, pid]) => {
     const m = rssKiB([pid]);
