@@ -125,6 +125,16 @@ const char *const central_schema[] = {
     "ALTER TABLE events ADD COLUMN next_push INTEGER NOT NULL DEFAULT 0;",
     /* 5: "offset" is reserved in PostgreSQL (cdb.h): the bytes received. */
     "ALTER TABLE uploads RENAME COLUMN offset TO received;",
+    /* 6: the official numbers central gives, counted per year; numbers
+     * given before this step (YYYY-NNNNNN) are where each year goes on. */
+    "CREATE TABLE official_numbers ("
+    "  year INTEGER PRIMARY KEY,"
+    "  last INTEGER NOT NULL"
+    ") STRICT;"
+    "INSERT INTO official_numbers (year, last) "
+    "  SELECT CAST(substr(official_number, 1, 4) AS INTEGER), max(CAST(substr(official_number, 6) AS INTEGER)) "
+    "  FROM cases WHERE official_number GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]' "
+    "  GROUP BY 1;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 
@@ -464,6 +474,34 @@ static const struct {
     {"case.ready", {"decided", "rejected"}, "ready"},
 };
 
+/* An acceptance the clerk gave no number gets the next of the year, in
+ * the event's transaction: a refused event takes none. */
+static enum status give_official_number(struct central *c, json_t *data)
+{
+	const char *given = json_string_value(json_object_get(data, "official_number"));
+	time_t now = time(NULL);
+	struct tm tm;
+	struct cdb_stmt *q;
+	int64_t n = 0;
+	char number[40];
+
+	if (given && *given)
+		return ST_OK;
+	localtime_r(&now, &tm);
+	q = cdb_prepare(c->db, "INSERT INTO official_numbers (year, last) VALUES (?1, 1) ON CONFLICT (year) "
+			       "DO UPDATE SET last = official_numbers.last + 1 RETURNING last");
+	if (!q)
+		return ST_IO;
+	cdb_int(q, 1, tm.tm_year + 1900);
+	if (cdb_row(q))
+		n = cdb_col_int(q, 0);
+	cdb_finish(q);
+	if (n <= 0)
+		return ST_IO;
+	snprintf(number, sizeof(number), "%04d-%06" PRId64, tm.tm_year + 1900, n);
+	return json_object_set_new(data, "official_number", json_string(number)) == 0 ? ST_OK : ST_NOMEM;
+}
+
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen)
 {
@@ -482,10 +520,8 @@ enum status central_case_event(struct central *c, const char *office, const char
 		snprintf(why, whylen, "unknown event type %s", type);
 		return ST_BAD_FIELD;
 	}
-	if ((strcmp(type, "case.accepted") == 0 && !json_is_string(json_object_get(data, "official_number"))) ||
-	    (strcmp(type, "case.decided") == 0 && !json_is_string(json_object_get(data, "decision")))) {
-		snprintf(why, whylen, "%s needs %s", type,
-			 strcmp(type, "case.accepted") == 0 ? "official_number" : "decision");
+	if (strcmp(type, "case.decided") == 0 && !json_is_string(json_object_get(data, "decision"))) {
+		snprintf(why, whylen, "%s needs decision", type);
 		return ST_MISSING_FIELD;
 	}
 	if ((st = cdb_begin(c->db)) != ST_OK)
@@ -510,6 +546,11 @@ enum status central_case_event(struct central *c, const char *office, const char
 		return state ? ST_BAD_STATE : ST_NOT_FOUND;
 	}
 	cdb_finish(q);
+	if (strcmp(type, "case.accepted") == 0 && (st = give_official_number(c, data)) != ST_OK) {
+		snprintf(why, whylen, "no official number: %s", status_name(st));
+		cdb_rollback(c->db);
+		return st;
+	}
 	sign_random(raw, sizeof(raw));
 	snprintf(id, sizeof(id), "evt_");
 	for (int i = 0; i < 12; i++)

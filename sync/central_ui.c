@@ -283,18 +283,11 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 		const char *given = json_string_value(json_object_get(body, "official_number"));
 
 		type = "case.accepted";
+		/* Without one, central_case_event() gives the next of the year. */
 		if (given && *given) {
 			snprintf(number, sizeof(number), "%.39s", given);
-		} else { /* central assigns the next of the year */
-			time_t now = time(NULL);
-			struct tm tm;
-
-			localtime_r(&now, &tm);
-			snprintf(number, sizeof(number), "%04d-%06" PRId64, tm.tm_year + 1900,
-				 cdb_int_of(r->c->db,
-					    "SELECT count(*) + 1 FROM cases WHERE official_number IS NOT NULL", 1));
+			json_object_set_new(data, "official_number", json_string(number));
 		}
-		json_object_set_new(data, "official_number", json_string(number));
 	} else if (strcmp(action, "return") == 0) {
 		json_t *missing = json_object_get(body, "missing"), *m;
 		size_t i;

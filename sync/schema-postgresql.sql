@@ -1,5 +1,5 @@
 -- outpost-central's schema for PostgreSQL: the tables the SQLite steps in
--- central_cases.c arrive at (version 5), in PostgreSQL's types.  It is the
+-- central_cases.c arrive at (version 6), in PostgreSQL's types.  It is the
 -- first half of a PostgreSQL backend for sync/cdb.h; the test
 -- tests/integration/central-sql.test.mjs loads it into a throwaway server
 -- and prepares every statement outpost-central makes against it.
@@ -106,4 +106,9 @@ CREATE TABLE clerks (
   department text NOT NULL,
   password_hash text NOT NULL,
   created_at bigint NOT NULL
+);
+
+CREATE TABLE official_numbers (
+  year bigint PRIMARY KEY,
+  last bigint NOT NULL
 );

@@ -7,6 +7,7 @@
 // by request and by long-poll.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,16 @@ import { startCentral, BoxIdentity, centralSigned } from '../central.mjs';
 
 let central, box, enrolled;
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+// A case code with its ISO 7064 MOD 37,36 check character (appliance/casecode.c).
+const caseCode = (body) => {
+  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  let p = 36;
+  for (const ch of body.replace(/-/g, '')) {
+    const t = (p + digits.indexOf(ch)) % 36 || 36;
+    p = (t * 2) % 37;
+  }
+  return body + digits[(37 - p) % 36];
+};
 
 before(async () => {
   central = await startCentral('max_request_bytes = 65536\n');
@@ -209,4 +220,23 @@ test('an upload left unfinished is terminated when it expires; HEAD then says it
     await short.stop();
     short.cleanup();
   }
+});
+
+test('an acceptance without a number gets the next of the year; a refused one takes none', async () => {
+  const year = new Date().getFullYear();
+  // Last year's count, as a central running since then would hold it.
+  execFileSync('sqlite3', [join(central.state, 'central.db'),
+    `INSERT INTO official_numbers (year, last) VALUES (${year - 1}, 41)`]);
+  const codes = [3, 4, 5].map((n) => caseCode(`SQ01-261128-000${n}`));
+  assert.equal(codes[0], caseCode('SQ01-261128-0003'));
+  const r = await postBatch(manifest(codes.map((c) => caseOf(c, docs))));
+  assert.equal(r.status, 201, r.text);
+  central.cli('event', 'SQ01', codes[0], '1', 'case.accepted', '{}');
+  central.cli('event', 'SQ01', codes[1], '1', 'case.accepted', '{"official_number":"京公居字2026-0777"}');
+  assert.throws(() => central.cli('event', 'SQ01', codes[0], '1', 'case.accepted', '{}'), /does not apply/);
+  central.cli('event', 'SQ01', codes[2], '1', 'case.accepted', '{"official_number":""}');
+  const events = (await box.fetch(central, 'GET', '/v1/events?after=0')).body.events
+    .filter((e) => codes.includes(e.case.code));
+  assert.deepEqual(events.map((e) => [e.case.code, e.data.official_number]),
+    [[codes[0], `${year}-000001`], [codes[1], '京公居字2026-0777'], [codes[2], `${year}-000002`]]);
 });
