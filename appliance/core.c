@@ -22,6 +22,7 @@
 #include "outbox.h"
 #include "scanjobs.h"
 #include "store.h"
+#include "timer.h"
 
 #define SHUTDOWN_GRACE_USEC (3 * 1000000ULL)
 
@@ -188,8 +189,7 @@ static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 	struct core *c = ud;
 
 	cases_purge_due(c);
-	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.purge_interval_seconds * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, (uint64_t)c->cfg.purge_interval_seconds * 1000000);
 	return 0;
 }
 
@@ -199,8 +199,7 @@ static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 static int on_led_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	buttons_update_leds(ud, false);
-	sd_event_source_set_time(s, usec + LED_POLL_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, LED_POLL_USEC);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "sync/sign.h"
+#include "timer.h"
 #include "vault.h"
 
 #define MAX_BATCH_DOCUMENTS 256
@@ -264,8 +265,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 
 	c->outbox_open = true;
 	tick(c);
-	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.sync_batch_seconds * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, (uint64_t)c->cfg.sync_batch_seconds * 1000000);
 	return 0;
 }
 
@@ -333,8 +333,7 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *ud)
 	struct core *c = ud;
 
 	heartbeat(c);
-	sd_event_source_set_time(s, usec + (uint64_t)c->cfg.sync_heartbeat_seconds * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, (uint64_t)c->cfg.sync_heartbeat_seconds * 1000000);
 	return 0;
 }
 

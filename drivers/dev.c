@@ -10,6 +10,7 @@
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
 #include "appliance/sandbox.h"
+#include "appliance/timer.h"
 #include "docscan.h"
 #include "painter.h"
 #include "panel.h"
@@ -232,8 +233,7 @@ static int on_status_poll(sd_event_source *s, uint64_t usec, void *ud)
 		report_state(rp);
 	}
 	flush_held(rp);
-	sd_event_source_set_time(s, usec + STATUS_POLL_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, STATUS_POLL_USEC);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/log.h"
+#include "appliance/timer.h"
 #include "gpio.h"
 
 #define RETRY_USEC   (2 * 1000000ULL)
@@ -98,8 +99,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *ud)
 	(void)ud;
 	if (!pn.gpio)
 		open_chip();
-	sd_event_source_set_time(s, usec + RETRY_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, RETRY_USEC);
 	return 0;
 }
 

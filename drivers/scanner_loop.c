@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "appliance/log.h"
+#include "appliance/timer.h"
 #include "scanner.h"
 
 #define RETRY_USEC (2 * 1000000ULL)
@@ -61,8 +62,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *ud)
 			log_info("scanner %s (serial) connected", sc.serial);
 	}
 	if (s) {
-		sd_event_source_set_time(s, usec + RETRY_USEC);
-		sd_event_source_set_enabled(s, SD_EVENT_ON);
+		timer_again(s, usec, RETRY_USEC);
 	}
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "appliance/fdio.h"
 #include "appliance/log.h"
+#include "appliance/timer.h"
 #include "cdb.h"
 
 #define CLOCK_SKEW_SECONDS 300
@@ -584,8 +585,7 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *ud)
 	uint64_t every = c->cfg.upload_expiry_seconds < 3600 ? c->cfg.upload_expiry_seconds : 3600;
 
 	tus_expire(c);
-	sd_event_source_set_time(s, usec + every * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, every * 1000000);
 	return 0;
 }
 

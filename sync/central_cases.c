@@ -13,6 +13,7 @@
 
 #include "appliance/fdio.h"
 #include "appliance/log.h"
+#include "appliance/timer.h"
 #include "cdb.h"
 #include "central.h"
 
@@ -681,8 +682,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *ud)
 
 	cases_wake_pollers(c);
 	if (c->poll_timer) {
-		sd_event_source_set_time(s, usec + POLL_USEC);
-		sd_event_source_set_enabled(s, SD_EVENT_ON);
+		timer_again(s, usec, POLL_USEC);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "appliance/log.h"
+#include "appliance/timer.h"
 #include "cdb.h"
 #include "central.h"
 #include "http.h"
@@ -135,8 +136,7 @@ static void look(struct central *c)
 static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
 {
 	look(ud);
-	sd_event_source_set_time(s, usec + PUSH_TICK_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, PUSH_TICK_USEC);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "appliance/log.h"
+#include "appliance/timer.h"
 
 #define KEEPALIVE_USEC (25ULL * 1000000)
 
@@ -52,8 +53,7 @@ static int on_keepalive(sd_event_source *s, uint64_t usec, void *ud)
 	sse.keepalive++;
 	if (sse.count)
 		resume_all();
-	sd_event_source_set_time(s, usec + KEEPALIVE_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	timer_again(s, usec, KEEPALIVE_USEC);
 	return 0;
 }
 
