@@ -4,23 +4,14 @@
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDir, freePort, sleep } from './lib.mjs';
+import { Daemon, buildDir, freePort, sleep } from './lib.mjs';
 
 const execFileAsync = promisify(execFile);
 
-export class Central {
-  constructor(dir, port, proc) {
-    this.dir = dir;
-    this.port = port;
-    this.proc = proc;
-    this.base = `http://127.0.0.1:${port}`;
-    this.log = '';
-    proc.stderr.on('data', (d) => { this.log += d; });
-  }
-
+export class Central extends Daemon {
   get config() { return join(this.dir, 'central.conf'); }
   get state() { return join(this.dir, 'state'); }
 
@@ -29,15 +20,6 @@ export class Central {
   }
 
   token(code = 'SQ01', name = '幸福街道便民服务站') { return this.cli('token', code, name); }
-
-  async stop() {
-    if (this.proc.exitCode === null) {
-      this.proc.kill('SIGTERM');
-      await new Promise((r) => this.proc.once('exit', r));
-    }
-  }
-
-  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
 // A CA made for the test and a certificate for 127.0.0.1 signed by it

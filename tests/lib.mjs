@@ -25,17 +25,39 @@ export async function freePort() {
   });
 }
 
-export class Box {
+// A daemon a test started (outpostd, outpost-central): its folder, its
+// port, its process and everything it has logged.
+export class Daemon {
   constructor(dir, port, proc) {
     this.dir = dir;
     this.port = port;
-    this.proc = proc;
     this.base = `http://127.0.0.1:${port}`;
     this.log = '';
+    this.attach(proc);
+  }
+
+  // Takes a (re)started process's output into the log.
+  attach(proc) {
+    this.proc = proc;
+    for (const out of [proc.stdout, proc.stderr]) out?.on('data', (d) => { this.log += d; });
+  }
+
+  // SIGTERM, then its exit code once it is gone.
+  async stop() {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    const done = new Promise((r) => this.proc.once('exit', (code) => r(code)));
+    this.proc.kill('SIGTERM');
+    return done;
+  }
+
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+export class Box extends Daemon {
+  constructor(dir, port, proc) {
+    super(dir, port, proc);
     this.cookie = '';
     this.csrf = '';
-    proc.stderr.on('data', (d) => { this.log += d; });
-    proc.stdout.on('data', (d) => { this.log += d; });
   }
 
   get config() { return join(this.dir, 'outpost.conf'); }
@@ -177,23 +199,12 @@ export class Box {
     await gone;
     await this.waitUntil(async () => pids.every((pid) => { try { process.kill(pid, 0); return false; } catch { return true; } }),
       5000, 'every process of the box to be gone');
-    this.proc = spawnBox(this.config, env);
-    this.proc.stderr.on('data', (d) => { this.log += d; });
-    this.proc.stdout.on('data', (d) => { this.log += d; });
+    this.attach(spawnBox(this.config, env));
     this.cookie = '';
     await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
       10000, 'outpostd to start again');
   }
 
-  async stop() {
-    if (this.proc.exitCode !== null) return this.proc.exitCode;
-    const done = new Promise((r) => this.proc.on('exit', (code) => r(code)));
-    this.proc.kill('SIGTERM');
-    const code = await done;
-    return code;
-  }
-
-  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
 export function writeConfig(dir, port, extra = '') {
