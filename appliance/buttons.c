@@ -161,7 +161,8 @@ enum status buttons_press(struct core *c, json_t *body)
 
 void buttons_update_leds(struct core *c, bool force)
 {
-	bool online = core_all_up(c),
+	/* Online: every process up, and central not known to be out of reach. */
+	bool online = core_all_up(c) && c->central != CENTRAL_UNREACHABLE,
 	     paper = strcmp(c->printer_state, "ready") != 0 && strcmp(c->printer_state, "paper_near_end") != 0;
 	int64_t backlog = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0),
 		ready = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'ready'", 0);

@@ -248,6 +248,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return api_sync_enrolled(c, m->id, m->body);
 		if (m->type == MSG_SYNC_ROTATED)
 			return api_sync_rotated(c, m->id, m->body);
+		if (m->type == MSG_SYNC_CONTACT)
+			return outbox_contact(c, m->body);
 		break;
 	case ROLE_DEV:
 		if (m->type == MSG_SCAN)

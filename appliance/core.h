@@ -71,6 +71,11 @@ struct core {
 	sd_event_source *outbox_timer, *release_timer, *heartbeat_timer; /* outbox.h */
 	bool outbox_open;						 /* batches are made until nothing waits */
 	uint64_t outbox_resend; /* "send now" at: cases central refused before then go again */
+	/* Central's reachability as the sync process last told it (outbox.h);
+	 * unknown until enrolled and first in touch. */
+	enum { CENTRAL_UNKNOWN, CENTRAL_REACHABLE, CENTRAL_UNREACHABLE } central;
+	char central_message[256];
+	int64_t central_since;
 };
 
 /* Runs the core until SIGTERM or SIGINT; returns the exit code. */

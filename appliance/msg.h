@@ -49,6 +49,7 @@ enum msg_type {
 	MSG_SYNC_CATALOG,   /* sync -> core: {"etag"} + central's catalog document as fd */
 	MSG_SYNC_ROTATE,    /* core -> sync: {} a new key pair, announced with the old; id is the job */
 	MSG_SYNC_ROTATED,   /* sync -> core: {"ok","http","message"}; id is the job */
+	MSG_SYNC_CONTACT,   /* sync -> core: {"reachable","message"} when central's reachability changes */
 	__MSG_TYPE_MAX
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
 #include "fdio.h"
@@ -373,6 +374,20 @@ void outbox_free(struct core *c)
 	c->heartbeat_timer = sd_event_source_disable_unref(c->heartbeat_timer);
 }
 
+enum status outbox_contact(struct core *c, json_t *body)
+{
+	const char *message;
+	int reachable;
+
+	if (json_unpack(body, "{s:b, s:s}", "reachable", &reachable, "message", &message) != 0)
+		return ST_PROTO;
+	c->central = reachable ? CENTRAL_REACHABLE : CENTRAL_UNREACHABLE;
+	snprintf(c->central_message, sizeof(c->central_message), "%s", message);
+	c->central_since = (int64_t)core_now();
+	buttons_update_leds(c, false);
+	return ST_OK;
+}
+
 enum status outbox_catalog(struct core *c, json_t *body, const int *fds, unsigned nfds)
 {
 	const char *etag, *why = NULL;
@@ -562,6 +577,13 @@ enum status outbox_status(struct core *c, json_t **out)
 	    "every_seconds", (int)c->cfg.sync_batch_seconds, "at", c->cfg.sync_batch_at, "next_at",
 	    (json_int_t)config_day_time_next(time(NULL), c->cfg.sync_batch_times, c->cfg.nsync_batch_times));
 	store_finish(q);
+	if (*out)
+		json_object_set_new(*out, "central",
+				    json_pack("{s:o, s:I, s:s}", "reachable",
+					      c->central == CENTRAL_UNKNOWN
+						  ? json_null()
+						  : json_boolean(c->central == CENTRAL_REACHABLE),
+					      "since", (json_int_t)c->central_since, "message", c->central_message));
 	q = store_prepare(c->db, "SELECT id, department, state, attempts, last_attempt, last_http, last_message, "
 				 "next_retry, created_at, (SELECT count(*) FROM batch_cases WHERE batch_id = id) "
 				 "FROM batches ORDER BY created_at DESC, rowid DESC LIMIT 20");

@@ -23,8 +23,12 @@ void outbox_sync_up(struct core *c);
 /* From the sync process. */
 enum status outbox_upload(struct core *c, json_t *body);
 enum status outbox_result(struct core *c, json_t *body);
+/* {"reachable","message"}: central answered as central, or stopped doing
+ * so; kept for the console and the online LED. */
+enum status outbox_contact(struct core *c, json_t *body);
 
 /* The console's: {"enrolled", "office", "central_url", "cursor", "queued",
+ * "central": {"reachable" (true, false or null: not known), "since", "message"},
  * "schedule": {"every_seconds", "at", "next_at"}, "batches": [...]} */
 enum status outbox_status(struct core *c, json_t **out);
 /* How a case's forwarding stands: its latest batch ({"batch_id", "state",

@@ -75,6 +75,7 @@ static struct {
 	char cursor[24];
 	bool have_cursor, polling;
 	unsigned poll_failures;
+	enum { CONTACT_UNKNOWN, CONTACT_UP, CONTACT_DOWN } contact; /* told to the core */
 	sd_event_source *poll_retry;
 	struct batch *batch;
 	/* central's tus server, asked once (OPTIONS) before the first upload:
@@ -184,6 +185,26 @@ static void answer_message(struct http_req *r, char *out, size_t cap)
 		snprintf(out, cap, "%s", m);
 	else
 		snprintf(out, cap, "HTTP %ld", r->status);
+	json_decref(j);
+}
+
+/* Central answered as central and took the box (a signed feed, an accepted
+ * heartbeat), or did not: the core hears of each change, for the console
+ * and the online LED. */
+static void contact(bool up, const char *why)
+{
+	json_t *j;
+
+	if (sy.contact == (up ? CONTACT_UP : CONTACT_DOWN))
+		return;
+	sy.contact = up ? CONTACT_UP : CONTACT_DOWN;
+	if (up)
+		log_info("central reachable again");
+	else
+		log_warn("central unreachable: %s", why);
+	j = json_pack("{s:b, s:s}", "reachable", up, "message", up ? "" : why);
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_CONTACT, 0, j, NULL, 0);
 	json_decref(j);
 }
 
@@ -383,6 +404,7 @@ static void on_events(struct http_req *r, void *ud)
 		answer_message(r, msg, sizeof(msg));
 		sy.poll_failures++;
 		log_warn("central's event feed: %s", msg);
+		contact(false, msg);
 		poll_later(backoff_usec(sy.poll_failures, r->retry_after));
 		return;
 	}
@@ -391,6 +413,7 @@ static void on_events(struct http_req *r, void *ud)
 	    !sign_ed25519_ok(sy.central_pub, r->answer.data, r->answer.len, sig)) {
 		sy.poll_failures++;
 		log_err("central's event feed answer is not signed by central's key: ignored");
+		contact(false, "应答不是中心签发的（可能是认证网关）");
 		poll_later(backoff_usec(sy.poll_failures, NULL));
 		return;
 	}
@@ -403,6 +426,7 @@ static void on_events(struct http_req *r, void *ud)
 		return;
 	}
 	sy.poll_failures = 0;
+	contact(true, "");
 	json_array_foreach(events, i, ev) hand_over(ev, i + 1 == json_array_size(events) ? cursor : NULL);
 	snprintf(sy.cursor, sizeof(sy.cursor), "%s", cursor);
 	json_decref(j);
@@ -916,9 +940,18 @@ static void on_catalog(struct http_req *r, void *ud)
 
 static void on_heartbeat(struct http_req *r, void *ud)
 {
+	char msg[300];
+
 	(void)ud;
-	if (r->status != 204)
-		log_warn("heartbeat: HTTP %ld %s", r->status, r->error);
+	if (r->status == 204) {
+		contact(true, "");
+		return;
+	}
+	log_warn("heartbeat: HTTP %ld %s", r->status, r->error);
+	/* No answer, a portal's 200, or central refusing the box's key: the
+	 * office is not in touch with central either way. */
+	answer_message(r, msg, sizeof(msg));
+	contact(false, r->status == 200 ? "应答不是中心的（可能是认证网关）" : msg);
 }
 
 /* The core's heartbeat goes to central; then a newer catalog, if any. */

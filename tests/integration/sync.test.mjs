@@ -32,7 +32,9 @@ before(async () => {
   catalog.version = '2026.12-central.1';
   writeFileSync(join(dir, 'catalog.json'), JSON.stringify(catalog));
   central = await startCentral(`catalog = ${join(dir, 'catalog.json')}\n`, { tls, dir });
-  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nchunk_kib = 64\nheartbeat_seconds = 1\nca_file = ${tls.ca}\n`);
+  // The panel simulator's online LED follows central's reachability.
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 2\nchunk_kib = 64\nheartbeat_seconds = 1\nca_file = ${tls.ca}\n` +
+    '[gpio]\nchip = sim\nleds = online=LED-ONLINE\n');
   assert.equal((await box.login()).status, 200);
 });
 after(async () => { await box.stop(); box.cleanup(); await central.stop(); central.cleanup(); });
@@ -168,11 +170,24 @@ test('the sync process killed in mid-upload: the batch still arrives, each case 
   assert.equal((await box.json('/api/v1/sync')).body.queued, 0, 'the outbox is empty');
 });
 
+// What the console's sync page says of the link to central, and the online LED.
+async function link() {
+  const central = (await box.json('/api/v1/sync')).body.central;
+  const online = (await box.json('/api/v1/devices')).body.panel.leds.online;
+  return { ...central, online };
+}
+
 test('central\'s key is pinned: another certificate from the same CA is refused', async () => {
+  await box.waitUntil(async () => { const l = await link(); return l.reachable === true && l.online; }, 10000,
+    'central reachable and the online LED on');
   const other = makeTls(central.dir, 'other');
   const port = central.port, dir = central.dir;
   await central.stop();
   central = await startCentral('', { tls: other, dir, port });
+  // An impostor is no central: the console says so and the online LED goes out.
+  await box.waitUntil(async () => { const l = await link(); return l.reachable === false && !l.online; }, 15000,
+    'central unreachable and the online LED off');
+  assert.match((await link()).message, /网络错误/);
   const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
   const code = created.body.code;
   await box.waitUntil(async () => ((await box.json('/api/v1/sync')).body.batches[0]?.last_message ?? '').length > 0 &&
@@ -188,6 +203,8 @@ test('central\'s key is pinned: another certificate from the same CA is refused'
   central = await startCentral('', { tls, dir, port });
   assert.equal((await box.post('/api/v1/sync/now')).status, 202);
   await box.waitUntil(async () => (await box.caseState(code)) === 'sent', 20000, `${code} to be sent`);
+  await box.waitUntil(async () => { const l = await link(); return l.reachable === true && l.online; }, 15000,
+    'central reachable again and the online LED on');
 });
 
 test('batches at a set time of day: cases wait for it, then go together', async () => {

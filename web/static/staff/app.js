@@ -352,11 +352,19 @@ function schedule(sc) {
   return parts.length ? parts.join('；') : t('schedule.manual');
 }
 
+// Whether central answers: since when, and why not.
+function contact(c) {
+  if (!c || c.reachable === null) return '—';
+  const since = `${t('since')} ${when(c.since)}`;
+  return c.reachable ? `${t('contact.up')}（${since}）` : `${t('contact.down')}（${since}）：${c.message}`;
+}
+
 async function showSync() {
   const s = await api('GET', '/sync');
   $('sync-state').replaceChildren(...definitionList([
     ['state', s.enrolled ? t('enrolled') : t('not_enrolled')], ['office_code', s.office || '—'],
-    ['central_url', s.central_url || '—'], ['waiting_batch', String(s.received)], ['queued_count', String(s.queued)],
+    ['central_url', s.central_url || '—'], ['contact', contact(s.central)],
+    ['waiting_batch', String(s.received)], ['queued_count', String(s.queued)],
     ['schedule', schedule(s.schedule)],
   ]));
   $('enrol-form').hidden = s.enrolled;
