@@ -729,8 +729,8 @@ int main(int argc, char **argv)
 		return 1;
 	log_info("outpost-central ready on %s://%s:%u/", cert ? "https" : "http", c.cfg.listen_address, c.cfg.port);
 	ret = sd_event_loop(c.ev);
-	mhd_loop_detach(&c.loop);
-	MHD_stop_daemon(c.mhd);
+	cases_stop_pollers(&c);
+	mhd_loop_stop(&c.loop);
 	central_push_free(&c);
 	central_catalog_free(&c);
 	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);

@@ -122,6 +122,8 @@ void central_catalog_free(struct central *c);
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen);
 void cases_wake_pollers(struct central *c);
+/* Stopping: every long-poll is resumed with its answer (mhd_loop_stop). */
+void cases_stop_pollers(struct central *c);
 
 /* central_push.c: events pushed to offices as Standard Webhooks */
 enum status central_push_init(struct central *c);

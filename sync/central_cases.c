@@ -641,8 +641,9 @@ static json_t *events_after(struct central *c, const char *office, int64_t after
 
 static int on_poll_timer(sd_event_source *s, uint64_t usec, void *ud);
 
-/* Answers every waiting long-poll that has events or has waited enough. */
-void cases_wake_pollers(struct central *c)
+/* Answers every waiting long-poll that has events or has waited enough;
+ * stopping, every one: with its events, or 503 to ask again later. */
+static void wake(struct central *c, bool stopping)
 {
 	uint64_t now;
 	bool resumed = false;
@@ -653,25 +654,39 @@ void cases_wake_pollers(struct central *c)
 		json_t *ev = events_after(c, r->office, r->after);
 		char cursor[24];
 
-		if (!ev && now < r->deadline_usec) {
+		if (!ev && now < r->deadline_usec && !stopping) {
 			p = &r->next_poller;
 			continue;
 		}
-		if (!ev) {
+		r->code = 200;
+		if (!ev && stopping) {
+			r->code = 503;
+			ev = json_pack("{s:s, s:s, s:s}", "error", "stopping", "message", "中心正在停止，请稍后再试",
+				       "message_en", "central is stopping; ask again later");
+		} else if (!ev) {
 			snprintf(cursor, sizeof(cursor), "%" PRId64, r->after);
 			ev = json_pack("{s:[], s:s}", "events", "cursor", cursor);
 		}
-		r->code = 200;
 		r->answer = ev;
 		*p = r->next_poller;
 		r->next_poller = NULL;
 		MHD_resume_connection(r->conn);
 		resumed = true;
 	}
-	if (resumed)
+	if (resumed && !stopping)
 		mhd_loop_kick(&c->loop);
 	if (!c->pollers)
 		c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
+}
+
+void cases_wake_pollers(struct central *c)
+{
+	wake(c, false);
+}
+
+void cases_stop_pollers(struct central *c)
+{
+	wake(c, true);
 }
 
 /* Events may come from another process (the command line, a second

@@ -197,11 +197,11 @@ static void contact(bool up, const char *why)
 
 	if (sy.contact == (up ? CONTACT_UP : CONTACT_DOWN))
 		return;
-	sy.contact = up ? CONTACT_UP : CONTACT_DOWN;
 	if (up)
-		log_info("central reachable again");
+		log_info(sy.contact == CONTACT_DOWN ? "central reachable again" : "central reachable");
 	else
 		log_warn("central unreachable: %s", why);
+	sy.contact = up ? CONTACT_UP : CONTACT_DOWN;
 	j = json_pack("{s:b, s:s}", "reachable", up, "message", up ? "" : why);
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_CONTACT, 0, j, NULL, 0);

@@ -88,6 +88,14 @@ void mhd_loop_detach(struct mhd_loop *l)
 	l->now = sd_event_source_disable_unref(l->now);
 }
 
+void mhd_loop_stop(struct mhd_loop *l)
+{
+	mhd_loop_detach(l);
+	MHD_run(l->d);
+	MHD_stop_daemon(l->d);
+	l->d = NULL;
+}
+
 void mhd_loop_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -29,6 +29,7 @@ static struct {
 	uint64_t keepalive;
 	void (*kick)(void);
 	sd_event_source *timer;
+	bool stopping; /* every stream ends instead of waiting */
 } sse;
 
 static const char hello[] = "retry: 2000\n\n";
@@ -99,6 +100,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct sse_client *cl = cls;
 	size_t n;
 
+	if (sse.stopping)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (pos == 0 && max >= sizeof(hello) - 1) {
 		memcpy(buf, hello, sizeof(hello) - 1);
 		return (ssize_t)(sizeof(hello) - 1);
@@ -168,4 +171,10 @@ enum MHD_Result sse_serve(struct MHD_Connection *conn)
 unsigned sse_clients(void)
 {
 	return sse.count;
+}
+
+void sse_stop(void)
+{
+	sse.stopping = true;
+	resume_all();
 }

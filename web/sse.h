@@ -24,5 +24,7 @@ enum status sse_update(const char *json, size_t len);
 /* Answers conn with the event stream; MHD_NO when full or out of memory. */
 enum MHD_Result sse_serve(struct MHD_Connection *conn);
 unsigned sse_clients(void);
+/* Stopping: every stream is resumed to end (see mhd_loop_stop()). */
+void sse_stop(void);
 
 #endif

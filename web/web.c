@@ -418,6 +418,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return r->resp ? queue(conn, r) : MHD_YES;
 }
 
+/* Stopping: the requests still waiting for the core are answered 503 and
+ * every suspended connection resumed, so libmicrohttpd can stop. */
+static void release_all(void)
+{
+	for (unsigned i = 0; i < web.npending; i++) {
+		struct webreq *r = web.pending[i];
+
+		if (!r)
+			continue;
+		unpend(r);
+		set_error(r, ST_UNAVAILABLE, NULL);
+		MHD_resume_connection(r->conn);
+	}
+	sse_stop();
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct webreq *r = *con_cls;
@@ -460,7 +476,7 @@ int web_main(const char *config_path)
 		fatalx("cannot enter the sandbox");
 	log_info("web ready on %s:%u", cfg->listen_address, cfg->port);
 	roleproc_run(&web.rp);
-	mhd_loop_detach(&web.loop);
-	MHD_stop_daemon(web.mhd);
+	release_all();
+	mhd_loop_stop(&web.loop);
 	return 0;
 }

@@ -240,3 +240,21 @@ test('an acceptance without a number gets the next of the year; a refused one ta
   assert.deepEqual(events.map((e) => [e.case.code, e.data.official_number]),
     [[codes[0], `${year}-000001`], [codes[1], '京公居字2026-0777'], [codes[2], `${year}-000002`]]);
 });
+
+test('stopping with a long-poll waiting: the poll is answered 503 and central exits cleanly', async () => {
+  const other = await startCentral();
+  try {
+    const office = new BoxIdentity('SQ03');
+    assert.equal((await office.enrol(other, other.token('SQ03', '第三站'))).status, 201);
+    const waiting = office.fetch(other, 'GET', '/v1/events?after=0&wait=20');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await other.stop(), 0, 'exit status 0');
+    const r = await waiting;
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error, 'stopping');
+    assert.doesNotMatch(other.log, /Fatal error/);
+  } finally {
+    await other.stop();
+    other.cleanup();
+  }
+});

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { appendFileSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,4 +120,26 @@ test('SIGHUP reloads a valid configuration and refuses an invalid one', async ()
     3000, 'refused reload');
   await sleep(100);
   assert.equal((await box.json('/api/v1/health')).status, 200);
+});
+
+test('stopping with call displays connected: every process exits cleanly', async () => {
+  const shown = await startBox();
+  try {
+    // Two displays on the live feed: idle, their connections are suspended.
+    const streams = await Promise.all([1, 2].map(() => new Promise((resolve, reject) => {
+      const req = http.get(`${shown.base}/api/v1/display/events`, { agent: false }, (res) => {
+        res.once('data', () => resolve({ req, res }));
+      });
+      req.on('error', reject);
+    })));
+    const ended = streams.map(({ res }) => new Promise((r) => { res.on('end', r); res.on('error', r); res.on('close', r); }));
+    await sleep(300);
+    assert.equal(await shown.stop(), 0, 'the core exits 0');
+    await Promise.all(ended);
+    assert.doesNotMatch(shown.log, /killed by signal|Fatal error/, 'no child aborted');
+    assert.match(shown.log, /web \(pid \d+\) exited with status 0/);
+  } finally {
+    await shown.stop();
+    shown.cleanup();
+  }
 });
