@@ -76,6 +76,7 @@ static struct {
 	bool have_cursor, polling;
 	unsigned poll_failures;
 	enum { CONTACT_UNKNOWN, CONTACT_UP, CONTACT_DOWN } contact; /* told to the core */
+	char contact_why[300];					    /* and why not, when down */
 	sd_event_source *poll_retry;
 	struct batch *batch;
 	/* central's tus server, asked once (OPTIONS) before the first upload:
@@ -189,19 +190,20 @@ static void answer_message(struct http_req *r, char *out, size_t cap)
 }
 
 /* Central answered as central and took the box (a signed feed, an accepted
- * heartbeat), or did not: the core hears of each change, for the console
- * and the online LED. */
+ * heartbeat), or did not: the core hears of each change, and of a new
+ * reason while it stays out of reach, for the console and the online LED. */
 static void contact(bool up, const char *why)
 {
 	json_t *j;
 
-	if (sy.contact == (up ? CONTACT_UP : CONTACT_DOWN))
+	if (up ? sy.contact == CONTACT_UP : (sy.contact == CONTACT_DOWN && strcmp(why, sy.contact_why) == 0))
 		return;
 	if (up)
 		log_info(sy.contact == CONTACT_DOWN ? "central reachable again" : "central reachable");
 	else
 		log_warn("central unreachable: %s", why);
 	sy.contact = up ? CONTACT_UP : CONTACT_DOWN;
+	snprintf(sy.contact_why, sizeof(sy.contact_why), "%s", up ? "" : why);
 	j = json_pack("{s:b, s:s}", "reachable", up, "message", up ? "" : why);
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_CONTACT, 0, j, NULL, 0);
