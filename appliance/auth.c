@@ -41,28 +41,11 @@ struct auth {
 	char dummy_hash[HASH_TEXT_MAX];
 };
 
-static enum status random_hex(char *out, size_t bytes)
-{
-	uint8_t raw[64];
-	static const char digits[] = "0123456789abcdef";
-
-	if (bytes > sizeof(raw) || entropy_fill(raw, bytes) != ST_OK)
-		return ST_NOMEM;
-	for (size_t i = 0; i < bytes; i++) {
-		out[2 * i] = digits[raw[i] >> 4];
-		out[2 * i + 1] = digits[raw[i] & 15];
-	}
-	out[2 * bytes] = '\0';
-	explicit_bzero(raw, sizeof(raw));
-	return ST_OK;
-}
-
 enum status auth_hash_password(const char *password, char *out, size_t cap)
 {
 	uint8_t salt[ARGON_SALT];
 
-	if (entropy_fill(salt, sizeof(salt)) != ST_OK)
-		return ST_NOMEM;
+	entropy_fill(salt, sizeof(salt));
 	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, ARGON_P, password, strlen(password), salt, sizeof(salt),
 				  ARGON_HASH, out, cap) != ARGON2_OK)
 		return ST_NOMEM;
@@ -129,8 +112,8 @@ enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *c
 	default:
 		return ST_OK;
 	}
-	if ((st = random_hex(password, 12)) != ST_OK ||
-	    (st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
+	entropy_hex(password, 12);
+	if ((st = auth_hash_password(password, hash, sizeof(hash))) != ST_OK)
 		goto out;
 	st = ST_IO;
 	fd = open(password_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -254,7 +237,6 @@ enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t 
 {
 	struct lockout *l = lockout_for(a, at->username, false, now_s);
 	struct session *s;
-	enum status st;
 
 	if (!at->verified || at->staff_id == 0) {
 		l = lockout_for(a, at->username, true, now_s);
@@ -278,10 +260,8 @@ enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t 
 		memset(l, 0, sizeof(*l));
 	s = new_session(a, now_s);
 	memset(s, 0, sizeof(*s));
-	if ((st = random_hex(s->id, 32)) != ST_OK || (st = random_hex(s->csrf, 32)) != ST_OK) {
-		memset(s, 0, sizeof(*s));
-		return st;
-	}
+	entropy_hex(s->id, 32);
+	entropy_hex(s->csrf, 32);
 	s->staff_id = at->staff_id;
 	memcpy(s->username, at->username, sizeof(s->username));
 	memcpy(s->display_name, at->display_name, sizeof(s->display_name));

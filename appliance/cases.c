@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "casecode.h"
+#include "entropy.h"
 #include "idnum.h"
 #include "log.h"
 #include "msg.h"
@@ -570,8 +571,7 @@ static enum status random_pickup_code(char out[7])
 	for (;;) {
 		uint32_t r;
 
-		if (vault_random(&r, sizeof(r)) != ST_OK)
-			return ST_IO;
+		entropy_fill(&r, sizeof(r));
 		if (r >= 4294000000u)
 			continue;
 		snprintf(out, 7, "%06u", (unsigned)(r % 1000000u));

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "entropy.h"
 #include "fdio.h"
 #include "log.h"
 #include "vault.h"
@@ -189,8 +190,9 @@ static enum status encrypt_to(int out, const uint8_t *data, size_t len, const ui
 	uint8_t *buf = malloc(CHUNK);
 	enum status st = ST_IO;
 
-	if (!buf || vault_random(nonce, sizeof(nonce)) != ST_OK)
+	if (!buf)
 		goto out;
+	entropy_fill(nonce, sizeof(nonce));
 	gcm_aes256_set_key(&cx, key);
 	gcm_aes256_set_iv(&cx, sizeof(nonce), nonce);
 	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
@@ -239,8 +241,7 @@ enum status docstore_put_sealed(struct docstore *ds, int fd, uint64_t max, const
 	if ((uint64_t)sb.st_size > max)
 		return ST_TOO_LARGE;
 	/* A random name: nothing on disk tells which content a file holds. */
-	if (vault_random(rnd, sizeof(rnd)) != ST_OK)
-		return ST_IO;
+	entropy_fill(rnd, sizeof(rnd));
 	to_hex(rnd, sizeof(rnd), name);
 	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)

@@ -1,15 +1,18 @@
 /*
  * Random bytes from the kernel's CSPRNG (getrandom(2)), for keys, nonces,
- * salts and session tokens; shared by outpostd and outpost-central.
+ * salts, session tokens and ids; shared by outpostd and outpost-central.
+ * getrandom() does not fail once the pool is seeded.  Should it ever, no
+ * caller may go on with bytes an attacker could guess, so the process dies
+ * (fatal) and its supervisor starts it again: there is no error to check.
  */
 #ifndef OUTPOST_ENTROPY_H
 #define OUTPOST_ENTROPY_H
 
 #include <stddef.h>
 
-#include "status.h"
-
-/* Fills out with n random bytes; ST_IO only if the kernel refuses. */
-enum status entropy_fill(void *out, size_t n);
+void entropy_fill(void *out, size_t n);
+/* bytes random bytes (at most 64) as 2 * bytes lowercase hex digits and a
+ * NUL: tokens, passwords, ids. */
+void entropy_hex(char *out, size_t bytes);
 
 #endif

@@ -11,6 +11,7 @@
 #include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
+#include "entropy.h"
 #include "fdio.h"
 #include "log.h"
 #include "store.h"
@@ -170,10 +171,7 @@ static enum status make_batch(struct core *c, uint64_t refused_before)
 		json_decref(codes);
 		return ST_NOT_FOUND;
 	}
-	if (vault_random(raw, sizeof(raw)) != ST_OK) {
-		json_decref(codes);
-		return ST_IO;
-	}
+	entropy_fill(raw, sizeof(raw));
 	raw[6] = (uint8_t)((raw[6] & 0x0f) | 0x40); /* a version 4 UUID */
 	raw[8] = (uint8_t)((raw[8] & 0x3f) | 0x80);
 	snprintf(id, sizeof(id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", raw[0], raw[1],

@@ -40,11 +40,6 @@ static bool derive(const uint8_t prk[VAULT_KEY_LEN], const char *label, uint8_t 
 	return n > 0 && (size_t)n < sizeof(info) && hmac(prk, info, (size_t)n, out);
 }
 
-enum status vault_random(void *out, size_t n)
-{
-	return entropy_fill(out, n);
-}
-
 void vault_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);
@@ -76,8 +71,7 @@ static enum status load_box_key(const char *dir, uint8_t key[VAULT_KEY_LEN])
 		log_err("%s: %s", path, strerror(errno));
 		return ST_IO;
 	}
-	if (vault_random(key, VAULT_KEY_LEN) != ST_OK)
-		return ST_IO;
+	entropy_fill(key, VAULT_KEY_LEN);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || !fdio_write_all(fd, key, VAULT_KEY_LEN) || fsync(fd) < 0) {
 		log_err("%s: cannot write the new box key: %s", path, strerror(errno));
@@ -129,8 +123,7 @@ enum status vault_seal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const 
 	struct gcm_aes256_ctx cx;
 	uint8_t *nonce = out, *ct = out + VAULT_NONCE_LEN;
 
-	if (vault_random(nonce, VAULT_NONCE_LEN) != ST_OK)
-		return ST_IO;
+	entropy_fill(nonce, VAULT_NONCE_LEN);
 	gcm_aes256_set_key(&cx, key);
 	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, nonce);
 	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
@@ -175,8 +168,7 @@ enum status vault_new_case_key(const struct vault *v, const char *case_code, uin
 	char aad[96];
 
 	case_aad(case_code, aad, sizeof(aad));
-	if (vault_random(key, VAULT_KEY_LEN) != ST_OK)
-		return ST_IO;
+	entropy_fill(key, VAULT_KEY_LEN);
 	return vault_seal(v->wrap, aad, key, VAULT_KEY_LEN, wrapped);
 }
 

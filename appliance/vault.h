@@ -51,8 +51,6 @@ void vault_index(const struct vault *v, const char *purpose, const char *value, 
 /* HMAC-SHA256 under the audit key. */
 void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN]);
 
-/* Fills n bytes from the CSPRNG; ST_IO when it fails. */
-enum status vault_random(void *out, size_t n);
 /* Wipes a key or a plaintext buffer. */
 void vault_wipe(void *p, size_t n);
 

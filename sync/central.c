@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/entropy.h"
 #include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "appliance/timer.h"
@@ -275,10 +276,7 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		return central_error(r, 403, "bad_token", "登记令牌无效、已使用或已过期，请向中心索取新令牌",
 				     "the enrolment token is unknown, used or expired");
 	}
-	if (sign_random(secret, sizeof(secret)) != ST_OK) {
-		cdb_rollback(c->db);
-		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
-	}
+	entropy_fill(secret, sizeof(secret));
 	q = cdb_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
 			       "webhook_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO UPDATE SET "
 			       "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2, "
@@ -550,17 +548,13 @@ static char *slurp(const char *path)
 /* outpost-central -c FILE token CODE NAME: a one-time enrolment token. */
 static int make_token(struct central *c, const char *code, const char *name)
 {
-	uint8_t raw[16];
 	char token[40], hash[65];
 	struct cdb_stmt *q;
 	enum status st = ST_IO;
 
 	if (strlen(code) < 2 || strlen(code) > 8)
 		return 2;
-	if (sign_random(raw, sizeof(raw)) != ST_OK)
-		return 1;
-	for (int i = 0; i < 16; i++)
-		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	entropy_hex(token, 16);
 	token_hash(token, hash);
 	q = cdb_prepare(c->db, "INSERT INTO enrol_tokens (token_hash, office_code, office_name, expires_at) "
 			       "VALUES (?1, ?2, ?3, ?4)");

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/entropy.h"
 #include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "appliance/timer.h"
@@ -508,7 +509,6 @@ enum status central_case_event(struct central *c, const char *office, const char
 {
 	const char *to = NULL, *state = NULL;
 	char id[40], at[32], *body = NULL;
-	uint8_t raw[12];
 	struct cdb_stmt *q;
 	json_t *ev;
 	enum status st;
@@ -552,10 +552,8 @@ enum status central_case_event(struct central *c, const char *office, const char
 		cdb_rollback(c->db);
 		return st;
 	}
-	sign_random(raw, sizeof(raw));
-	snprintf(id, sizeof(id), "evt_");
-	for (int i = 0; i < 12; i++)
-		snprintf(id + 4 + 2 * i, 3, "%02x", raw[i]);
+	memcpy(id, "evt_", 4);
+	entropy_hex(id + 4, 12);
 	central_now_rfc3339(at);
 	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:i}, s:O}", "id", id, "type", type, "at", at, "office", office,
 		       "case", "code", code, "version", version, "data", data);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/entropy.h"
 #include "appliance/log.h"
 #include "cdb.h"
 #include "central.h"
@@ -116,7 +117,6 @@ static enum MHD_Result create(struct creq *r)
 	const char *len_hdr = central_header(r, "Upload-Length"), *meta = central_header(r, "Upload-Metadata");
 	char sha[80] = "", filename[256] = "", media[80] = "", case_code[40] = "", id[ID_HEX + 1], path[400],
 	     location[64];
-	uint8_t raw[16];
 	uint64_t length;
 	char *end;
 	struct cdb_stmt *q;
@@ -137,10 +137,7 @@ static enum MHD_Result create(struct creq *r)
 				     "Upload-Metadata needs filename and sha256");
 	metadata(meta, "media_type", media, sizeof(media));
 	metadata(meta, "case", case_code, sizeof(case_code));
-	if (sign_random(raw, sizeof(raw)) != ST_OK)
-		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
-	for (int i = 0; i < 16; i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+	entropy_hex(id, 16);
 	file_path(c, id, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

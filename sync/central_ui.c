@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/entropy.h"
 #include "appliance/log.h"
 #include "cdb.h"
 #include "central.h"
@@ -34,15 +35,6 @@ struct session {
 
 static struct session sessions[SESSIONS];
 
-static void hex_random(char *out, size_t bytes)
-{
-	uint8_t raw[32];
-
-	sign_random(raw, bytes);
-	for (size_t i = 0; i < bytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
 /* --- accounts ----------------------------------------------------------------------- */
 
 int central_add_clerk(struct central *c, const char *username, const char *name, const char *department)
@@ -54,8 +46,8 @@ int central_add_clerk(struct central *c, const char *username, const char *name,
 
 	if (strlen(username) < 2 || strlen(username) > 60 || strlen(department) < 1 || strlen(department) > 120)
 		return 2;
-	hex_random(password, 12);
-	sign_random(salt, sizeof(salt));
+	entropy_hex(password, 12);
+	entropy_fill(salt, sizeof(salt));
 	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, 1, password, strlen(password), salt, sizeof(salt), 32, hash,
 				  sizeof(hash)) != ARGON2_OK)
 		return 1;
@@ -115,8 +107,8 @@ static enum MHD_Result login(struct creq *r, json_t *body)
 					oldest = sessions[i].last_used;
 				}
 			memset(s, 0, sizeof(*s));
-			hex_random(s->token, 32);
-			hex_random(s->csrf, 32);
+			entropy_hex(s->token, 32);
+			entropy_hex(s->csrf, 32);
 			snprintf(s->username, sizeof(s->username), "%s", user);
 			snprintf(s->name, sizeof(s->name), "%s", cdb_col_text(q, 1));
 			snprintf(s->department, sizeof(s->department), "%s", cdb_col_text(q, 2));

@@ -9,15 +9,9 @@
 
 #include "appliance/entropy.h"
 
-enum status sign_random(void *out, size_t n)
-{
-	return entropy_fill(out, n);
-}
-
 enum status sign_keypair(uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN])
 {
-	if (entropy_fill(priv, SIGN_KEY_LEN) != ST_OK)
-		return ST_IO;
+	entropy_fill(priv, SIGN_KEY_LEN);
 	return sign_public_of(priv, pub);
 }
 

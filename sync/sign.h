@@ -16,8 +16,6 @@
 #define SIGN_SIG_LEN	64
 #define SIGN_B64_MAX(n) (((n) + 2) / 3 * 4 + 1)
 
-/* Random bytes from the CSPRNG. */
-enum status sign_random(void *out, size_t n);
 /* A new key pair: the raw 32-byte private seed and public key. */
 enum status sign_keypair(uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN]);
 enum status sign_public_of(const uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN]);

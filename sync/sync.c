@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/entropy.h"
 #include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "appliance/roleproc.h"
@@ -226,7 +227,7 @@ static uint64_t backoff_usec(unsigned attempts, const char *retry_after)
 		s *= 2;
 	if (s > sy.rp.cfg.sync_retry_max_seconds)
 		s = sy.rp.cfg.sync_retry_max_seconds;
-	sign_random(&rnd, sizeof(rnd));
+	entropy_fill(&rnd, sizeof(rnd));
 	s *= 0.75 + 0.5 * (rnd / 4294967296.0);
 	if (retry_after && *retry_after) {
 		long ra = strtol(retry_after, NULL, 10);
