@@ -202,22 +202,20 @@ static enum MHD_Result terminate(struct creq *r, const char *id)
 static const char *final_state(struct central *c, const char *id)
 {
 	char path[400], hex[65];
-	uint8_t d[SHA256_DIGEST_SIZE], buf[65536];
-	ssize_t got;
-	struct sha256_ctx ctx;
+	uint8_t d[32];
 	int fd;
 	const char *state = "bad_hash";
 	struct cdb_stmt *q;
+	bool read_ok;
 
 	file_path(c, id, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return state;
-	sha256_init(&ctx);
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		sha256_update(&ctx, (size_t)got, buf);
+	read_ok = sign_sha256_fd(fd, 0, SIGN_TO_END, d);
 	close(fd);
-	sha256_digest(&ctx, sizeof(d), d);
+	if (!read_ok)
+		return state;
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	q = cdb_prepare(c->db, "SELECT sha256 = ?2 FROM uploads WHERE id = ?1");

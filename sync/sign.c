@@ -6,6 +6,7 @@
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "appliance/entropy.h"
 
@@ -55,6 +56,23 @@ void sign_sha256_hex(const void *data, size_t len, char out[65])
 	sha256_digest(&cx, sizeof(d), d);
 	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+bool sign_sha256_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32])
+{
+	struct sha256_ctx cx;
+	uint8_t buf[65536];
+	ssize_t got = 0;
+
+	sha256_init(&cx);
+	while (len > 0 && (got = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off)) > 0) {
+		sha256_update(&cx, (size_t)got, buf);
+		off += (uint64_t)got;
+		if (len != SIGN_TO_END)
+			len -= (uint64_t)got;
+	}
+	sha256_digest(&cx, SHA256_DIGEST_SIZE, out);
+	return got >= 0 && (len == 0 || len == SIGN_TO_END);
 }
 
 void sign_b64(const void *data, size_t len, char *out)

@@ -25,6 +25,10 @@ bool sign_ed25519_ok(const uint8_t pub[SIGN_KEY_LEN], const void *msg, size_t le
 /* HMAC-SHA256 of msg under key. */
 void sign_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32]);
 void sign_sha256_hex(const void *data, size_t len, char out[65]);
+/* SHA-256 of fd's bytes from off, len of them or up to the end (SIGN_TO_END);
+ * false when a read fails or the file is shorter. */
+#define SIGN_TO_END UINT64_MAX
+bool sign_sha256_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32]);
 
 /* Standard base64 with padding; decode returns the length or -1. */
 void sign_b64(const void *data, size_t len, char *out);

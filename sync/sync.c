@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,25 +636,6 @@ static void post_manifest(void)
 		b->running = false;
 }
 
-static void chunk_sha256(int fd, uint64_t off, uint64_t len, char out[SIGN_B64_MAX(32)])
-{
-	uint8_t buf[65536], d[SHA256_DIGEST_SIZE];
-	struct sha256_ctx ctx;
-
-	sha256_init(&ctx);
-	while (len > 0) {
-		ssize_t got = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off);
-
-		if (got <= 0)
-			break;
-		sha256_update(&ctx, (size_t)got, buf);
-		off += (uint64_t)got;
-		len -= (uint64_t)got;
-	}
-	sha256_digest(&ctx, sizeof(d), d);
-	sign_b64(d, sizeof(d), out);
-}
-
 static void on_patched(struct http_req *r, void *ud)
 {
 	struct doc *d = ud;
@@ -695,14 +675,19 @@ static void patch_next(struct doc *d)
 	r->fd_off = d->offset;
 	r->fd_len = len;
 	snprintf(off, sizeof(off), "%" PRIu64, d->offset);
-	memcpy(sum, "sha256 ", 7);
-	if (sy.tus == TUS_CHECKSUM)
-		chunk_sha256(d->fd, d->offset, len, sum + 7);
 	http_header(r, "Tus-Resumable", "1.0.0");
 	http_header(r, "Content-Type", "application/offset+octet-stream");
 	http_header(r, "Upload-Offset", off);
-	if (sy.tus == TUS_CHECKSUM)
+	if (sy.tus == TUS_CHECKSUM) {
+		uint8_t digest[32];
+
+		/* A short read gives a wrong sum: central answers 460 and the
+		 * chunk goes again. */
+		sign_sha256_fd(d->fd, d->offset, len, digest);
+		memcpy(sum, "sha256 ", 7);
+		sign_b64(digest, sizeof(digest), sum + 7);
 		http_header(r, "Upload-Checksum", sum);
+	}
 	sy.batch->running = true;
 	if (http_send(r, on_patched, d) != ST_OK)
 		sy.batch->running = false;
