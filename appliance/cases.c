@@ -1637,21 +1637,6 @@ static const char *qtext(json_t *query, const char *key)
 	return get_text(query, key);
 }
 
-/* Moves whenever the database's rows may have changed: the rows this
- * connection has written (every change the core makes) and, for an
- * operator's sqlite3 shell or any other connection, PRAGMA data_version,
- * which moves with their commits.  0 when it cannot be read: never kept. */
-static uint64_t content_version(sqlite3 *db)
-{
-	sqlite3_stmt *q = store_prepare(db, "PRAGMA data_version");
-	uint64_t v = 0;
-
-	if (q && sqlite3_step(q) == SQLITE_ROW)
-		v = ((uint64_t)sqlite3_column_int64(q, 0) << 40) ^ (uint64_t)sqlite3_total_changes64(db);
-	store_finish(q);
-	return v;
-}
-
 enum status cases_list(struct core *c, const struct session *s, json_t *query, char **out)
 {
 	const char *q = qtext(query, "q"), *state = qtext(query, "state"), *view = qtext(query, "view");
@@ -1695,8 +1680,7 @@ enum status cases_list(struct core *c, const struct session *s, json_t *query, c
 	 * while the database is as it was.  The key holds every parameter the
 	 * statement binds; only the department is free text, so the separators
 	 * cannot make two queries one key. */
-	if (kind != LIST_ID && kind != LIST_PHONE && kind != LIST_NAME && sqlite3_get_autocommit(c->db) &&
-	    (changes = content_version(c->db)) != 0 &&
+	if (kind != LIST_ID && kind != LIST_PHONE && kind != LIST_NAME && (changes = store_version(c->db)) != 0 &&
 	    snprintf(key, sizeof(key), "%d\x1f%s\x1f%s\x1f%" PRId64 "\x1f%" PRId64 "\x1f%lld\x1f%lld\x1f%s\x1f%s",
 		     (int)kind, state ? state : "\x1e", dept ? dept : "\x1e", from, to, before, limit, q ? q : "",
 		     today) < (int)sizeof(key)) {

@@ -458,6 +458,20 @@ enum status store_status(int rc)
 	}
 }
 
+uint64_t store_version(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	uint64_t v = 0;
+
+	if (!sqlite3_get_autocommit(db))
+		return 0;
+	q = store_prepare(db, "PRAGMA data_version");
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		v = ((uint64_t)sqlite3_column_int64(q, 0) << 40) ^ (uint64_t)sqlite3_total_changes64(db);
+	store_finish(q);
+	return v;
+}
+
 sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;

@@ -49,6 +49,13 @@ enum status store_status(int rc);
 /* The first column of the first row of sql, or fallback when there is none
  * or the query fails. */
 int64_t store_int(sqlite3 *db, const char *sql, int64_t fallback);
+/* A number that moves whenever the database's rows may have changed: by
+ * this connection (its total changes) or by another one, an operator's
+ * sqlite3 shell say (PRAGMA data_version).  What was rendered from the
+ * rows at one version may be answered again while it stays.  0 when a
+ * transaction is open (its rows may yet be rolled back) or it cannot be
+ * read: nothing is to be kept then. */
+uint64_t store_version(sqlite3 *db);
 int store_schema_version(sqlite3 *db);
 int64_t store_size_bytes(sqlite3 *db);
 
