@@ -379,9 +379,11 @@ enum status outbox_contact(struct core *c, json_t *body)
 
 	if (json_unpack(body, "{s:b, s:s}", "reachable", &reachable, "message", &message) != 0)
 		return ST_PROTO;
+	/* A new reason while out of reach keeps the time it was lost. */
+	if (c->central != (reachable ? CENTRAL_REACHABLE : CENTRAL_UNREACHABLE))
+		c->central_since = (int64_t)core_now();
 	c->central = reachable ? CENTRAL_REACHABLE : CENTRAL_UNREACHABLE;
 	snprintf(c->central_message, sizeof(c->central_message), "%s", message);
-	c->central_since = (int64_t)core_now();
 	buttons_update_leds(c, false);
 	return ST_OK;
 }
