@@ -181,6 +181,10 @@ test('bad batches are refused and nothing is stored', async () => {
 test('events come back signed by central, by request and by long-poll', async () => {
   const r = await box.fetch(central, 'GET', '/v1/events?after=0');
   assert.equal(r.status, 200);
+  // A signed request is contact, written down at most every 10 s.
+  const contact = Number(execFileSync('sqlite3', [join(central.state, 'central.db'),
+    "SELECT last_contact FROM offices WHERE code = 'SQ01'"], { encoding: 'utf8' }));
+  assert.ok(Date.now() / 1000 - contact < 12, `last contact ${contact} is recent`);
   assert.ok(centralSigned(enrolled.central_public_key, r.text, r.headers.get('outpost-signature')), 'central\'s signature');
   assert.deepEqual(r.body.events.map((e) => [e.type, e.case.code]), [['case.accepted', 'SQ01-261128-0001H'], ['case.accepted', 'SQ01-261128-0002F']]);
   assert.equal(r.body.events[0].data.official_number, '京公居字2026-0001');
