@@ -104,15 +104,22 @@ static void unpend(struct webreq *r)
 	r->timeout = sd_event_source_disable_unref(r->timeout);
 }
 
+/* A request that waited for the core is answered st without it: the
+ * connection wakes with the error queued. */
+static void give_up(struct webreq *r, enum status st)
+{
+	unpend(r);
+	set_error(r, st, NULL);
+	MHD_resume_connection(r->conn);
+}
+
 static int on_request_timeout(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct webreq *r = ud;
 
 	(void)s, (void)usec;
 	log_warn("the core did not answer request %u in %u s", r->id, web.rp.cfg.request_timeout_s);
-	unpend(r);
-	set_error(r, ST_TIMEOUT, NULL);
-	MHD_resume_connection(r->conn);
+	give_up(r, ST_TIMEOUT);
 	mhd_kick();
 	return 0;
 }
@@ -422,15 +429,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
  * every suspended connection resumed, so libmicrohttpd can stop. */
 static void release_all(void)
 {
-	for (unsigned i = 0; i < web.npending; i++) {
-		struct webreq *r = web.pending[i];
-
-		if (!r)
-			continue;
-		unpend(r);
-		set_error(r, ST_UNAVAILABLE, NULL);
-		MHD_resume_connection(r->conn);
-	}
+	for (unsigned i = 0; i < web.npending; i++)
+		if (web.pending[i])
+			give_up(web.pending[i], ST_UNAVAILABLE);
 	sse_stop();
 }
 
