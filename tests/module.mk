@@ -1,5 +1,5 @@
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
