@@ -18,12 +18,16 @@
 #include "outbox.h"
 #include "store.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "reports.h"
 #include "scanjobs.h"
 #include "staff.h"
 
 #define SESSION_COOKIE "outpost_session"
 #define LIST_LIMIT_MAX 200
+/* Client addresses (or categories) each rate limit keeps apart: an office
+ * network has far fewer. */
+#define API_RATELIMIT_KEYS 256
 
 /*
  * A case whose receipt is printing: the clerk's request is answered when the
@@ -55,6 +59,7 @@ struct request {
 	enum lang lang;
 	const char *session_id;
 	const char *csrf;
+	const char *peer; /* the client's address, as the web saw it */
 	const struct session *session;
 	const int *fds;
 	unsigned nfds;
@@ -196,6 +201,13 @@ static enum status h_login(struct request *r)
 		return fail(r, ST_MISSING_FIELD, "username");
 	if (!pass || !*pass)
 		return fail(r, ST_MISSING_FIELD, "password");
+	/* Before any hash: a client trying names or passwords at speed costs
+	 * the worker nothing past its minute's allowance. */
+	if (!ratelimit_take(r->core->logins_by_address, r->peer, r->core->cfg.logins_per_address_per_minute,
+			    core_now())) {
+		log_warn("login for '%s' from %s refused: too many attempts from there", user, r->peer);
+		return fail(r, ST_LOGIN_RATE, NULL);
+	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return fail(r, ST_NOMEM, NULL);
@@ -203,7 +215,7 @@ static enum status h_login(struct request *r)
 	st = auth_login_begin(r->core->auth, user, pass, core_now(), &l->at);
 	if (st == ST_OK) {
 		l->at.job.done = login_done;
-		st = worker_submit(r->core->worker, &l->at.job);
+		st = worker_submit(r->core->worker, WORKER_ANON, &l->at.job);
 	}
 	if (st != ST_OK) {
 		log_warn("login for '%s' refused: %s", user, status_name(st));
@@ -289,7 +301,7 @@ static enum status h_staff_hash(struct request *r, const char *username)
 				.who = username ? NULL : json_incref(r->body)};
 	snprintf(j->username, sizeof(j->username), "%s", username ? username : "");
 	snprintf(j->password, sizeof(j->password), "%s", pass);
-	st = worker_submit(r->core->worker, &j->job);
+	st = worker_submit(r->core->worker, WORKER_STAFF, &j->job);
 	if (st != ST_OK) {
 		json_decref(j->who);
 		vault_wipe(j->password, sizeof(j->password));
@@ -419,7 +431,7 @@ static enum status h_report_agency(struct request *r)
 				      .fd = -1};
 		snprintf(j->office, sizeof(j->office), "%s", r->core->cfg.office_name);
 		snprintf(j->month, sizeof(j->month), "%s", month);
-		if ((st = worker_submit(r->core->worker, &j->job)) != ST_OK) {
+		if ((st = worker_submit(r->core->worker, WORKER_STAFF, &j->job)) != ST_OK) {
 			json_decref(rows);
 			free(j);
 			return fail(r, st, NULL);
@@ -953,6 +965,7 @@ static void kiosk_next(struct core *c)
 enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang)
 {
 	int64_t minute = (int64_t)core_now() / 60;
+	const char *category;
 
 	if (minute != c->kiosk_minute) {
 		c->kiosk_minute = minute;
@@ -962,6 +975,12 @@ enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enu
 		return ST_TOO_MANY_TICKETS;
 	if (c->kiosk_count >= c->nkiosk)
 		return ST_BUSY;
+	/* Kiosks and buttons together: one category cannot be drained in
+	 * minutes, whoever asks. */
+	category = json_string_value(json_object_get(body, "category"));
+	if (!ratelimit_take(c->tickets_by_category, category ? category : "",
+			    c->cfg.kiosk_tickets_per_category_per_minute, core_now()))
+		return ST_TOO_MANY_TICKETS;
 	c->kiosk_in_minute++;
 	c->kiosk[(c->kiosk_head + c->kiosk_count) % c->nkiosk] = (struct kiosk_request){
 	    .web_id = web_id, .web_epoch = c->web_epoch, .lang = lang, .body = json_incref(body)};
@@ -970,10 +989,17 @@ enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enu
 	return ST_OK;
 }
 
+/* The kiosk page is public: one client (a kiosk, or anyone on the office
+ * network) takes only a kiosk's share of the day's numbers. */
 static enum status h_kiosk_ticket(struct request *r)
 {
-	enum status st = api_kiosk_enqueue(r->core, r->body, r->id, r->lang);
+	enum status st = ST_TOO_MANY_TICKETS;
 
+	if (ratelimit_take(r->core->tickets_by_address, r->peer, r->core->cfg.kiosk_tickets_per_address_per_minute,
+			   core_now()))
+		st = api_kiosk_enqueue(r->core, r->body, r->id, r->lang);
+	else
+		log_warn("kiosk ticket from %s refused: too many from there", r->peer);
 	return st == ST_OK ? ST_OK : fail(r, st, NULL);
 }
 
@@ -1397,20 +1423,41 @@ static bool uploads_allowed(struct request *r)
 							  strcmp(r->path + n - 11, "/supplement") == 0));
 }
 
+/*
+ * An upload's headers, before the web reads its body: only a signed-in
+ * staff member with the session's CSRF token may send documents, and only
+ * to intake or a supplement.  100 lets the body come; the route checks the
+ * whole request again when it arrives.
+ */
+static enum status h_admit(struct request *r)
+{
+	if (!uploads_allowed(r))
+		return fail(r, ST_NOT_FOUND, NULL);
+	r->session = auth_session(r->core->auth, r->session_id, core_now());
+	if (!r->session)
+		return fail(r, ST_NOT_LOGGED_IN, NULL);
+	if (!auth_csrf_ok(r->session, r->csrf)) {
+		log_warn("upload to %s by %s without a valid CSRF token", r->path, r->session->username);
+		return fail(r, ST_CSRF, NULL);
+	}
+	return ok(r, 100, json_object());
+}
+
 enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds)
 {
 	struct request r = {.core = c, .id = id, .fds = fds, .nfds = nfds, .req = req};
 	const char *lang = NULL;
+	int admit = 0;
 
-	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o}", "method", &r.method, "path", &r.path, "query",
-			&r.query, "body", &r.body, "session", &r.session_id, "csrf", &r.csrf, "lang", &lang, "docs",
-			&r.docs) != 0 ||
+	if (json_unpack(req, "{s:s, s:s, s:o, s?o, s?s, s?s, s?s, s:o, s:s, s?b}", "method", &r.method, "path", &r.path,
+			"query", &r.query, "body", &r.body, "session", &r.session_id, "csrf", &r.csrf, "lang", &lang,
+			"docs", &r.docs, "peer", &r.peer, "admit", &admit) != 0 ||
 	    !json_is_object(r.query) || !json_is_array(r.docs) || json_array_size(r.docs) != nfds)
 		return ST_PROTO;
 	r.lang = lang && strcmp(lang, "en") == 0 ? LANG_EN : LANG_ZH;
-	if (nfds && !uploads_allowed(&r))
+	if (nfds && (admit || !uploads_allowed(&r)))
 		return ST_PROTO; /* the web only passes uploads for intake and supplements */
-	return route(&r);
+	return admit ? h_admit(&r) : route(&r);
 }
 
 enum status api_init(struct core *c)
@@ -1419,7 +1466,11 @@ enum status api_init(struct core *c)
 	c->waits = calloc(c->nwaits, sizeof(*c->waits));
 	c->nkiosk = c->cfg.max_pending;
 	c->kiosk = calloc(c->nkiosk, sizeof(*c->kiosk));
-	return c->waits && c->kiosk ? ST_OK : ST_NOMEM;
+	if (!c->waits || !c->kiosk || ratelimit_new(API_RATELIMIT_KEYS, &c->logins_by_address) != ST_OK ||
+	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_address) != ST_OK ||
+	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_category) != ST_OK)
+		return ST_NOMEM;
+	return ST_OK;
 }
 
 void api_free(struct core *c)
@@ -1434,4 +1485,7 @@ void api_free(struct core *c)
 		json_decref(c->kiosk[i].body);
 	free(c->kiosk);
 	c->kiosk = NULL;
+	ratelimit_free(&c->logins_by_address);
+	ratelimit_free(&c->tickets_by_address);
+	ratelimit_free(&c->tickets_by_category);
 }

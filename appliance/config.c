@@ -69,12 +69,15 @@ static const struct key_def keys[] = {
     TEXT("web", "listen_address", listen_address),
     UINT("web", "port", port, 1, 65535),
     UINT("web", "max_connections", max_connections, 1, 10000),
+    UINT("web", "max_connections_per_address", max_connections_per_address, 1, 10000),
+    UINT("web", "header_timeout_seconds", header_timeout_s, 1, 300),
     UINT("web", "connection_memory_bytes", connection_memory_bytes, 4096, 1048576),
     UINT("web", "max_pending", max_pending, 1, 10000),
     U64("web", "max_document_bytes", max_document_bytes, 1024, UINT64_C(1) << 32),
     UINT("web", "max_documents", max_documents, 1, 100),
     U64("web", "max_upload_bytes", max_upload_bytes, 1024, UINT64_C(1) << 34),
     U64("web", "max_uploads_in_flight_bytes", max_uploads_in_flight_bytes, 1024, UINT64_C(1) << 36),
+    U64("web", "max_session_upload_bytes", max_session_upload_bytes, 1024, UINT64_C(1) << 36),
     UINT("web", "request_timeout_seconds", request_timeout_s, 1, 3600),
     UINT("auth", "lockout_failures", lockout_failures, 1, 1000),
     UINT("auth", "lockout_seconds", lockout_seconds, 1, 86400),
@@ -82,6 +85,8 @@ static const struct key_def keys[] = {
     UINT("auth", "max_sessions", max_sessions, 1, 100000),
     UINT("auth", "max_pending_logins", max_pending_logins, 1, 64),
     UINT("auth", "max_lockout_entries", max_lockout_entries, 4, 100000),
+    UINT("auth", "logins_per_address_per_minute", logins_per_address_per_minute, 1, 100000),
+    UINT("auth", "max_staff_jobs", max_staff_jobs, 1, 64),
     UINT("cases", "pickup_max_failures", pickup_max_failures, 1, 100),
     UINT("cases", "pickup_lock_seconds", pickup_lock_seconds, 1, 86400 * 7),
     UINT("cases", "retention_days", retention_days, 0, 36500),
@@ -91,6 +96,8 @@ static const struct key_def keys[] = {
     BOOL("queue", "print_tickets", print_tickets),
     UINT("queue", "max_no_shows", max_no_shows, 0, 10),
     UINT("queue", "kiosk_tickets_per_minute", kiosk_tickets_per_minute, 1, 100000),
+    UINT("queue", "kiosk_tickets_per_address_per_minute", kiosk_tickets_per_address_per_minute, 1, 100000),
+    UINT("queue", "kiosk_tickets_per_category_per_minute", kiosk_tickets_per_category_per_minute, 1, 100000),
     UINT("queue", "weight_elderly", weight_elderly, 0, 100),
     UINT("queue", "weight_disabled", weight_disabled, 0, 100),
     UINT("queue", "weight_pregnant", weight_pregnant, 0, 100),
@@ -148,12 +155,15 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	cfg->port = 8080;
 	cfg->max_connections = 256;
+	cfg->max_connections_per_address = 32;
+	cfg->header_timeout_s = 10;
 	cfg->connection_memory_bytes = 6144;
 	cfg->max_pending = 128;
 	cfg->max_document_bytes = UINT64_C(20) << 20;
 	cfg->max_documents = 20;
 	cfg->max_upload_bytes = UINT64_C(64) << 20;
 	cfg->max_uploads_in_flight_bytes = UINT64_C(256) << 20;
+	cfg->max_session_upload_bytes = UINT64_C(64) << 20;
 	cfg->request_timeout_s = 30;
 	cfg->lockout_failures = 5;
 	cfg->lockout_seconds = 300;
@@ -161,6 +171,8 @@ void config_defaults(struct config *cfg)
 	cfg->max_sessions = 256;
 	cfg->max_pending_logins = 4;
 	cfg->max_lockout_entries = 1024;
+	cfg->logins_per_address_per_minute = 10;
+	cfg->max_staff_jobs = 4;
 	cfg->pickup_max_failures = 5;
 	cfg->pickup_lock_seconds = 900;
 	cfg->retention_days = 180;
@@ -170,6 +182,8 @@ void config_defaults(struct config *cfg)
 	cfg->print_tickets = true;
 	cfg->max_no_shows = 2;
 	cfg->kiosk_tickets_per_minute = 120;
+	cfg->kiosk_tickets_per_address_per_minute = 12;
+	cfg->kiosk_tickets_per_category_per_minute = 30;
 	cfg->weight_elderly = 10;
 	cfg->weight_disabled = 10;
 	cfg->weight_pregnant = 10;

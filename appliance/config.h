@@ -47,12 +47,15 @@ struct config {
 	char listen_address[64];
 	unsigned port;
 	unsigned max_connections;
+	unsigned max_connections_per_address;
+	unsigned header_timeout_s;
 	unsigned connection_memory_bytes;
 	unsigned max_pending;
 	uint64_t max_document_bytes;
 	unsigned max_documents;
 	uint64_t max_upload_bytes;
 	uint64_t max_uploads_in_flight_bytes;
+	uint64_t max_session_upload_bytes;
 	unsigned request_timeout_s;
 
 	/* [auth] */
@@ -62,6 +65,8 @@ struct config {
 	unsigned max_sessions;
 	unsigned max_pending_logins;
 	unsigned max_lockout_entries;
+	unsigned logins_per_address_per_minute;
+	unsigned max_staff_jobs;
 
 	/* [cases] */
 	unsigned pickup_max_failures;
@@ -75,6 +80,8 @@ struct config {
 	bool print_tickets;
 	unsigned max_no_shows;
 	unsigned kiosk_tickets_per_minute;
+	unsigned kiosk_tickets_per_address_per_minute;
+	unsigned kiosk_tickets_per_category_per_minute;
 	unsigned weight_elderly;
 	unsigned weight_disabled;
 	unsigned weight_pregnant;

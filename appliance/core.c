@@ -313,6 +313,7 @@ static void keep_startup_settings(struct config *next, const struct config *cur)
 	next->max_pending = cur->max_pending;
 	next->max_sessions = cur->max_sessions;
 	next->max_pending_logins = cur->max_pending_logins;
+	next->max_staff_jobs = cur->max_staff_jobs;
 	next->max_lockout_entries = cur->max_lockout_entries;
 }
 
@@ -462,7 +463,10 @@ int core_main(const char *config_path)
 	sd_event_set_watchdog(c.ev, true);
 	sd_event_now(c.ev, CLOCK_MONOTONIC, &c.started_usec);
 
-	if (worker_new(c.ev, c.cfg.max_pending_logins, &c.worker) != ST_OK)
+	if (worker_new(c.ev,
+		       (const unsigned[__WORKER_CLASS_MAX]){
+			   [WORKER_STAFF] = c.cfg.max_staff_jobs, [WORKER_ANON] = c.cfg.max_pending_logins},
+		       &c.worker) != ST_OK)
 		fatalx("cannot start the worker thread");
 	{
 		char db_path[CONFIG_PATH_MAX + 16];

@@ -25,6 +25,7 @@ struct print_wait;
 struct kiosk_request;
 struct store_checkpointer;
 struct control;
+struct ratelimit;
 
 struct core {
 	sd_event *ev;
@@ -55,6 +56,8 @@ struct core {
 	bool kiosk_busy;
 	int64_t kiosk_minute;
 	unsigned kiosk_in_minute;
+	/* Public requests per client address and per category (api.c). */
+	struct ratelimit *logins_by_address, *tickets_by_address, *tickets_by_category;
 	/* The last barcode scans, for the page waiting for one. */
 	json_t *scans; /* array, at most CORE_MAX_SCANS */
 	uint64_t scan_seq;

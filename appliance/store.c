@@ -595,7 +595,7 @@ static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int pages)
 
 	if (pages < WAL_CHECKPOINT_PAGES || cp->busy)
 		return SQLITE_OK;
-	if (worker_submit(cp->worker, &cp->job) == ST_OK)
+	if (worker_submit(cp->worker, WORKER_STAFF, &cp->job) == ST_OK)
 		cp->busy = true;
 	else if (pages >= WAL_INLINE_PAGES)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

@@ -260,7 +260,7 @@ enum status voice_announce(const char *label, unsigned window)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(v->path, sizeof(v->path), "%s/%s-%04u-%s-w%u.wav", voice.dir, stamp, serial++ % 10000, label, window);
-	if ((st = worker_submit(voice.worker, &v->job)) != ST_OK)
+	if ((st = worker_submit(voice.worker, WORKER_STAFF, &v->job)) != ST_OK)
 		free(v);
 	return st;
 }
@@ -284,7 +284,7 @@ enum status voice_init(sd_event *ev, const struct config *cfg)
 		return ST_IO;
 	}
 	/* Calls come a few a minute; four waiting is plenty. */
-	return worker_new(ev, 4, &voice.worker);
+	return worker_new(ev, (const unsigned[__WORKER_CLASS_MAX]){[WORKER_STAFF] = 4}, &voice.worker);
 }
 
 void voice_free(void)

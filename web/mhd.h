@@ -25,6 +25,7 @@
 	X(MHD_resume_connection)                                                                                       \
 	X(MHD_get_connection_info)                                                                                     \
 	X(MHD_lookup_connection_value)                                                                                 \
+	X(MHD_get_connection_values)                                                                                   \
 	X(MHD_create_response_from_buffer)                                                                             \
 	X(MHD_create_response_from_fd)                                                                                 \
 	X(MHD_create_response_from_callback)                                                                           \
@@ -54,6 +55,7 @@ enum status mhd_load(void);
 #define MHD_resume_connection		  (mhd_fn.MHD_resume_connection)
 #define MHD_get_connection_info		  (mhd_fn.MHD_get_connection_info)
 #define MHD_lookup_connection_value	  (mhd_fn.MHD_lookup_connection_value)
+#define MHD_get_connection_values	  (mhd_fn.MHD_get_connection_values)
 #define MHD_create_response_from_buffer	  (mhd_fn.MHD_create_response_from_buffer)
 #define MHD_create_response_from_fd	  (mhd_fn.MHD_create_response_from_fd)
 #define MHD_create_response_from_callback (mhd_fn.MHD_create_response_from_callback)

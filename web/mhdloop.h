@@ -1,8 +1,13 @@
 /*
  * libmicrohttpd in external-epoll mode inside an sd-event loop: its epoll
  * descriptor is one io source, its timeout one timer, and a kick one defer
- * source.  Used by the web
- * process and by outpost-central.
+ * source.  Used by the web process and by outpost-central.
+ *
+ * The loop also gives every connection a deadline for each request's
+ * headers (libmicrohttpd's own timeout is an idle timeout, which a client
+ * sending a byte now and then never meets): a connection that has not
+ * delivered a request's headers header_timeout_s after it opened, or after
+ * its last answer, is shut down.
  */
 #ifndef OUTPOST_MHDLOOP_H
 #define OUTPOST_MHDLOOP_H
@@ -12,13 +17,27 @@
 
 #include "mhd.h"
 
+struct mhd_conn_deadline;
+
 struct mhd_loop {
 	sd_event *ev;
 	struct MHD_Daemon *d;
-	sd_event_source *io, *timer, *now;
+	sd_event_source *io, *timer, *now, *deadline;
+	unsigned header_timeout_s;
+	/* Connections waiting for a request's headers, soonest deadline first. */
+	struct mhd_conn_deadline *head, *tail;
 };
 
+/* Set l->header_timeout_s first, and pass mhd_loop_on_connection with l as
+ * MHD_OPTION_NOTIFY_CONNECTION when starting the daemon. */
 enum status mhd_loop_attach(struct mhd_loop *l, sd_event *ev, struct MHD_Daemon *d);
+void mhd_loop_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			    enum MHD_ConnectionNotificationCode code);
+/* The access handler's first call for a request: its headers came. */
+void mhd_loop_request_begins(struct mhd_loop *l, struct MHD_Connection *conn);
+/* The request completed (MHD_OPTION_NOTIFY_COMPLETED): the next request's
+ * headers are due within the timeout. */
+void mhd_loop_request_ends(struct mhd_loop *l, struct MHD_Connection *conn);
 /* Makes the loop run libmicrohttpd now: a resumed connection is only
  * picked up by MHD_run(). */
 void mhd_loop_kick(struct mhd_loop *l);

@@ -1,6 +1,7 @@
 #include "request.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,14 +11,13 @@
 #include "appliance/fdio.h"
 #include "appliance/log.h"
 
-struct webreq *webreq_new(const struct config *cfg, uint64_t *in_flight)
+struct webreq *webreq_new(const struct config *cfg)
 {
 	struct webreq *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->cfg = cfg;
-	r->in_flight = in_flight;
 	r->docs = json_array();
 	buf_init(&r->json, REQUEST_JSON_MAX);
 	for (unsigned i = 0; i < MSG_MAX_FDS; i++)
@@ -38,7 +38,6 @@ void webreq_free(struct webreq **rp)
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
 	msg_close_fds(r->fds, r->nfds);
-	*r->in_flight -= r->body_bytes;
 	json_decref(r->docs);
 	buf_free(&r->json);
 	sd_event_source_disable_unref(r->timeout);
@@ -56,20 +55,78 @@ static void set_error(struct webreq *r, enum status st, const char *field)
 	}
 }
 
-/* Counts body bytes against the request's and the role's limits. */
+/* Counts body bytes against the request's limit (the budgets of all
+ * uploads and of the session were taken by its length when it was admitted). */
 static bool account(struct webreq *r, size_t size)
 {
 	if (r->body_bytes + size > r->cfg->max_upload_bytes) {
 		set_error(r, ST_TOO_LARGE, NULL);
 		return false;
 	}
-	if (*r->in_flight + size > r->cfg->max_uploads_in_flight_bytes) {
-		set_error(r, ST_BUSY, NULL);
-		return false;
-	}
 	r->body_bytes += size;
-	*r->in_flight += size;
 	return true;
+}
+
+/*
+ * A file part's name and type as the core gets them (docs entry i belongs
+ * to descriptor i).  Both come from the network: text that is not UTF-8,
+ * or a name longer than any the core keeps, is the client's error, answered
+ * 400 here; a docs entry that cannot be made at all stops the request, so
+ * the message to the core never carries a descriptor without its entry.
+ */
+static bool part_begin(struct webreq *r, const char *filename, const char *content_type)
+{
+	json_t *name = json_string(filename), *type = json_string(content_type ? content_type : "");
+	json_t *entry = NULL;
+	int fd = -1;
+
+	if (!name || !type || strlen(filename) >= REQUEST_PART_NAME_MAX ||
+	    (content_type && strlen(content_type) >= REQUEST_PART_NAME_MAX)) {
+		set_error(r, ST_BAD_FIELD, "documents");
+		goto fail;
+	}
+	if (r->nfds >= r->cfg->max_documents || r->nfds >= MSG_MAX_FDS) {
+		set_error(r, ST_TOO_MANY_DOCUMENTS, "documents");
+		goto fail;
+	}
+	entry = json_pack("{s:o, s:o}", "filename", name, "type", type);
+	name = type = NULL; /* json_pack took them, even when it failed */
+	fd = entry ? memfd_create("outpost-upload", MFD_CLOEXEC | MFD_ALLOW_SEALING) : -1;
+	if (fd < 0) {
+		set_error(r, ST_NOMEM, NULL);
+		goto fail;
+	}
+	if (json_array_append_new(r->docs, entry) != 0) {
+		entry = NULL; /* json_array_append_new() took it */
+		set_error(r, ST_NOMEM, NULL);
+		goto fail;
+	}
+	r->fds[r->nfds++] = fd;
+	r->doc_bytes = 0;
+	snprintf(r->part_name, sizeof(r->part_name), "%s", filename);
+	snprintf(r->part_type, sizeof(r->part_type), "%s", content_type ? content_type : "");
+	return true;
+fail:
+	json_decref(name);
+	json_decref(type);
+	json_decref(entry);
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/*
+ * libmicrohttpd 0.9.75 announces each part once with offset 0 and, when its
+ * buffer ended right after the part's headers, with no data; the data then
+ * comes at offset 0 again.  So offset 0 begins a new part unless the part
+ * before had only that empty announcement under the same name and type.
+ * (An empty file followed by one of the same name and type is therefore
+ * taken as one file; an empty file alone is still refused by the core.)
+ */
+static bool part_continues(const struct webreq *r, const char *filename, const char *content_type)
+{
+	return r->nfds > 0 && r->part_empty_call && r->doc_bytes == 0 && strcmp(r->part_name, filename) == 0 &&
+	       strcmp(r->part_type, content_type ? content_type : "") == 0;
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
@@ -87,23 +144,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 			set_error(r, ST_TOO_LARGE, "case");
 		return MHD_YES;
 	}
-	if (off == 0) {
-		int fd;
-
-		if (r->nfds >= r->cfg->max_documents || r->nfds >= MSG_MAX_FDS) {
-			set_error(r, ST_TOO_MANY_DOCUMENTS, "documents");
-			return MHD_YES;
-		}
-		fd = memfd_create("outpost-upload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (fd < 0) {
-			set_error(r, ST_NOMEM, NULL);
-			return MHD_YES;
-		}
-		r->fds[r->nfds++] = fd;
-		r->doc_bytes = 0;
-		json_array_append_new(
-		    r->docs, json_pack("{s:s, s:s}", "filename", filename, "type", content_type ? content_type : ""));
-	}
+	if (off == 0 && !part_continues(r, filename, content_type) && !part_begin(r, filename, content_type))
+		return MHD_YES;
+	r->part_empty_call = off == 0 && size == 0;
 	if (r->doc_bytes + size > r->cfg->max_document_bytes) {
 		set_error(r, ST_TOO_LARGE, "documents");
 		return MHD_YES;

@@ -5,7 +5,9 @@
  * comes back.  It holds no database and no key, and (with Landlock) can
  * open no file but its configuration.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,12 @@
 
 int web_main(const char *config_path);
 
+/* Upload bytes a staff session has admitted and not yet handed over. */
+struct upload_budget {
+	char session[80]; /* the session cookie; a valid one is 64 characters */
+	uint64_t bytes;	  /* 0: the entry is free */
+};
+
 struct web {
 	struct roleproc rp;
 	struct MHD_Daemon *mhd;
@@ -30,7 +38,8 @@ struct web {
 	struct webreq **pending; /* cfg.max_pending slots */
 	unsigned npending;
 	uint16_t serial;
-	uint64_t in_flight;
+	uint64_t reserved;	       /* upload bytes admitted, all sessions */
+	struct upload_budget *budgets; /* cfg.max_pending entries */
 };
 
 static struct web web;
@@ -124,66 +133,133 @@ static int on_request_timeout(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static json_t *query_json(struct MHD_Connection *conn)
+/* A value from the network as JSON text; false when it is not UTF-8 (the
+ * request is then answered 400 here, never passed on as something else). */
+static bool put_text(json_t *o, const char *key, const char *v)
 {
-	json_t *q = json_object();
-	const char *v;
-	/* The query parameters the API knows; others are not passed on. */
-	static const char *const keys[] = {"limit", "before", "q",	"state", "department", "from",	 "to",
-					   "view",  "reveal", "period", "date",	 "month",      "format", "after"};
+	json_t *t;
 
-	for (size_t i = 0; q && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, keys[i]);
-		if (v)
-			json_object_set_new(q, keys[i], json_string(v));
-	}
-	return q;
+	if (!v)
+		return true;
+	t = json_string(v);
+	return t && json_object_set_new(o, key, t) == 0;
 }
 
-/* Hands the request to the core and suspends the connection. */
-static void forward(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url)
+static bool put_header(json_t *o, const char *key, struct MHD_Connection *conn, const char *header)
 {
-	json_t *body = NULL, *req;
-	enum status st = webreq_body(r, &body);
+	return put_text(o, key, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, header));
+}
+
+/* The client's address as text, for the core's limits per source. */
+static void peer_address(struct MHD_Connection *conn, char out[INET6_ADDRSTRLEN])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, INET6_ADDRSTRLEN, "unknown");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, INET6_ADDRSTRLEN);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, INET6_ADDRSTRLEN);
+}
+
+/*
+ * The request message for the core: method, path, the query parameters the
+ * API knows (others are not passed on), body, session cookie, CSRF header,
+ * language, uploads' names and types, and the client's address.  Every text
+ * in it came from the network: one that is not UTF-8 makes the answer 400
+ * naming it (*field), and nothing goes to the core.
+ */
+static enum status request_json(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url,
+				json_t *body, json_t **out, const char **field)
+{
+	static const char *const keys[] = {"limit", "before", "q",	"state", "department", "from",	 "to",
+					   "view",  "reveal", "period", "date",	 "month",      "format", "after"};
+	char peer[INET6_ADDRSTRLEN];
+	json_t *req = json_object(), *query = json_object();
+	enum status st = ST_BAD_TEXT;
+
+	*out = NULL;
+	*field = NULL;
+	peer_address(conn, peer);
+	if (!req || !query || json_object_set(req, "docs", r->docs) != 0 || !put_text(req, "peer", peer) ||
+	    !put_text(req, "lang", r->lang == LANG_EN ? "en" : "zh")) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!put_text(query, keys[i], MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, keys[i]))) {
+			*field = keys[i];
+			goto out;
+		}
+	}
+	if (!put_text(req, "method", method) || !put_text(req, "path", url)) {
+		*field = "path";
+		goto out;
+	}
+	if (!put_text(req, "session", MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "outpost_session")) ||
+	    !put_header(req, "csrf", conn, "X-CSRF-Token")) {
+		*field = "session";
+		goto out;
+	}
+	/* A pushed event's signature covers its exact bytes and three headers. */
+	if (strcmp(url, "/api/v1/central/webhook") == 0) {
+		json_t *hook = json_object();
+		json_t *raw = json_stringn(r->json.data ? (const char *)r->json.data : "", r->json.len);
+
+		if (!hook || !raw || json_object_set_new(hook, "raw", raw) != 0 ||
+		    !put_header(hook, "id", conn, "webhook-id") ||
+		    !put_header(hook, "timestamp", conn, "webhook-timestamp") ||
+		    !put_header(hook, "signature", conn, "webhook-signature") ||
+		    json_object_set_new(req, "webhook", hook) != 0) {
+			if (!raw)
+				json_decref(hook);
+			*field = "webhook";
+			goto out;
+		}
+	}
+	if (json_object_set_new(req, "query", query) != 0) {
+		query = NULL;
+		st = ST_NOMEM;
+		goto out;
+	}
+	query = NULL;
+	if (json_object_set(req, "body", body ? body : json_null()) != 0) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	*out = req;
+	req = NULL;
+	st = ST_OK;
+out:
+	json_decref(query);
+	json_decref(req);
+	return st;
+}
+
+/* Hands the request (or, for an upload, the question whether its body may
+ * come) to the core and suspends the connection. */
+static void to_core(struct MHD_Connection *conn, struct webreq *r, json_t *req)
+{
+	enum status st = ST_OK;
 	unsigned slot;
 
-	if (st != ST_OK) {
-		set_error(r, st, r->error_field);
-		return;
-	}
 	for (slot = 0; slot < web.npending && web.pending[slot]; slot++)
 		;
 	if (slot == web.npending) {
-		json_decref(body);
 		set_error(r, ST_BUSY, NULL);
 		return;
 	}
-	req = json_pack("{s:s, s:s, s:o, s:o, s:s*, s:s*, s:s, s:O}", "method", method, "path", url, "query",
-			query_json(conn), "body", body ? body : json_null(), "session",
-			MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "outpost_session"), "csrf",
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token"), "lang",
-			r->lang == LANG_EN ? "en" : "zh", "docs", r->docs);
-	/* A pushed event's signature covers its exact bytes and three headers. */
-	if (req && strcmp(url, "/api/v1/central/webhook") == 0)
-		json_object_set_new(
-		    req, "webhook",
-		    json_pack("{s:s*, s:s*, s:s*, s:s%}", "id",
-			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-id"), "timestamp",
-			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-timestamp"), "signature",
-			      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-signature"), "raw",
-			      r->json.data ? (const char *)r->json.data : "", r->json.len));
 	r->slot = slot;
 	r->id = ((uint32_t)++web.serial << 16) | slot;
-	st = req ? ST_OK : ST_NOMEM;
 	/* A second's slack lets sd-event move its timerfd about once a second
 	 * rather than for every request. */
-	if (st == ST_OK && sd_event_add_time_relative(web.rp.ev, &r->timeout, CLOCK_MONOTONIC,
-						      (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 1000000,
-						      on_request_timeout, r) < 0)
+	if (sd_event_add_time_relative(web.rp.ev, &r->timeout, CLOCK_MONOTONIC,
+				       (uint64_t)web.rp.cfg.request_timeout_s * 1000000, 1000000, on_request_timeout,
+				       r) < 0)
 		st = ST_NOMEM;
 	if (st == ST_OK)
 		st = roleproc_send(&web.rp, MSG_API_REQUEST, r->id, req, r->fds, r->nfds);
-	json_decref(req);
 	if (st != ST_OK) {
 		unpend(r);
 		set_error(r, st == ST_TOO_LARGE ? ST_TOO_LARGE : ST_BUSY, NULL);
@@ -194,6 +270,106 @@ static void forward(struct MHD_Connection *conn, struct webreq *r, const char *m
 	r->nfds = 0;
 	web.pending[slot] = r;
 	MHD_suspend_connection(conn);
+}
+
+static void forward(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url)
+{
+	json_t *body = NULL, *req = NULL;
+	const char *field = NULL;
+	enum status st = webreq_body(r, &body);
+
+	if (st != ST_OK) {
+		set_error(r, st, r->error_field);
+		return;
+	}
+	st = request_json(conn, r, method, url, body, &req, &field);
+	json_decref(body);
+	if (st != ST_OK) {
+		set_error(r, st, field);
+		return;
+	}
+	r->phase = WEBREQ_FORWARDED;
+	to_core(conn, r, req);
+	json_decref(req);
+}
+
+/*
+ * An upload's headers are in: the core checks its session, CSRF token and
+ * route before one byte of the body is stored.  Its answer is 100 (go on)
+ * or the error to send at once.
+ */
+static void admit(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url)
+{
+	json_t *req = NULL;
+	const char *field = NULL;
+	enum status st = request_json(conn, r, method, url, NULL, &req, &field);
+
+	if (st == ST_OK && json_object_set_new(req, "admit", json_true()) != 0)
+		st = ST_NOMEM;
+	if (st != ST_OK) {
+		json_decref(req);
+		set_error(r, st, field);
+		return;
+	}
+	r->phase = WEBREQ_ADMITTING;
+	to_core(conn, r, req);
+	json_decref(req);
+}
+
+/* Holds an admitted upload's whole length against the budget of all
+ * uploads and of its session; false when either is spent. */
+static bool budget_reserve(struct webreq *r, const char *session)
+{
+	const struct config *cfg = &web.rp.cfg;
+	struct upload_budget *b = NULL, *spare = NULL;
+
+	if (!session || web.reserved + r->content_length > cfg->max_uploads_in_flight_bytes)
+		return false;
+	for (unsigned i = 0; i < web.npending && !b; i++) {
+		if (web.budgets[i].bytes == 0)
+			spare = spare ? spare : &web.budgets[i];
+		else if (strcmp(web.budgets[i].session, session) == 0)
+			b = &web.budgets[i];
+	}
+	if (!b) {
+		if (!spare || strlen(session) >= sizeof(spare->session))
+			return false;
+		b = spare;
+		snprintf(b->session, sizeof(b->session), "%s", session);
+	}
+	if (b->bytes + r->content_length > cfg->max_session_upload_bytes)
+		return false;
+	b->bytes += r->content_length;
+	web.reserved += r->content_length;
+	r->reserved = r->content_length;
+	r->budget = (unsigned)(b - web.budgets);
+	return true;
+}
+
+static void budget_release(struct webreq *r)
+{
+	if (!r->reserved)
+		return;
+	web.budgets[r->budget].bytes -= r->reserved;
+	web.reserved -= r->reserved;
+	r->reserved = 0;
+}
+
+/* The core said an upload may come: take its length from the budgets and
+ * start reading the form. */
+static void admitted(struct webreq *r)
+{
+	const char *session = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "outpost_session");
+
+	if (!budget_reserve(r, session)) {
+		log_info("upload of %" PRIu64 " bytes refused: %" PRIu64 " bytes already in flight", r->content_length,
+			 web.reserved);
+		set_error(r, ST_UPLOADS_BUSY, NULL);
+	} else if (webreq_multipart(r, r->conn) != ST_OK) {
+		set_error(r, ST_BAD_REQUEST, NULL);
+	} else {
+		r->phase = WEBREQ_ADMITTED;
+	}
 }
 
 static struct MHD_Response *file_response(json_t *file, int fd)
@@ -248,6 +424,12 @@ static enum status on_core_answer(struct chmsg *m)
 	}
 	conn = r->conn;
 	unpend(r);
+	if (r->phase == WEBREQ_ADMITTING && code == 100 && !file) {
+		admitted(r);
+		MHD_resume_connection(conn);
+		mhd_kick();
+		return ST_OK;
+	}
 	if (file) {
 		r->resp = file_response(file, m->fds[0]);
 		if (r->resp)
@@ -365,28 +547,85 @@ static bool upload_url(const char *url)
 	       (strncmp(url, "/api/v1/cases/", 14) == 0 && n > 25 && strcmp(url + n - 11, "/supplement") == 0);
 }
 
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind, (void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		n[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
+/*
+ * A browser names the page's origin on every cross-site request it sends:
+ * a change asked for by a page of another site is refused, so a page opened
+ * on any computer of the office cannot take tickets or act for staff here.
+ */
+static bool same_origin(struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *authority = origin ? strstr(origin, "://") : NULL;
+
+	if (!origin)
+		return true; /* not a browser's cross-site request */
+	return authority && host && strcasecmp(authority + 3, host) == 0;
+}
+
+/* A JSON body is declared as one: a form or text/plain body is what a page
+ * of another site can send without asking first. */
+static bool declared_json(const char *type)
+{
+	size_t n = strlen("application/json");
+
+	return type && strncasecmp(type, "application/json", n) == 0 && (type[n] == '\0' || type[n] == ';');
+}
+
+/* The first call for an API request: what may its body be, and may it come? */
 static void api_start(struct MHD_Connection *conn, struct webreq *r, const char *method, const char *url)
 {
 	const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	bool mutating = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	bool has_body = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+	unsigned framing[2] = {0, 0}; /* Content-Length and Transfer-Encoding headers */
+	char *end = NULL;
 
-	if (!has_body)
-		return;
-	/* A length up front, so an upload is refused before it is read. */
-	if (!len) {
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, framing);
+	/* One way to frame a body: two lengths, or a length and chunks, read
+	 * differently by two servers, are refused. */
+	if (framing[0] > 1 || (framing[0] && framing[1])) {
 		set_error(r, ST_BAD_REQUEST, NULL);
 		return;
 	}
-	if (strtoull(len, NULL, 10) > web.rp.cfg.max_upload_bytes) {
+	if (mutating && !same_origin(conn)) {
+		log_info("%s %s from a page of another site refused", method, url);
+		set_error(r, ST_CROSS_ORIGIN, NULL);
+		return;
+	}
+	if (!has_body)
+		return;
+	/* A length up front, so an upload is refused before it is read. */
+	if (!len || !*len || (r->content_length = strtoull(len, &end, 10), *end != '\0')) {
+		set_error(r, ST_BAD_REQUEST, NULL);
+		return;
+	}
+	if (r->content_length > web.rp.cfg.max_upload_bytes) {
 		set_error(r, ST_TOO_LARGE, NULL);
 		return;
 	}
 	if (type && strncasecmp(type, "multipart/form-data", 19) == 0) {
-		if (!upload_url(url) || webreq_multipart(r, conn) != ST_OK)
+		if (!upload_url(url) || strcmp(method, "POST") != 0)
 			set_error(r, ST_BAD_REQUEST, NULL);
-	} else if (strtoull(len, NULL, 10) > REQUEST_JSON_MAX) {
+		else
+			admit(conn, r, method, url);
+	} else if (r->content_length > REQUEST_JSON_MAX) {
 		set_error(r, ST_TOO_LARGE, NULL);
+	} else if (r->content_length > 0 && !declared_json(type)) {
+		set_error(r, ST_BAD_CONTENT_TYPE, NULL);
 	}
 }
 
@@ -398,11 +637,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)cls, (void)version;
 	if (!r) {
+		mhd_loop_request_begins(&web.loop, conn);
 		if (strcmp(url, "/api/v1/display/events") == 0 && strcmp(method, "GET") == 0)
 			return sse_serve(conn);
 		if (strncmp(url, "/api/", 5) != 0)
 			return serve_static(conn, method, url);
-		r = webreq_new(&web.rp.cfg, &web.in_flight);
+		r = webreq_new(&web.rp.cfg);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
@@ -417,10 +657,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (r->resp)
-		return queue(conn, r);
 	if (r->id)
 		return MHD_YES; /* woken without an answer: keep waiting */
+	/*
+	 * libmicrohttpd's first call again, after the core's word on an
+	 * upload: the body comes now, stored or (refused) dropped as it is
+	 * read, and the answer after it.  Answered before the body, clients
+	 * still sending it see the connection reset instead of the answer.
+	 */
+	if (r->phase == WEBREQ_ADMITTING || r->phase == WEBREQ_ADMITTED) {
+		r->phase = WEBREQ_BODY;
+		return MHD_YES;
+	}
+	if (r->resp)
+		return queue(conn, r);
 	forward(conn, r, method, url);
 	return r->resp ? queue(conn, r) : MHD_YES;
 }
@@ -439,10 +689,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct webreq *r = *con_cls;
 
-	(void)cls, (void)conn, (void)toe;
+	(void)cls, (void)toe;
+	mhd_loop_request_ends(&web.loop, conn);
 	if (!r)
 		return;
 	unpend(r);
+	budget_release(r);
 	webreq_free(&r);
 	*con_cls = NULL;
 }
@@ -457,14 +709,17 @@ int web_main(const char *config_path)
 	cfg = &web.rp.cfg;
 	web.npending = cfg->max_pending;
 	web.pending = calloc(web.npending, sizeof(*web.pending));
-	if (!web.pending)
+	web.budgets = calloc(web.npending, sizeof(*web.budgets));
+	if (!web.pending || !web.budgets)
 		fatalx("out of memory");
-	web.mhd =
-	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
-			     NULL, MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			     NULL, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-			     60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_bytes,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_loop_log, NULL, MHD_OPTION_END);
+	web.loop.header_timeout_s = cfg->header_timeout_s;
+	web.mhd = MHD_start_daemon(
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, mhd_loop_on_connection, &web.loop, MHD_OPTION_CONNECTION_LIMIT,
+	    cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_address,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)cfg->connection_memory_bytes, MHD_OPTION_EXTERNAL_LOGGER, mhd_loop_log, NULL, MHD_OPTION_END);
 	if (!web.mhd)
 		fatalx("cannot start the HTTP server");
 	if (mhd_loop_attach(&web.loop, web.rp.ev, web.mhd) != ST_OK)

@@ -33,6 +33,7 @@ await new Promise((r) => printer.listen(0, '127.0.0.1', r));
 
 const box = await startBox(`[queue]
 kiosk_tickets_per_minute = 100000
+kiosk_tickets_per_category_per_minute = 100000
 number_max = 9999
 [printer]
 backend = tcp

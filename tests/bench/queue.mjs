@@ -9,7 +9,7 @@ import { startBox } from '../lib.mjs';
 const CLIENTS = Number(process.argv[2] ?? 1000);
 // argv[3]: [web] connection_memory_bytes (default: the shipped default).
 const pool = process.argv[3] ? `connection_memory_bytes = ${process.argv[3]}\n` : '';
-const box = await startBox(`max_connections = ${CLIENTS + 400}\nmax_pending = 256\n${pool}[queue]\nkiosk_tickets_per_minute = 100000\nnumber_max = 9999\n`);
+const box = await startBox(`max_connections = ${CLIENTS + 400}\nmax_connections_per_address = ${CLIENTS + 400}\nmax_pending = 256\n${pool}[queue]\nkiosk_tickets_per_minute = 100000\nkiosk_tickets_per_address_per_minute = 100000\nkiosk_tickets_per_category_per_minute = 100000\nnumber_max = 9999\n`);
 
 const rssKiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor(a.length * p))];

@@ -21,6 +21,7 @@ const lastPress = async () => (await devices()).panel.presses.at(-1);
 before(async () => {
   box = await startBox(`[queue]
 kiosk_tickets_per_minute = 1000
+kiosk_tickets_per_category_per_minute = 1000
 [gpio]
 chip = sim
 buttons = ticket:A=TICKET-A, call:1=CALL-1, recall:1=RECALL-1, noshow:1=NOSHOW-1, rate:5=RATE-5, rate:1 = RATE-1

@@ -23,7 +23,9 @@ async function setWindow(number, categories) {
 const act = (n, op, body = {}) => box.post(`/api/v1/windows/${n}/${op}`, body);
 
 before(async () => {
-  box = await startBox('max_pending = 512\nmax_connections = 600\n[queue]\nkiosk_tickets_per_minute = 100000\n');
+  box = await startBox('max_pending = 512\nmax_connections = 600\nmax_connections_per_address = 600\n'
+    + '[queue]\nkiosk_tickets_per_minute = 100000\nkiosk_tickets_per_address_per_minute = 100000\n'
+    + 'kiosk_tickets_per_category_per_minute = 100000\n');
   assert.equal((await box.login()).status, 200);
   await setWindow(1, ['P']);
   await setWindow(2, ['Q']);
