@@ -3,13 +3,14 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const top = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const buildDir = join(top, process.env.OUTPOST_BUILD ?? 'build/plain');
+export const buildDir = resolve(top, process.env.OUTPOST_BUILD ?? 'build/plain');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -254,3 +255,103 @@ export const goodCase = {
   applicant_name: '张三丰', id_number: '11010519491231002X', phone: '13800138000', item: 'GA-JZZ-01',
   materials: [1, 2, 3].map((position) => ({ position, received: true, pages: 1 })),
 };
+
+// ---- Raw clients for the attack tier: bytes fetch() will not send, and
+// connections from another loopback address (127.0.0.0/8 is all ours).
+
+// An HTTP/1.1 exchange over plain TCP: the pieces (strings are latin1, so
+// any byte can be written; a promise is sent when it settles) with pauseMs
+// between them, from localAddress.
+// Resolves to { status, headers, body } once the box closes; status 0 when
+// it closed without an answer.
+export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0, timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer within ${timeoutMs} ms`)); }, timeoutMs);
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      const head = (split < 0 ? raw : raw.subarray(0, split)).toString('latin1').split('\r\n');
+      const status = Number((head[0].match(/^HTTP\/1\.[01] (\d{3})/) ?? [])[1] ?? 0);
+      const headers = Object.fromEntries(head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const text = split < 0 ? '' : raw.subarray(split + 4).toString('utf8');
+      let body = text;
+      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      resolve({ status, headers, body });
+    });
+    s.once('connect', async () => {
+      for (const piece of pieces) {
+        const p = await piece; // a piece may be a promise: it is sent once it settles
+        if (s.destroyed) return;
+        s.write(typeof p === 'string' ? Buffer.from(p, 'latin1') : p);
+        if (pauseMs) await sleep(pauseMs);
+      }
+    });
+  });
+}
+
+// The bytes of a request: head lines joined, Content-Length from body.
+export function rawRequest(method, path, headers = {}, body = '') {
+  const b = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+  const lines = [`${method} ${path} HTTP/1.1`, ...('Host' in headers ? [] : ['Host: 127.0.0.1']), 'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  if (b.length || method !== 'GET') lines.push(`Content-Length: ${b.length}`);
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), b]);
+}
+
+// A multipart body as a browser sends it; parts are { name, filename?,
+// type?, data } (strings latin1).  Also returns where each part's data starts.
+export function multipart(parts, boundary = 'outpostattackboundary') {
+  const out = [];
+  const dataAt = [];
+  let at = 0;
+  for (const p of parts) {
+    const disp = `Content-Disposition: form-data; name="${p.name}"${p.filename === undefined ? '' : `; filename="${p.filename}"`}`;
+    const head = Buffer.from(`--${boundary}\r\n${disp}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n`, 'latin1');
+    const data = typeof p.data === 'string' ? Buffer.from(p.data, 'latin1') : p.data;
+    out.push(head, data, Buffer.from('\r\n'));
+    dataAt.push(at + head.length);
+    at += head.length + data.length + 2;
+  }
+  out.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(out), type: `multipart/form-data; boundary=${boundary}`, dataAt };
+}
+
+// A JSON request from a chosen local address (fetch cannot choose one).
+export function requestFrom(localAddress, port, path, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, localAddress, agent: false,
+      headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } },
+    (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, body: parsed, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+// n TCP connections from localAddress that send nothing; resolves once
+// each is connected or refused.  Each socket's .closedAt is set when the
+// box closes it.
+export async function idleConnections(port, n, localAddress = '127.0.0.2') {
+  const socks = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    s.on('error', () => {});
+    s.on('close', () => { s.closedAt = performance.now(); });
+    s.once('connect', () => resolve(s));
+    s.once('error', () => resolve(s));
+  })));
+  return socks;
+}

@@ -80,7 +80,11 @@ static bool part_begin(struct webreq *r, const char *filename, const char *conte
 	json_t *entry = NULL;
 	int fd = -1;
 
-	if (!name || !type || strlen(filename) >= REQUEST_PART_NAME_MAX ||
+	if (!name || !type) {
+		set_error(r, ST_BAD_TEXT, "documents");
+		goto fail;
+	}
+	if (strlen(filename) >= REQUEST_PART_NAME_MAX ||
 	    (content_type && strlen(content_type) >= REQUEST_PART_NAME_MAX)) {
 		set_error(r, ST_BAD_FIELD, "documents");
 		goto fail;
