@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -1254,7 +1255,11 @@ static enum status h_sync(struct request *r)
 			   *token = json_string_value(json_object_get(r->body, "token"));
 		json_t *m;
 
-		if (!url || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) || strlen(url) > 200)
+		/* PROTOCOL §1: HTTPS only; a plain-HTTP central would see ID
+		 * numbers and documents cross the network in clear. */
+		if (url && strncasecmp(url, "http://", 7) == 0)
+			return fail(r, ST_NOT_HTTPS, "url");
+		if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > 200)
 			return fail(r, ST_BAD_FIELD, "url");
 		if (!token || !*token || strlen(token) > 128)
 			return fail(r, ST_BAD_FIELD, "token");

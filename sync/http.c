@@ -205,7 +205,9 @@ struct http_req *http_new(const char *method, const char *url, const struct http
 	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "https,http");
+	/* Central and its upload URLs are HTTPS only (PROTOCOL §1), whatever
+	 * a saved configuration or an answer's Location says. */
+	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, 15L);
 	/* A link that stalls is a link that is down. */

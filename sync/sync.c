@@ -135,6 +135,12 @@ static bool load_identity(void)
 	     json_unpack(j, "{s:s, s:s, s:s, s?s}", "url", &url, "office", &office, "central_public_key", &pub,
 			 "tls_pin", &pin) == 0 &&
 	     sign_unb64(pub, sy.central_pub, SIGN_KEY_LEN) == SIGN_KEY_LEN;
+	if (ok && strncmp(url, "https://", 8) != 0) {
+		log_err(
+		    "central.json names %s, which is not HTTPS: the box stays unenrolled until it is enrolled again",
+		    url);
+		ok = false;
+	}
 	if (ok) {
 		snprintf(sy.url, sizeof(sy.url), "%s", url);
 		snprintf(sy.office, sizeof(sy.office), "%s", office);
