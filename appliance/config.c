@@ -94,6 +94,7 @@ static const struct key_def keys[] = {
     UINT("queue", "reset_hour", reset_hour, 0, 23),
     UINT("queue", "number_max", number_max, 9, 9999),
     BOOL("queue", "print_tickets", print_tickets),
+    BOOL("queue", "display_staff_names", display_staff_names),
     UINT("queue", "max_no_shows", max_no_shows, 0, 10),
     UINT("queue", "kiosk_tickets_per_minute", kiosk_tickets_per_minute, 1, 100000),
     UINT("queue", "kiosk_tickets_per_address_per_minute", kiosk_tickets_per_address_per_minute, 1, 100000),

@@ -78,6 +78,7 @@ struct config {
 	unsigned reset_hour;
 	unsigned number_max;
 	bool print_tickets;
+	bool display_staff_names; /* the public call display names the clerk at each window */
 	unsigned max_no_shows;
 	unsigned kiosk_tickets_per_minute;
 	unsigned kiosk_tickets_per_address_per_minute;

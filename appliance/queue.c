@@ -586,6 +586,9 @@ json_t *queue_display(struct core *c)
 
 	queue_day(c, (int64_t)core_now(), day);
 	queue_windows(c, &windows);
+	/* The display is public: who sits at a window is the office's call. */
+	for (size_t i = 0; windows && !c->cfg.display_staff_names && i < json_array_size(windows); i++)
+		json_object_del(json_array_get(windows, i), "staff");
 	q = store_prepare(c->db, "SELECT label, window, called_at, recalls FROM tickets WHERE day = ?1 "
 				 "AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC LIMIT 8");
 	if (q) {

@@ -50,3 +50,27 @@ test('one category cannot be drained from many addresses; the others stay open',
   assert.deepEqual(results, [...Array(30).fill(201), 429, 429], 'a minute\'s worth of one category, then 429');
   assert.equal((await ticket('127.0.2.99', 'P-GOV')).status, 201, 'another category is still served');
 });
+
+test('the public call display does not name the clerk at a window unless the office says so', async () => {
+  assert.equal((await box.login()).status, 200);
+  const w = await box.post('/api/v1/windows', { number: 7, name: '7号窗口', categories: ['P'] }, 'PUT');
+  assert.equal(w.status, 200, JSON.stringify(w.body));
+  assert.equal((await box.post('/api/v1/windows/7/signin')).status, 200);
+  const shown = (await box.json('/api/v1/display')).body.windows.find((x) => x.number === 7);
+  assert.equal(shown.name, '7号窗口');
+  assert.equal('staff' in shown, false, JSON.stringify(shown));
+  // The console's own view of the windows still says who is there.
+  const own = (await box.json('/api/v1/windows')).body;
+  assert.ok(JSON.stringify(own).includes('"staff":"'), JSON.stringify(own));
+  const named = await startBox('[queue]\ndisplay_staff_names = true\n');
+  try {
+    assert.equal((await named.login()).status, 200);
+    assert.equal((await named.post('/api/v1/windows', { number: 7, name: '7号窗口', categories: ['P'] }, 'PUT')).status, 200);
+    assert.equal((await named.post('/api/v1/windows/7/signin')).status, 200);
+    const w7 = (await named.json('/api/v1/display')).body.windows.find((x) => x.number === 7);
+    assert.ok(w7.staff.length > 0, JSON.stringify(w7));
+  } finally {
+    await named.stop();
+    named.cleanup();
+  }
+});

@@ -86,3 +86,19 @@ test('JSON bodies and form fields that are not UTF-8 are refused in words', asyn
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
   assert.equal((await box.json('/api/v1/health')).status, 200);
 });
+
+test('two Content-Length headers, or one with Transfer-Encoding, are refused 400', async () => {
+  const json = '{"username":"admin","password":"x"}';
+  const chunked = `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`;
+  const head = (extra, body) => Buffer.from(['POST /api/v1/login HTTP/1.1', `Host: 127.0.0.1:${box.port}`,
+    'Connection: close', 'Content-Type: application/json', ...extra, '', body].join('\r\n'), 'latin1');
+  for (const [extra, body] of [[[`Content-Length: ${json.length}`, 'Content-Length: 5'], json],
+    [[`Content-Length: ${json.length}`, `Content-Length: ${json.length}`], json],
+    [[`Content-Length: ${chunked.length}`, 'Transfer-Encoding: chunked'], chunked]]) {
+    const r = await send(head(extra, body));
+    assert.equal(r.status, 400, `${extra.join(', ')}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error, 'bad_request', extra.join(', '));
+    assert.match(r.body.message, /请求无效/);
+  }
+  assert.equal(box.pids().web, webPid);
+});

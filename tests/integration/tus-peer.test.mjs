@@ -6,7 +6,7 @@
 // @tus/server gave it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import https from 'node:https';
 import { createHash, generateKeyPairSync, sign, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,13 @@ import { join } from 'node:path';
 import { Server } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { startBox, goodCase, samples } from '../lib.mjs';
+import { makeTls } from '../central.mjs';
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const store = mkdtempSync(join(tmpdir(), 'outpost-tus-'));
+// Central is HTTPS only (PROTOCOL §1), so the stand-in is too.
+const tlsDir = mkdtempSync(join(tmpdir(), 'outpost-tus-tls-'));
+const tls = makeTls(tlsDir, 'tus');
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const manifests = [];
 const seen = []; // [method, Upload-Checksum] of each tus request
@@ -31,7 +35,7 @@ function answer(res, status, obj) {
 
 before(async () => {
   const tus = new Server({ path: '/v1/uploads', datastore: new FileStore({ directory: store }) });
-  srv = http.createServer(async (req, res) => {
+  srv = https.createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, async (req, res) => {
     if (req.url.startsWith('/v1/uploads')) {
       seen.push([req.method, req.headers['upload-checksum'] ?? null]);
       return tus.handle(req, res);
@@ -59,8 +63,8 @@ before(async () => {
     res.end();
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${srv.address().port}`;
-  box = await startBox('[sync]\nbatch_seconds = 1\npoll_seconds = 1\nchunk_kib = 128\n');
+  base = `https://127.0.0.1:${srv.address().port}`;
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 1\nchunk_kib = 128\nca_file = ${tls.ca}\n`);
   assert.equal((await box.login()).status, 200);
   const r = await box.post('/api/v1/sync/enrol', { url: base, token: 'any' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -71,6 +75,7 @@ after(async () => {
   srv?.closeAllConnections();
   await new Promise((r) => srv.close(r));
   rmSync(store, { recursive: true, force: true });
+  rmSync(tlsDir, { recursive: true, force: true });
 });
 
 test('documents uploaded to @tus/server arrive byte for byte', async () => {
