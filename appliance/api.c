@@ -184,7 +184,8 @@ static void login_done(struct worker_job *job)
 	} else {
 		log_info("%s logged in", s->username);
 		/* The session id never leaves the cookie; pages get the CSRF token. */
-		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+			 s->id);
 		reply(c, l->web_id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
 	}
 	auth_login_clear(&l->at);
@@ -478,9 +479,10 @@ static enum status h_scans(struct request *r)
 static enum status h_logout(struct request *r)
 {
 	auth_logout(r->core->auth, r->session_id);
-	return reply(r->core, r->id, 200, json_object(),
-		     json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-		     -1);
+	return reply(
+	    r->core, r->id, 200, json_object(),
+	    json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"),
+	    -1);
 }
 
 static enum status h_session(struct request *r)

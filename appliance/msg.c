@@ -40,6 +40,7 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_SYNC_ROTATE] = {"sync-rotate", 2, 64, 0},
     [MSG_SYNC_ROTATED] = {"sync-rotated", 2, 1024, 0},
     [MSG_SYNC_CONTACT] = {"sync-contact", 2, 1024, 0},
+    [MSG_TLS] = {"tls", 2, 32768, 0},
 };
 
 const char *msg_type_name(enum msg_type type)
