@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,11 +55,17 @@ export class Daemon {
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
+// A box: base is its plain-HTTP address on loopback (what the kiosk and
+// the call display on the box's own screen use); the console and every
+// method below go over HTTPS (secureBase), the box's certificate checked
+// against the certificates in its state folder (trusted()).
 export class Box extends Daemon {
   constructor(dir, port, proc) {
     super(dir, port, proc);
     this.cookie = '';
     this.csrf = '';
+    this.httpsPort = Number(readFileSync(this.config, 'utf8').match(/^https_port\s*=\s*(\d+)/m)?.[1] ?? 8443);
+    this.secureBase = `https://127.0.0.1:${this.httpsPort}`;
   }
 
   get config() { return join(this.dir, 'outpost.conf'); }
@@ -66,10 +73,18 @@ export class Box extends Daemon {
 
   adminPassword() { return readFileSync(join(this.state, 'initial-admin-password'), 'utf8').trim(); }
 
+  // What a client of this box trusts: the self-signed certificate it made
+  // at first start, and central's office CA once it has been enrolled.
+  trusted() {
+    const ca = [readFileSync(join(this.state, 'tls-self.crt'))];
+    try { ca.push(readFileSync(join(this.state, 'tls-ca.crt'))); } catch { /* not enrolled */ }
+    return ca;
+  }
+
   async fetch(path, opts = {}) {
     const headers = { ...(opts.headers ?? {}) };
     if (this.cookie && !('Cookie' in headers)) headers.Cookie = this.cookie;
-    const res = await fetch(this.base + path, { ...opts, headers, redirect: 'manual' });
+    const res = await httpsFetch(this.secureBase + path, { ...opts, headers }, this.trusted());
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
     return res;
@@ -202,13 +217,15 @@ export class Box extends Daemon {
       5000, 'every process of the box to be gone');
     this.attach(spawnBox(this.config, env));
     this.cookie = '';
-    await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
+    await this.waitUntil(async () => (await this.fetch('/api/v1/health', { headers: { Cookie: '' } })).status === 200,
       10000, 'outpostd to start again');
   }
 
 }
 
-export function writeConfig(dir, port, extra = '') {
+// https_port: the console's port (a free one when not given).
+export async function writeConfig(dir, port, extra = '', httpsPort) {
+  httpsPort ??= await freePort();
   const conf = `[office]
 code = SQ01
 name = 幸福街道便民服务站
@@ -219,6 +236,7 @@ restart_backoff_max_seconds = 2
 min_free_disk_bytes = 0
 [web]
 port = ${port}
+https_port = ${httpsPort}
 ${extra}`;
   writeFileSync(join(dir, 'outpost.conf'), conf);
 }
@@ -236,11 +254,40 @@ export async function startBox(extra = '', { prepare, env, port } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
   if (prepare) await prepare(dir);
   port ??= await freePort();
-  writeConfig(dir, port, extra);
+  await writeConfig(dir, port, extra);
   const proc = spawnBox(join(dir, 'outpost.conf'), env);
   const box = new Box(dir, port, proc);
-  await box.waitUntil(async () => (await fetch(`${box.base}/api/v1/health`)).status === 200, 10000, 'outpostd to start');
+  await box.waitUntil(async () => (await box.fetch('/api/v1/health')).status === 200, 10000, 'outpostd to start');
   return box;
+}
+
+// fetch() over HTTPS with the server's certificate checked against ca (Node's
+// fetch takes no CA): the same options, and a Response back.  One
+// connection per request; redirects are not followed.
+export async function httpsFetch(url, opts = {}, ca) {
+  const method = (opts.method ?? 'GET').toUpperCase();
+  const shaped = new Request(url, { method, headers: opts.headers, body: opts.body, duplex: 'half' });
+  const body = opts.body == null ? null : Buffer.from(await shaped.arrayBuffer());
+  const headers = Object.fromEntries(shaped.headers);
+  if (body || !['GET', 'HEAD'].includes(method)) headers['content-length'] = String(body?.length ?? 0);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, ca, agent: false, signal: opts.signal }, (res) => {
+      const peer = res.socket.getPeerCertificate(true);
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const x of [].concat(v)) h.append(k, x);
+        const empty = method === 'HEAD' || [204, 205, 304].includes(res.statusCode);
+        const r = new Response(empty ? null : Buffer.concat(chunks), { status: res.statusCode, headers: h });
+        Object.defineProperty(r, 'peerCertificate', { value: peer });
+        resolve(r);
+      });
+    });
+    req.on('error', reject);
+    req.end(body ?? undefined);
+  });
 }
 
 // Small valid documents of each type.
