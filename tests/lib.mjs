@@ -249,12 +249,13 @@ function spawnBox(config, env = {}) {
 
 // prepare(dir), when given, runs before outpostd starts (to fill dir/state);
 // env is added to outpostd's environment (OUTPOST_FAKE_CLOCK in the test build).
-// port: the web port to use (when the configuration must name it).
-export async function startBox(extra = '', { prepare, env, port } = {}) {
+// port, httpsPort: the plain and HTTPS ports to use (when the configuration
+// must name them).
+export async function startBox(extra = '', { prepare, env, port, httpsPort } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
   if (prepare) await prepare(dir);
   port ??= await freePort();
-  await writeConfig(dir, port, extra);
+  await writeConfig(dir, port, extra, httpsPort);
   const proc = spawnBox(join(dir, 'outpost.conf'), env);
   const box = new Box(dir, port, proc);
   await box.waitUntil(async () => (await box.fetch('/api/v1/health')).status === 200, 10000, 'outpostd to start');
