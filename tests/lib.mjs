@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlink
 import { createServer, connect as netConnect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,10 @@ export class Daemon {
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
+// Boxes by their plain-HTTP port: the raw clients below given that port
+// talk to the box's console, which is HTTPS.
+const consoles = new Map();
+
 // A box: base is its plain-HTTP address on loopback (what the kiosk and
 // the call display on the box's own screen use); the console and every
 // method below go over HTTPS (secureBase), the box's certificate checked
@@ -66,6 +71,7 @@ export class Box extends Daemon {
     this.csrf = '';
     this.httpsPort = Number(readFileSync(this.config, 'utf8').match(/^https_port\s*=\s*(\d+)/m)?.[1] ?? 8443);
     this.secureBase = `https://127.0.0.1:${this.httpsPort}`;
+    consoles.set(port, this);
   }
 
   get config() { return join(this.dir, 'outpost.conf'); }
@@ -315,7 +321,9 @@ export const goodCase = {
 export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    const box = consoles.get(port);
+    const s = box ? tlsConnect({ port: box.httpsPort, host: '127.0.0.1', localAddress, ca: box.trusted() })
+      : netConnect({ port, host: '127.0.0.1', localAddress });
     const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer within ${timeoutMs} ms`)); }, timeoutMs);
     s.on('data', (d) => chunks.push(d));
     s.on('error', () => {});
@@ -331,7 +339,7 @@ export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0,
       try { body = JSON.parse(text); } catch { /* not JSON */ }
       resolve({ status, headers, body });
     });
-    s.once('connect', async () => {
+    s.once(box ? 'secureConnect' : 'connect', async () => {
       for (const piece of pieces) {
         const p = await piece; // a piece may be a promise: it is sent once it settles
         if (s.destroyed) return;
@@ -373,7 +381,9 @@ export function multipart(parts, boundary = 'outpostattackboundary') {
 export function requestFrom(localAddress, port, path, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, localAddress, agent: false,
+    const box = consoles.get(port);
+    const req = (box ? httpsRequest : httpRequest)({ host: '127.0.0.1', port: box ? box.httpsPort : port, path, method,
+      localAddress, agent: false, ca: box?.trusted(),
       headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } },
     (res) => {
       const chunks = [];
@@ -395,7 +405,7 @@ export function requestFrom(localAddress, port, path, { method = 'GET', headers 
 // box closes it.
 export async function idleConnections(port, n, localAddress = '127.0.0.2') {
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
-    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    const s = netConnect({ port: consoles.get(port)?.httpsPort ?? port, host: '127.0.0.1', localAddress });
     s.on('error', () => {});
     s.on('close', () => { s.closedAt = performance.now(); });
     s.once('connect', () => resolve(s));
