@@ -184,7 +184,8 @@ static void login_done(struct worker_job *job)
 	} else {
 		log_info("%s logged in", s->username);
 		/* The session id never leaves the cookie; pages get the CSRF token. */
-		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+			 s->id);
 		reply(c, l->web_id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
 	}
 	auth_login_clear(&l->at);
@@ -478,9 +479,10 @@ static enum status h_scans(struct request *r)
 static enum status h_logout(struct request *r)
 {
 	auth_logout(r->core->auth, r->session_id);
-	return reply(r->core, r->id, 200, json_object(),
-		     json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-		     -1);
+	return reply(
+	    r->core, r->id, 200, json_object(),
+	    json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"),
+	    -1);
 }
 
 static enum status h_session(struct request *r)
@@ -1263,7 +1265,9 @@ static enum status h_sync(struct request *r)
 			return fail(r, ST_BAD_FIELD, "url");
 		if (!token || !*token || strlen(token) > 128)
 			return fail(r, ST_BAD_FIELD, "token");
-		m = json_pack("{s:s, s:s}", "url", url, "token", token);
+		/* The self-signed certificate is the request for the office's
+		 * LAN certificate, which central signs with its office CA. */
+		m = json_pack("{s:s, s:s, s:s}", "url", url, "token", token, "tls_certificate", r->core->tls.self);
 		st = m ? core_send(r->core, ROLE_SYNC, MSG_SYNC_ENROL, r->id, m, NULL, 0, NULL, 0) : ST_NOMEM;
 		json_decref(m);
 		if (st != ST_OK)
@@ -1295,13 +1299,21 @@ enum status api_sync_rotated(struct core *c, uint32_t id, json_t *body)
 
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
 {
-	const char *office = "", *message = "", *url = "", *pub = "", *whsec = "";
+	const char *office = "", *message = "", *url = "", *pub = "", *whsec = "", *cert = NULL, *ca = NULL;
 	int ok_ = 0, http = 0;
 	json_t *err;
 
-	if (json_unpack(body, "{s:b, s?i, s?s, s?s, s?s, s?s, s?s}", "ok", &ok_, "http", &http, "office", &office,
-			"message", &message, "url", &url, "central_public_key", &pub, "webhook_secret", &whsec) != 0)
+	if (json_unpack(body, "{s:b, s?i, s?s, s?s, s?s, s?s, s?s, s?s, s?s}", "ok", &ok_, "http", &http, "office",
+			&office, "message", &message, "url", &url, "central_public_key", &pub, "webhook_secret", &whsec,
+			"tls_certificate", &cert, "tls_ca", &ca) != 0)
 		return ST_PROTO;
+	/* Central's certificate for the office LAN: served from now on. */
+	if (ok_ && cert && ca) {
+		if (lantls_install(&c->cfg, &c->tls, cert, ca) == ST_OK)
+			core_send_tls(c);
+		else
+			log_err("the LAN certificate central issued does not fit the box's key: kept the old one");
+	}
 	if (ok_) {
 		sqlite3_stmt *q = store_prepare(c->db, "UPDATE sync_state SET office = ?1, enrolled_at = ?2, "
 						       "cursor = '', central_url = ?3, central_public_key = ?4, "

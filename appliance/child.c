@@ -119,7 +119,8 @@ static _Noreturn void exec_child(struct child *c, int sock)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(sock, CHILD_CHANNEL_FD) < 0)
 		_exit(127);
-	if (c->role == ROLE_WEB && dup2(c->env->listen_fd, CHILD_LISTEN_FD) < 0)
+	if (c->role == ROLE_WEB &&
+	    (dup2(c->env->listen_fd, CHILD_LISTEN_FD) < 0 || dup2(c->env->tls_listen_fd, CHILD_TLS_LISTEN_FD) < 0))
 		_exit(127);
 	/* Everything else the core holds (database, keys) is close-on-exec. */
 	execv(c->env->exe, argv);

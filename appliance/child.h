@@ -1,7 +1,8 @@
 /*
  * Supervision of the core's children.  Each role (web, dev, sync) runs as a
  * fresh execution of outpostd itself with "--role NAME", its channel on
- * descriptor 3 and, for web, the listening socket on descriptor 4, so the
+ * descriptor 3 and, for web, the listening sockets on descriptors 4 (plain
+ * HTTP) and 5 (HTTPS), so the
  * socket outlives a crashed web process and clients only wait.  A child that
  * exits or misbehaves is restarted with exponential backoff.
  */
@@ -15,8 +16,9 @@
 
 #include "channel.h"
 
-#define CHILD_CHANNEL_FD 3
-#define CHILD_LISTEN_FD	 4
+#define CHILD_CHANNEL_FD    3
+#define CHILD_LISTEN_FD	    4
+#define CHILD_TLS_LISTEN_FD 5 /* web: the HTTPS socket */
 
 enum role { ROLE_WEB = 0, ROLE_DEV, ROLE_SYNC, __ROLE_MAX };
 
@@ -27,7 +29,7 @@ struct child_env {
 	sd_event *ev;
 	const char *exe;
 	const char *config_path;
-	int listen_fd;
+	int listen_fd, tls_listen_fd;
 	unsigned backoff_max_ms;
 	bool stopping;		 /* no restarts while the core shuts down */
 	channel_msg_fn *on_msg;	 /* ud is the struct child */

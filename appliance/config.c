@@ -68,6 +68,10 @@ static const struct key_def keys[] = {
     U64("core", "min_free_disk_bytes", min_free_disk_bytes, 0, UINT64_C(1) << 50),
     TEXT("web", "listen_address", listen_address),
     UINT("web", "port", port, 1, 65535),
+    UINT("web", "http_port", port, 1, 65535),
+    UINT("web", "https_port", https_port, 1, 65535),
+    TEXT("web", "tls_names", tls_names),
+    TEXT("web", "screen_address", screen_address),
     UINT("web", "max_connections", max_connections, 1, 10000),
     UINT("web", "max_connections_per_address", max_connections_per_address, 1, 10000),
     UINT("web", "header_timeout_seconds", header_timeout_s, 1, 300),
@@ -155,6 +159,8 @@ void config_defaults(struct config *cfg)
 	cfg->min_free_disk_bytes = UINT64_C(256) << 20;
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	cfg->port = 8080;
+	cfg->https_port = 8443;
+	snprintf(cfg->screen_address, sizeof(cfg->screen_address), "127.0.0.1");
 	cfg->max_connections = 256;
 	cfg->max_connections_per_address = 32;
 	cfg->header_timeout_s = 10;
@@ -600,6 +606,10 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 	}
 	if (cfg->max_document_bytes > cfg->max_upload_bytes) {
 		snprintf(err, errlen, "%s: [web] max_document_bytes must not exceed max_upload_bytes", path);
+		return ST_CONFIG;
+	}
+	if (cfg->port == cfg->https_port) {
+		snprintf(err, errlen, "%s: [web] port (plain HTTP) and https_port must differ", path);
 		return ST_CONFIG;
 	}
 	return ST_OK;

@@ -45,7 +45,10 @@ struct config {
 
 	/* [web] */
 	char listen_address[64];
-	unsigned port;
+	unsigned port;		 /* plain HTTP: redirects, and the box's own screen */
+	unsigned https_port;	 /* the console, over TLS */
+	char tls_names[256];	 /* the box's LAN names and addresses, for its certificate */
+	char screen_address[64]; /* plain-HTTP clients from here are the box's own screen */
 	unsigned max_connections;
 	unsigned max_connections_per_address;
 	unsigned header_timeout_s;

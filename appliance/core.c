@@ -124,6 +124,13 @@ json_t *core_status_json(struct core *c, bool detailed)
 				    json_pack("{s:I, s:i}", "bytes", (json_int_t)store_size_bytes(c->db), "schema",
 					      store_schema_version(c->db)));
 		json_object_set_new(j, "sessions", json_integer(auth_session_count(c->auth, core_now())));
+		json_t *tls = lantls_json(&c->tls);
+		if (tls) {
+			json_object_set_new(tls, "https_port", json_integer(c->cfg.https_port));
+			json_object_set_new(tls, "port", json_integer(c->cfg.port));
+			json_object_set_new(tls, "listen_address", json_string(c->cfg.listen_address));
+		}
+		json_object_set_new(j, "tls", tls);
 	}
 	return j;
 }
@@ -217,8 +224,10 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return ST_PROTO;
 		ch->ready = true;
 		log_info("%s is up (pid %d)", role_name(ch->role), (int)ch->pid);
-		if (ch->role == ROLE_WEB)
+		if (ch->role == ROLE_WEB) {
+			core_send_tls(c);
 			api_display_push(c); /* a new web starts with the display's state */
+		}
 		if (ch->role == ROLE_SYNC)
 			outbox_sync_up(c); /* a new sync starts with the cursor and the batch in flight */
 		if (ch->role == ROLE_DEV) {
@@ -285,9 +294,9 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 	return ST_PROTO;
 }
 
-static int listen_socket(const struct config *cfg)
+static int listen_socket(const struct config *cfg, unsigned port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd, one = 1;
 
 	if (inet_pton(AF_INET, cfg->listen_address, &sin.sin_addr) != 1)
@@ -297,7 +306,7 @@ static int listen_socket(const struct config *cfg)
 		fatal("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		fatal("cannot listen on %s:%u", cfg->listen_address, cfg->port);
+		fatal("cannot listen on %s:%u", cfg->listen_address, port);
 	if (listen(fd, 128) < 0)
 		fatal("listen");
 	return fd;
@@ -310,6 +319,8 @@ static void keep_startup_settings(struct config *next, const struct config *cur)
 	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	memcpy(next->listen_address, cur->listen_address, sizeof(next->listen_address));
 	next->port = cur->port;
+	next->https_port = cur->https_port;
+	memcpy(next->tls_names, cur->tls_names, sizeof(next->tls_names));
 	next->max_pending = cur->max_pending;
 	next->max_sessions = cur->max_sessions;
 	next->max_pending_logins = cur->max_pending_logins;
@@ -333,7 +344,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	keep_startup_settings(&kept, &c->cfg);
 	/* Both structs start zeroed by config_load, padding included. */
 	if (memcmp(&kept, &next, sizeof(next)) != 0)
-		log_warn("reload: state_dir, listen address, port and table sizes take effect at restart");
+		log_warn("reload: state_dir, listen address, ports, TLS names and table sizes take effect at restart");
 	next = kept;
 	c->cfg = next;
 	log_set_level(c->cfg.log_level);
@@ -423,6 +434,21 @@ static void setup_state(struct core *c)
 		fatalx("cannot create the first admin account: %s", status_name(st));
 	if (created)
 		log_info("first start: created the account 'admin'; its password is in %s", path);
+	st = lantls_open(&c->cfg, &c->tls, &created);
+	if (st != ST_OK)
+		fatalx("cannot read or make the HTTPS certificate in %s: %s", c->cfg.state_dir, status_name(st));
+	if (created)
+		log_info("first start: made the HTTPS certificate, SHA-256 fingerprint %s", c->tls.fingerprint);
+}
+
+/* A new web process gets the certificate and key to serve HTTPS with. */
+void core_send_tls(struct core *c)
+{
+	json_t *j = lantls_message(&c->tls);
+
+	if (!j || core_send(c, ROLE_WEB, MSG_TLS, 0, j, NULL, 0, NULL, 0) != ST_OK)
+		log_err("cannot hand the HTTPS certificate to the web process");
+	json_decref(j);
 }
 
 int core_main(const char *config_path)
@@ -431,7 +457,7 @@ int core_main(const char *config_path)
 	char err[512];
 	sigset_t mask;
 	ssize_t n;
-	int listen_fd;
+	int listen_fd, tls_listen_fd;
 
 	the_core = &c;
 	c.config_path = config_path;
@@ -445,7 +471,8 @@ int core_main(const char *config_path)
 	c.exe[n] = '\0';
 
 	setup_state(&c);
-	listen_fd = listen_socket(&c.cfg);
+	listen_fd = listen_socket(&c.cfg, c.cfg.port);
+	tls_listen_fd = listen_socket(&c.cfg, c.cfg.https_port);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -494,6 +521,7 @@ int core_main(const char *config_path)
 				   .exe = c.exe,
 				   .config_path = config_path,
 				   .listen_fd = listen_fd,
+				   .tls_listen_fd = tls_listen_fd,
 				   .backoff_max_ms = c.cfg.restart_backoff_max_s * 1000,
 				   .on_msg = on_child_msg,
 				   .on_change = on_children_change};
@@ -501,7 +529,10 @@ int core_main(const char *config_path)
 		c.children[r] = (struct child){.role = (enum role)r, .env = &c.env, .pid = -1};
 		child_start(&c.children[r]);
 	}
-	log_info("outpostd core up: office %s, listening on http://%s:%u/", c.cfg.office_code, c.cfg.listen_address,
+	log_info("outpostd core up: office %s, console on https://%s:%u/ (certificate %s, SHA-256 %s), "
+		 "plain http://%s:%u/ for the box's own screen",
+		 c.cfg.office_code, c.cfg.listen_address, c.cfg.https_port,
+		 c.tls.issued ? "issued by central" : "self-signed", c.tls.fingerprint, c.cfg.listen_address,
 		 c.cfg.port);
 	sd_notify(0, "READY=1");
 	sd_event_loop(c.ev);
@@ -523,6 +554,7 @@ int core_main(const char *config_path)
 	memo_clear(&c.lists);
 	store_close(&c.db);
 	close(listen_fd);
+	close(tls_listen_fd);
 	sd_event_unref(c.ev);
 	log_info("stopped");
 	return 0;

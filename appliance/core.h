@@ -16,6 +16,7 @@
 #include "config.h"
 #include "memo.h"
 #include "docstore.h"
+#include "lantls.h"
 #include "vault.h"
 #include "worker.h"
 
@@ -38,6 +39,7 @@ struct core {
 	struct docstore *docs;
 	struct memo lists; /* rendered case lists, cases.c */
 	struct vault *vault;
+	struct lantls tls; /* the office LAN's HTTPS identity */
 	sd_event_source *purge_timer;
 	struct auth *auth;
 	struct control *control;
@@ -91,6 +93,10 @@ uint64_t core_now(void);
  * down. */
 enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const void *tail,
 		      size_t tail_len, const int *fds, unsigned nfds);
+
+/* Sends the HTTPS certificate and key to the web process (at its hello,
+ * and when central issued a new certificate). */
+void core_send_tls(struct core *c);
 
 /* The status document shared by /api/v1/health and outpostctl. */
 json_t *core_status_json(struct core *c, bool detailed);

@@ -70,7 +70,7 @@ static json_t *ask(const char *socket_path, const char *command)
 static void print_status(json_t *j)
 {
 	static const char *const roles[] = {"core", "web", "dev", "sync"};
-	json_t *r = json_object_get(j, "roles");
+	json_t *r = json_object_get(j, "roles"), *tls = json_object_get(j, "tls");
 
 	printf("office:    %s\nstatus:    %s\n", json_string_value(json_object_get(j, "office")),
 	       json_string_value(json_object_get(j, "status")));
@@ -88,6 +88,16 @@ static void print_status(json_t *j)
 	       (long long)json_integer_value(json_object_get(json_object_get(j, "database"), "schema")));
 	printf("printer:   %s\nsessions:  %lld\n", json_string_value(json_object_get(j, "printer")),
 	       (long long)json_integer_value(json_object_get(j, "sessions")));
+	/* What staff type into a browser, and what it must show for the
+	 * certificate the first time. */
+	if (json_is_object(tls))
+		printf("console:   https://%s:%lld/ (certificate %s)\nSHA-256:   %s\n",
+		       json_string_value(json_object_get(tls, "listen_address")),
+		       (long long)json_integer_value(json_object_get(tls, "https_port")),
+		       strcmp(json_string_value(json_object_get(tls, "issuer")) ?: "", "central") == 0
+			   ? "issued by central"
+			   : "self-signed",
+		       json_string_value(json_object_get(tls, "fingerprint")));
 }
 
 int main(int argc, char **argv)

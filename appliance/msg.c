@@ -29,8 +29,8 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_DOCSCAN] = {"docscan", 2, 8192, 0},
     [MSG_DOCSCAN_RESULT] = {"docscan-result", 2, MSG_MAX_PAYLOAD, 1},
     [MSG_SYNC_SETUP] = {"sync-setup", 2, 256, 0},
-    [MSG_SYNC_ENROL] = {"sync-enrol", 2, 1024, 0},
-    [MSG_SYNC_ENROLLED] = {"sync-enrolled", 2, 1024, 0},
+    [MSG_SYNC_ENROL] = {"sync-enrol", 2, 16384, 0},	  /* with the TLS request */
+    [MSG_SYNC_ENROLLED] = {"sync-enrolled", 2, 24576, 0}, /* with the LAN certificate and CA */
     [MSG_SYNC_BATCH] = {"sync-batch", 2, MSG_MAX_PAYLOAD, 0},
     [MSG_SYNC_DOC] = {"sync-doc", 2, 256, 1},
     [MSG_SYNC_UPLOAD] = {"sync-upload", 2, 1024, 0},
@@ -40,6 +40,7 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_SYNC_ROTATE] = {"sync-rotate", 2, 64, 0},
     [MSG_SYNC_ROTATED] = {"sync-rotated", 2, 1024, 0},
     [MSG_SYNC_CONTACT] = {"sync-contact", 2, 1024, 0},
+    [MSG_TLS] = {"tls", 2, 32768, 0},
 };
 
 const char *msg_type_name(enum msg_type type)

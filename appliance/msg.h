@@ -50,6 +50,7 @@ enum msg_type {
 	MSG_SYNC_ROTATE,    /* core -> sync: {} a new key pair, announced with the old; id is the job */
 	MSG_SYNC_ROTATED,   /* sync -> core: {"ok","http","message"}; id is the job */
 	MSG_SYNC_CONTACT,   /* sync -> core: {"reachable","message"} when central's reachability changes */
+	MSG_TLS,	    /* core -> web: {"chain","key"} PEM, the certificate and key to serve HTTPS with */
 	__MSG_TYPE_MAX
 };
 

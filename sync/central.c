@@ -22,6 +22,7 @@
 #include "appliance/fdio.h"
 #include "appliance/log.h"
 #include "appliance/timer.h"
+#include "appliance/tlslib.h"
 #include "cdb.h"
 
 #define CLOCK_SKEW_SECONDS   300
@@ -241,11 +242,63 @@ static void token_hash(const char *token, char out[65])
 	sign_sha256_hex(token, strlen(token), out);
 }
 
-/* POST /v1/enrol {"token", "public_key", "software"}: the token is the credential. */
+/* A name central certifies for an office: its own screen (localhost,
+ * loopback) and names and addresses of the office's LAN (private IPv4 and
+ * IPv6 addresses, single-label names and .local, .lan, .internal,
+ * .home.arpa).  A public name could let a box pose as another site to the
+ * browsers that trust the office CA. */
+static bool lan_name(const char *n)
+{
+	static const char *const suffixes[] = {".local", ".lan", ".internal", ".home.arpa"};
+	unsigned char a[16];
+	size_t len = strlen(n);
+
+	if (inet_pton(AF_INET, n, a) == 1)
+		return a[0] == 127 || a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254);
+	if (inet_pton(AF_INET6, n, a) == 1)
+		return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+		       (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15) == 0 && a[15] == 1);
+	if (!strchr(n, '.'))
+		return true;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t s = strlen(suffixes[i]);
+
+		if (len > s && strcasecmp(n + len - s, suffixes[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The office's certificate for the LAN, signed by the office CA: the
+ * office code as common name, the LAN names of the box's request.  false
+ * when the request is not a valid self-signed certificate. */
+static bool issue_office_cert(struct central *c, const char *code, const char *name, const char *request, char *out,
+			      size_t cap)
+{
+	char names[TLSCERT_NAME_MAX], kept[TLSCERT_NAME_MAX] = "", *save = NULL;
+	struct tlscert_subject s = {.common_name = code, .organization = name, .names = kept, .days = 825};
+	size_t used = 0;
+
+	if (tlscert_request_names(request, names) != ST_OK)
+		return false;
+	for (char *n = strtok_r(names, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+		if (!lan_name(n)) {
+			log_info("office %s asked for the name %s: not a LAN name, left out", code, n);
+			continue;
+		}
+		used += (size_t)snprintf(kept + used, sizeof(kept) - used, "%s%s", used ? "," : "", n);
+	}
+	return tlscert_sign(&s, NULL, request, c->ca_cert, c->ca_key, out, cap) == ST_OK;
+}
+
+/* POST /v1/enrol {"token", "public_key", "software", "tls_certificate"}: the
+ * token is the credential. */
 static enum MHD_Result enrol(struct creq *r, json_t *body)
 {
 	struct central *c = r->c;
-	const char *token, *key_b64, *software = "", *webhook = NULL;
+	const char *token, *key_b64, *software = "", *webhook = NULL, *tls_request = NULL;
+	char office_cert[TLSCERT_PEM_MAX] = "";
 	uint8_t pub[SIGN_KEY_LEN + 4], secret[32];
 	char hash[65], code[16], name[128], pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], secret_b64[SIGN_B64_MAX(32)],
 	    whsec[8 + SIGN_B64_MAX(32)];
@@ -253,8 +306,8 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	bool ok = false;
 	enum status st;
 
-	if (json_unpack(body, "{s:s, s:s, s?s, s?s}", "token", &token, "public_key", &key_b64, "software", &software,
-			"webhook_url", &webhook) != 0 ||
+	if (json_unpack(body, "{s:s, s:s, s?s, s?s, s?s}", "token", &token, "public_key", &key_b64, "software",
+			&software, "webhook_url", &webhook, "tls_certificate", &tls_request) != 0 ||
 	    sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
 		return central_error(r, 400, "bad_request", "登记请求缺少令牌或公钥",
 				     "the token or public key is missing");
@@ -281,6 +334,11 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		cdb_rollback(c->db);
 		return central_error(r, 403, "bad_token", "登记令牌无效、已使用或已过期，请向中心索取新令牌",
 				     "the enrolment token is unknown, used or expired");
+	}
+	if (tls_request && !issue_office_cert(c, code, name, tls_request, office_cert, sizeof(office_cert))) {
+		cdb_rollback(c->db);
+		return central_error(r, 400, "bad_tls_certificate", "服务站的 TLS 证书请求无效（须为自签名证书）",
+				     "tls_certificate is not a valid self-signed certificate");
 	}
 	entropy_fill(secret, sizeof(secret));
 	q = cdb_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
@@ -315,11 +373,18 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	sign_b64(c->pub, SIGN_KEY_LEN, pub_b64);
 	sign_b64(secret, sizeof(secret), secret_b64);
 	snprintf(whsec, sizeof(whsec), "whsec_%s", secret_b64);
-	log_info("office %s (%s) enrolled", code, name);
-	return central_json(r, 201,
-			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "office_code", code, "office_name", name,
-				      "central_public_key", pub_b64, "webhook_secret", whsec, "tls_pin", c->tls_pin,
-				      "heartbeat_seconds", 300));
+	log_info("office %s (%s) enrolled%s", code, name, office_cert[0] ? ", its LAN certificate issued" : "");
+	{
+		json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "office_code", code, "office_name", name,
+					   "central_public_key", pub_b64, "webhook_secret", whsec, "tls_pin",
+					   c->tls_pin, "heartbeat_seconds", 300);
+
+		if (answer && office_cert[0]) {
+			json_object_set_new(answer, "tls_certificate", json_string(office_cert));
+			json_object_set_new(answer, "tls_ca", json_string(c->ca_cert));
+		}
+		return central_json(r, 201, answer);
+	}
 }
 
 /* POST /v1/keys {"public_key"}, signed with the current key: the new one
@@ -534,6 +599,49 @@ static bool tls_pin_of(const char *cert_pem, char *out, size_t cap)
 	return ok;
 }
 
+static bool read_pem(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	out[n] = '\0';
+	return n > 0 && n < cap - 1;
+}
+
+static bool write_pem(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && fdio_write_all(fd, text, strlen(text)) && fsync(fd) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The offices' CA, made at first start: a key and a certificate that
+ * signs end certificates only. */
+static bool load_office_ca(struct central *c)
+{
+	char key_path[320], cn[200];
+	struct tlscert_subject s = {.common_name = cn, .organization = c->cfg.name, .ca = true, .days = 3650};
+
+	snprintf(key_path, sizeof(key_path), "%s/office-ca.key", c->cfg.state_dir);
+	snprintf(c->ca_path, sizeof(c->ca_path), "%s/office-ca.crt", c->cfg.state_dir);
+	if (tlslib_load() != ST_OK)
+		return false;
+	if (read_pem(key_path, c->ca_key, sizeof(c->ca_key)) && read_pem(c->ca_path, c->ca_cert, sizeof(c->ca_cert)))
+		return tlscert_fits_key(c->ca_cert, c->ca_key);
+	snprintf(cn, sizeof(cn), "Outpost office CA (%s)", c->cfg.name);
+	if (tlscert_new_key(c->ca_key, sizeof(c->ca_key)) != ST_OK ||
+	    tlscert_sign(&s, c->ca_key, NULL, NULL, NULL, c->ca_cert, sizeof(c->ca_cert)) != ST_OK ||
+	    !write_pem(c->ca_path, c->ca_cert) || !write_pem(key_path, c->ca_key))
+		return false;
+	log_info("office CA made: %s", c->ca_path);
+	return true;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -673,6 +781,10 @@ int main(int argc, char **argv)
 	}
 	if (mhd_load() != ST_OK)
 		return 1;
+	if (!load_office_ca(&c)) {
+		fprintf(stderr, "outpost-central: cannot read or make the office CA in %s\n", c.cfg.state_dir);
+		return 1;
+	}
 	if (c.cfg.tls_cert[0] && (!(cert = slurp(c.cfg.tls_cert)) || !(key = slurp(c.cfg.tls_key)) ||
 				  !tls_pin_of(cert, c.tls_pin, sizeof(c.tls_pin)))) {
 		fprintf(stderr, "outpost-central: cannot read %s or %s\n", c.cfg.tls_cert, c.cfg.tls_key);

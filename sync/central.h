@@ -11,6 +11,7 @@
 #ifndef OUTPOST_CENTRAL_H
 #define OUTPOST_CENTRAL_H
 
+#include "appliance/tlscert.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,10 @@ struct central {
 	struct mhd_loop loop;
 	uint8_t key[SIGN_KEY_LEN], pub[SIGN_KEY_LEN];
 	char tls_pin[64]; /* of the TLS certificate's key, "" without TLS */
+	/* The offices' CA: it issues each enrolled box the certificate the
+	 * box serves its console with (state_dir/office-ca.key, .crt). */
+	char ca_key[TLSCERT_PEM_MAX], ca_cert[TLSCERT_PEM_MAX];
+	char ca_path[300];
 	char uploads_dir[300];
 	struct creq *pollers; /* long-polls waiting for events */
 	sd_event_source *poll_timer;

@@ -85,6 +85,10 @@ static void push_one(struct central *c, struct cdb_stmt *q)
 	sign_b64(mac, sizeof(mac), b64);
 	snprintf(sigs + strlen(sigs), sizeof(sigs) - strlen(sigs), "v1,%s", b64);
 	free(msg);
+	/* An office's console (and its webhook) serves the certificate the
+	 * office CA issued it at enrolment. */
+	if (strncmp(url, "https://", 8) == 0)
+		o.ca_file = c->ca_path;
 	r = http_new("POST", url, &o);
 	if (!r || buf_append(&r->body, body, strlen(body)) != ST_OK) {
 		http_drop(r);

@@ -254,13 +254,20 @@ struct enrol {
 /* On success, what the core needs to check events central pushes:
  * central's public key and the webhook secret (not the box's key). */
 static void enrolled_reply(uint32_t job, bool ok, long status, const char *office, const char *message,
-			   const char *central_pub, const char *whsec)
+			   const char *central_pub, const char *whsec, json_t *answer)
 {
 	json_t *j =
 	    json_pack("{s:b, s:i, s:s, s:s, s:s, s:s, s:s}", "ok", ok, "http", (int)status, "office",
 		      office ? office : "", "message", message ? message : "", "url", ok ? sy.url : "",
 		      "central_public_key", central_pub ? central_pub : "", "webhook_secret", whsec ? whsec : "");
+	json_t *cert = json_object_get(answer, "tls_certificate"), *ca = json_object_get(answer, "tls_ca");
 
+	/* The office's LAN certificate, for the core, which holds its key. */
+	if (j && ok && json_is_string(cert) && json_is_string(ca) &&
+	    (json_object_set(j, "tls_certificate", cert) != 0 || json_object_set(j, "tls_ca", ca) != 0)) {
+		json_decref(j);
+		j = NULL;
+	}
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_ENROLLED, job, j, NULL, 0);
 	json_decref(j);
@@ -280,7 +287,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	if (r->status != 201) {
 		answer_message(r, msg, sizeof(msg));
 		log_warn("enrolment at %s refused: %s", e->url, msg);
-		enrolled_reply(e->job, false, r->status, NULL, msg, NULL, NULL);
+		enrolled_reply(e->job, false, r->status, NULL, msg, NULL, NULL, NULL);
 		free(e);
 		return;
 	}
@@ -288,7 +295,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	if (json_unpack(j, "{s:s, s:s, s?s, s?s, s?s}", "office_code", &office, "central_public_key", &pub, "tls_pin",
 			&pin, "webhook_secret", &whsec, "office_name", &name) != 0 ||
 	    sign_unb64(pub, cpub, SIGN_KEY_LEN) != SIGN_KEY_LEN || strlen(office) >= sizeof(sy.office)) {
-		enrolled_reply(e->job, false, r->status, NULL, "中心的登记答复不完整", NULL, NULL);
+		enrolled_reply(e->job, false, r->status, NULL, "中心的登记答复不完整", NULL, NULL, NULL);
 		json_decref(j);
 		free(e);
 		return;
@@ -298,7 +305,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 	text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
 	if (!text || !write_file("identity.key", e->key, SIGN_KEY_LEN) ||
 	    !write_file("central.json", text, strlen(text))) {
-		enrolled_reply(e->job, false, r->status, NULL, "无法保存登记信息", NULL, NULL);
+		enrolled_reply(e->job, false, r->status, NULL, "无法保存登记信息", NULL, NULL, NULL);
 	} else {
 		memcpy(sy.key, e->key, SIGN_KEY_LEN);
 		memcpy(sy.central_pub, cpub, SIGN_KEY_LEN);
@@ -308,7 +315,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 		sy.enrolled = true;
 		sy.tus = TUS_UNASKED; /* another central, perhaps */
 		log_info("enrolled with %s as office %s", e->url, office);
-		enrolled_reply(e->job, true, r->status, office, name, pub, whsec);
+		enrolled_reply(e->job, true, r->status, office, name, pub, whsec, j);
 		start_polling();
 	}
 	free(text);
@@ -320,7 +327,7 @@ static void on_enrolled(struct http_req *r, void *ud)
 
 static enum status enrol_msg(uint32_t job, json_t *body)
 {
-	const char *url, *token;
+	const char *url, *token, *tls_request = NULL;
 	struct enrol *e;
 	uint8_t pub[SIGN_KEY_LEN];
 	char pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], target[CENTRAL_URL_MAX + 16];
@@ -329,13 +336,13 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	json_t *req;
 	char *text;
 
-	if (json_unpack(body, "{s:s, s:s}", "url", &url, "token", &token) != 0 || strlen(url) >= CENTRAL_URL_MAX ||
-	    strlen(token) > 128)
+	if (json_unpack(body, "{s:s, s:s, s?s}", "url", &url, "token", &token, "tls_certificate", &tls_request) != 0 ||
+	    strlen(url) >= CENTRAL_URL_MAX || strlen(token) > 128)
 		return ST_PROTO;
 	e = calloc(1, sizeof(*e));
 	if (!e || sign_keypair(e->key, pub) != ST_OK) {
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "无法生成密钥", NULL, NULL);
+		enrolled_reply(job, false, 0, NULL, "无法生成密钥", NULL, NULL, NULL);
 		return ST_OK;
 	}
 	e->job = job;
@@ -346,6 +353,8 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	snprintf(target, sizeof(target), "%s/v1/enrol", e->url);
 	o.pin = NULL; /* no pin yet: the CA decides */
 	req = json_pack("{s:s, s:s, s:s}", "token", token, "public_key", pub_b64, "software", SOFTWARE);
+	if (req && tls_request)
+		json_object_set_new(req, "tls_certificate", json_string(tls_request));
 	if (req && sy.rp.cfg.sync_webhook_url[0])
 		json_object_set_new(req, "webhook_url", json_string(sy.rp.cfg.sync_webhook_url));
 	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -355,7 +364,7 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 		http_drop(r);
 		free(text);
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "内存不足", NULL, NULL);
+		enrolled_reply(job, false, 0, NULL, "内存不足", NULL, NULL, NULL);
 		return ST_OK;
 	}
 	free(text);
@@ -363,7 +372,7 @@ static enum status enrol_msg(uint32_t job, json_t *body)
 	http_header(r, "Outpost-Protocol", "1");
 	if (http_send(r, on_enrolled, e) != ST_OK) {
 		free(e);
-		enrolled_reply(job, false, 0, NULL, "无法发出请求", NULL, NULL);
+		enrolled_reply(job, false, 0, NULL, "无法发出请求", NULL, NULL, NULL);
 	}
 	return ST_OK;
 }

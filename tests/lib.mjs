@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,11 +56,22 @@ export class Daemon {
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
+// Boxes by their plain-HTTP port: the raw clients below given that port
+// talk to the box's console, which is HTTPS.
+const consoles = new Map();
+
+// A box: base is its plain-HTTP address on loopback (what the kiosk and
+// the call display on the box's own screen use); the console and every
+// method below go over HTTPS (secureBase), the box's certificate checked
+// against the certificates in its state folder (trusted()).
 export class Box extends Daemon {
   constructor(dir, port, proc) {
     super(dir, port, proc);
     this.cookie = '';
     this.csrf = '';
+    this.httpsPort = Number(readFileSync(this.config, 'utf8').match(/^https_port\s*=\s*(\d+)/m)?.[1] ?? 8443);
+    this.secureBase = `https://127.0.0.1:${this.httpsPort}`;
+    consoles.set(port, this);
   }
 
   get config() { return join(this.dir, 'outpost.conf'); }
@@ -66,10 +79,18 @@ export class Box extends Daemon {
 
   adminPassword() { return readFileSync(join(this.state, 'initial-admin-password'), 'utf8').trim(); }
 
+  // What a client of this box trusts: the self-signed certificate it made
+  // at first start, and central's office CA once it has been enrolled.
+  trusted() {
+    const ca = [readFileSync(join(this.state, 'tls-self.crt'))];
+    try { ca.push(readFileSync(join(this.state, 'tls-ca.crt'))); } catch { /* not enrolled */ }
+    return ca;
+  }
+
   async fetch(path, opts = {}) {
     const headers = { ...(opts.headers ?? {}) };
     if (this.cookie && !('Cookie' in headers)) headers.Cookie = this.cookie;
-    const res = await fetch(this.base + path, { ...opts, headers, redirect: 'manual' });
+    const res = await httpsFetch(this.secureBase + path, { ...opts, headers }, this.trusted());
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
     return res;
@@ -202,13 +223,15 @@ export class Box extends Daemon {
       5000, 'every process of the box to be gone');
     this.attach(spawnBox(this.config, env));
     this.cookie = '';
-    await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
+    await this.waitUntil(async () => (await this.fetch('/api/v1/health', { headers: { Cookie: '' } })).status === 200,
       10000, 'outpostd to start again');
   }
 
 }
 
-export function writeConfig(dir, port, extra = '') {
+// https_port: the console's port (a free one when not given).
+export async function writeConfig(dir, port, extra = '', httpsPort) {
+  httpsPort ??= await freePort();
   const conf = `[office]
 code = SQ01
 name = 幸福街道便民服务站
@@ -219,6 +242,7 @@ restart_backoff_max_seconds = 2
 min_free_disk_bytes = 0
 [web]
 port = ${port}
+https_port = ${httpsPort}
 ${extra}`;
   writeFileSync(join(dir, 'outpost.conf'), conf);
 }
@@ -231,16 +255,46 @@ function spawnBox(config, env = {}) {
 
 // prepare(dir), when given, runs before outpostd starts (to fill dir/state);
 // env is added to outpostd's environment (OUTPOST_FAKE_CLOCK in the test build).
-// port: the web port to use (when the configuration must name it).
-export async function startBox(extra = '', { prepare, env, port } = {}) {
+// port, httpsPort: the plain and HTTPS ports to use (when the configuration
+// must name them).
+export async function startBox(extra = '', { prepare, env, port, httpsPort } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
   if (prepare) await prepare(dir);
   port ??= await freePort();
-  writeConfig(dir, port, extra);
+  await writeConfig(dir, port, extra, httpsPort);
   const proc = spawnBox(join(dir, 'outpost.conf'), env);
   const box = new Box(dir, port, proc);
-  await box.waitUntil(async () => (await fetch(`${box.base}/api/v1/health`)).status === 200, 10000, 'outpostd to start');
+  await box.waitUntil(async () => (await box.fetch('/api/v1/health')).status === 200, 10000, 'outpostd to start');
   return box;
+}
+
+// fetch() over HTTPS with the server's certificate checked against ca (Node's
+// fetch takes no CA): the same options, and a Response back.  One
+// connection per request; redirects are not followed.
+export async function httpsFetch(url, opts = {}, ca) {
+  const method = (opts.method ?? 'GET').toUpperCase();
+  const shaped = new Request(url, { method, headers: opts.headers, body: opts.body, duplex: 'half' });
+  const body = opts.body == null ? null : Buffer.from(await shaped.arrayBuffer());
+  const headers = Object.fromEntries(shaped.headers);
+  if (body || !['GET', 'HEAD'].includes(method)) headers['content-length'] = String(body?.length ?? 0);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, ca, agent: false, signal: opts.signal }, (res) => {
+      const peer = res.socket.getPeerCertificate(true);
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const x of [].concat(v)) h.append(k, x);
+        const empty = method === 'HEAD' || [204, 205, 304].includes(res.statusCode);
+        const r = new Response(empty ? null : Buffer.concat(chunks), { status: res.statusCode, headers: h });
+        Object.defineProperty(r, 'peerCertificate', { value: peer });
+        resolve(r);
+      });
+    });
+    req.on('error', reject);
+    req.end(body ?? undefined);
+  });
 }
 
 // Small valid documents of each type.
@@ -267,7 +321,9 @@ export const goodCase = {
 export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    const box = consoles.get(port);
+    const s = box ? tlsConnect({ port: box.httpsPort, host: '127.0.0.1', localAddress, ca: box.trusted() })
+      : netConnect({ port, host: '127.0.0.1', localAddress });
     const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer within ${timeoutMs} ms`)); }, timeoutMs);
     s.on('data', (d) => chunks.push(d));
     s.on('error', () => {});
@@ -283,7 +339,7 @@ export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0,
       try { body = JSON.parse(text); } catch { /* not JSON */ }
       resolve({ status, headers, body });
     });
-    s.once('connect', async () => {
+    s.once(box ? 'secureConnect' : 'connect', async () => {
       for (const piece of pieces) {
         const p = await piece; // a piece may be a promise: it is sent once it settles
         if (s.destroyed) return;
@@ -325,7 +381,9 @@ export function multipart(parts, boundary = 'outpostattackboundary') {
 export function requestFrom(localAddress, port, path, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, localAddress, agent: false,
+    const box = consoles.get(port);
+    const req = (box ? httpsRequest : httpRequest)({ host: '127.0.0.1', port: box ? box.httpsPort : port, path, method,
+      localAddress, agent: false, ca: box?.trusted(),
       headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } },
     (res) => {
       const chunks = [];
@@ -347,7 +405,7 @@ export function requestFrom(localAddress, port, path, { method = 'GET', headers 
 // box closes it.
 export async function idleConnections(port, n, localAddress = '127.0.0.2') {
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
-    const s = netConnect({ port, host: '127.0.0.1', localAddress });
+    const s = netConnect({ port: consoles.get(port)?.httpsPort ?? port, host: '127.0.0.1', localAddress });
     s.on('error', () => {});
     s.on('close', () => { s.closedAt = performance.now(); });
     s.once('connect', () => resolve(s));

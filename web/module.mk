@@ -1,5 +1,5 @@
 # The web role, and its static pages embedded at build time.
-OUTPOSTD_SRCS += web/web.c web/request.c web/sse.c web/mhd.c web/mhdloop.c
+OUTPOSTD_SRCS += web/web.c web/request.c web/sse.c web/mhd.c web/mhdloop.c web/webtls.c
 STATIC_FILES := $(shell find web/static -type f | sort)
 
 $(B)/embed: web/embed.c

@@ -22,6 +22,7 @@
 #include "mhdloop.h"
 #include "request.h"
 #include "sse.h"
+#include "webtls.h"
 
 int web_main(const char *config_path);
 
@@ -33,8 +34,10 @@ struct upload_budget {
 
 struct web {
 	struct roleproc rp;
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd; /* plain HTTP: redirects, and the box's own screen */
 	struct mhd_loop loop;
+	struct MHD_Daemon *tls_mhd; /* HTTPS, started with the core's first certificate */
+	struct mhd_loop tls_loop;
 	struct webreq **pending; /* cfg.max_pending slots */
 	unsigned npending;
 	uint16_t serial;
@@ -101,6 +104,8 @@ static enum lang request_lang(struct MHD_Connection *conn)
 static void mhd_kick(void)
 {
 	mhd_loop_kick(&web.loop);
+	if (web.tls_mhd)
+		mhd_loop_kick(&web.tls_loop);
 }
 
 /* --- requests to the core -------------------------------------------------- */
@@ -447,11 +452,15 @@ static enum status on_core_answer(struct chmsg *m)
 	return ST_OK;
 }
 
+static enum status on_tls(json_t *body);
+
 static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 {
 	(void)ch, (void)ud;
 	if (m->type == MSG_API_RESPONSE)
 		return on_core_answer(m);
+	if (m->type == MSG_TLS)
+		return on_tls(m->body);
 	if (m->type == MSG_DISPLAY) {
 		char *text = json_dumps(m->body, JSON_COMPACT);
 		enum status st = text ? sse_update(text, strlen(text)) : ST_NOMEM;
@@ -467,12 +476,22 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 
 /* --- HTTP ------------------------------------------------------------------ */
 
+/* An answer over HTTPS tells the browser to come back over HTTPS only. */
+static void add_hsts(struct MHD_Connection *conn, struct MHD_Response *resp)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+
+	if (web.tls_mhd && ci && ci->daemon == web.tls_mhd)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, struct webreq *r)
 {
 	enum MHD_Result ret;
 
 	if (!r->resp)
 		return MHD_NO;
+	add_hsts(conn, r->resp);
 	ret = MHD_queue_response(conn, r->resp_code, r->resp);
 	MHD_destroy_response(r->resp);
 	r->resp = NULL;
@@ -532,6 +551,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, const char *met
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Security-Policy", PAGE_CSP);
 	add_headers(resp);
+	add_hsts(conn, resp);
 	ret = MHD_queue_response(conn, code, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -635,9 +655,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct webreq *r = *con_cls;
 
-	(void)cls, (void)version;
+	(void)version;
 	if (!r) {
-		mhd_loop_request_begins(&web.loop, conn);
+		mhd_loop_request_begins(cls, conn);
 		if (strcmp(url, "/api/v1/display/events") == 0 && strcmp(method, "GET") == 0)
 			return sse_serve(conn);
 		if (strncmp(url, "/api/", 5) != 0)
@@ -675,6 +695,110 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return r->resp ? queue(conn, r) : MHD_YES;
 }
 
+/* --- plain HTTP ----------------------------------------------------------- */
+
+/* What the box's own screen uses over plain HTTP: the kiosk and the call
+ * display, their pages and their APIs.  Nothing of the staff console. */
+static bool screen_path(const char *url)
+{
+	return strncmp(url, "/kiosk/", 7) == 0 || strncmp(url, "/display/", 9) == 0 ||
+	       strcmp(url, "/api/v1/kiosk") == 0 || strncmp(url, "/api/v1/kiosk/", 14) == 0 ||
+	       strncmp(url, "/api/v1/display/", 16) == 0;
+}
+
+/* Appends s to out percent-encoded (all but unreserved characters and
+ * keep); false when it does not fit. */
+static bool append_encoded(char *out, size_t cap, size_t *len, const char *s, const char *keep)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			     strchr("-._~", *p) || strchr(keep, *p);
+		int n =
+		    plain ? snprintf(out + *len, cap - *len, "%c", *p) : snprintf(out + *len, cap - *len, "%%%02X", *p);
+
+		if (n < 0 || (size_t)n >= cap - *len)
+			return false;
+		*len += (size_t)n;
+	}
+	return true;
+}
+
+struct redirect {
+	char *out;
+	size_t cap, len;
+	bool ok;
+};
+
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct redirect *rd = cls;
+
+	(void)kind;
+	rd->ok = rd->ok &&
+		 append_encoded(rd->out, rd->cap, &rd->len, rd->len && strchr(rd->out, '?') ? "&" : "?", "&?") &&
+		 append_encoded(rd->out, rd->cap, &rd->len, key, "") &&
+		 (!value || (append_encoded(rd->out, rd->cap, &rd->len, "=", "=") &&
+			     append_encoded(rd->out, rd->cap, &rd->len, value, "")));
+	return rd->ok ? MHD_YES : MHD_NO;
+}
+
+/*
+ * The same address over HTTPS: the host the client asked for (without its
+ * port), the HTTPS port, the path and query.  308 keeps the method, so a
+ * form posted to the old address is posted again over TLS.
+ */
+static enum MHD_Result redirect_https(struct MHD_Connection *conn, const char *url)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	char target[2048];
+	struct redirect rd = {.out = target, .cap = sizeof(target), .ok = true};
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t hostlen;
+
+	if (!host || !*host ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+		host = strcmp(web.rp.cfg.listen_address, "0.0.0.0") == 0 ? "localhost" : web.rp.cfg.listen_address;
+	hostlen = host[0] == '[' ? strcspn(host, "]") + (strchr(host, ']') ? 1 : 0) : strcspn(host, ":");
+	rd.len = (size_t)snprintf(target, sizeof(target), "https://%.*s:%u", (int)hostlen, host, web.rp.cfg.https_port);
+	rd.ok = rd.len < sizeof(target) && append_encoded(target, sizeof(target), &rd.len, url, "/!$&'()*+,;=:@");
+	if (rd.ok)
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &rd);
+	if (!rd.ok)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Location", target);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	add_headers(resp);
+	ret = MHD_queue_response(conn, MHD_HTTP_PERMANENT_REDIRECT, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/*
+ * Plain HTTP carries nothing of the staff console: passwords, sessions and
+ * citizens' data go over HTTPS only.  The box's own screen (a client from
+ * [web] screen_address, 127.0.0.1 unless configured) still gets the kiosk
+ * and the call display here; everything else is redirected.
+ */
+static enum MHD_Result on_plain_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+					const char *version, const char *upload_data, size_t *upload_data_size,
+					void **con_cls)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	if (!*con_cls) {
+		peer_address(conn, peer);
+		if (strcmp(peer, web.rp.cfg.screen_address) != 0 || !screen_path(url)) {
+			mhd_loop_request_begins(cls, conn);
+			return redirect_https(conn, url);
+		}
+	}
+	return on_request(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
 /* Stopping: the requests still waiting for the core are answered 503 and
  * every suspended connection resumed, so libmicrohttpd can stop. */
 static void release_all(void)
@@ -689,8 +813,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct webreq *r = *con_cls;
 
-	(void)cls, (void)toe;
-	mhd_loop_request_ends(&web.loop, conn);
+	(void)toe;
+	mhd_loop_request_ends(cls, conn);
 	if (!r)
 		return;
 	unpend(r);
@@ -699,12 +823,52 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* The HTTPS server, once the core has sent a certificate; on the same loop
+ * as the plain one. */
+static void start_tls(void)
+{
+	const struct config *cfg = &web.rp.cfg;
+
+	web.tls_loop.header_timeout_s = cfg->header_timeout_s;
+	web.tls_mhd = MHD_start_daemon(
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL, NULL, on_request,
+	    &web.tls_loop, MHD_OPTION_LISTEN_SOCKET, CHILD_TLS_LISTEN_FD, MHD_OPTION_HTTPS_CERT_CALLBACK,
+	    webtls_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    &web.tls_loop, MHD_OPTION_NOTIFY_CONNECTION, mhd_loop_on_connection, &web.tls_loop,
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    cfg->max_connections_per_address, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)cfg->connection_memory_bytes, MHD_OPTION_EXTERNAL_LOGGER, mhd_loop_log, NULL, MHD_OPTION_END);
+	if (!web.tls_mhd)
+		fatalx("cannot start the HTTPS server");
+	if (mhd_loop_attach(&web.tls_loop, web.rp.ev, web.tls_mhd) != ST_OK)
+		fatalx("cannot put the HTTPS server in the event loop");
+	log_info("web ready on https://%s:%u", cfg->listen_address, cfg->https_port);
+}
+
+/* The certificate and key from the core: used for the next handshakes. */
+static enum status on_tls(json_t *body)
+{
+	const char *chain, *key;
+
+	if (json_unpack(body, "{s:s, s:s}", "chain", &chain, "key", &key) != 0)
+		return ST_PROTO;
+	if (webtls_use(chain, key) != ST_OK) {
+		log_err("the HTTPS certificate from the core is unreadable; keeping the one in use");
+		return ST_OK;
+	}
+	if (!web.tls_mhd)
+		start_tls();
+	return ST_OK;
+}
+
 int web_main(const char *config_path)
 {
 	struct config *cfg;
 
 	roleproc_init(&web.rp, ROLE_WEB, config_path, on_msg);
-	if (mhd_load() != ST_OK)
+	if (mhd_load() != ST_OK || tlslib_load() != ST_OK)
 		fatalx("cannot load the HTTP server library");
 	cfg = &web.rp.cfg;
 	web.npending = cfg->max_pending;
@@ -714,8 +878,8 @@ int web_main(const char *config_path)
 		fatalx("out of memory");
 	web.loop.header_timeout_s = cfg->header_timeout_s;
 	web.mhd = MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_plain_request, &web.loop,
+	    MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &web.loop,
 	    MHD_OPTION_NOTIFY_CONNECTION, mhd_loop_on_connection, &web.loop, MHD_OPTION_CONNECTION_LIMIT,
 	    cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_address,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -730,9 +894,12 @@ int web_main(const char *config_path)
 		fatalx("out of memory");
 	if (sandbox_enter(ROLE_WEB, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
-	log_info("web ready on %s:%u", cfg->listen_address, cfg->port);
+	log_info("web ready on http://%s:%u (redirects; kiosk and display for %s)", cfg->listen_address, cfg->port,
+		 cfg->screen_address);
 	roleproc_run(&web.rp);
 	release_all();
 	mhd_loop_stop(&web.loop);
+	if (web.tls_mhd)
+		mhd_loop_stop(&web.tls_loop);
 	return 0;
 }

@@ -6,13 +6,18 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startBox } from '../lib.mjs';
 
-export function launch() {
-  return chromium.launch({
+// Pages accept the box's self-signed certificate (a test box is new each
+// time; tests/integration/https.test.mjs checks the certificate itself).
+export async function launch() {
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run'],
   });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = (options = {}) => newPage({ ignoreHTTPSErrors: true, ...options });
+  return browser;
 }
 
 // A page logged in as the demo admin; page errors are collected in errors.

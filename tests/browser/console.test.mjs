@@ -57,3 +57,28 @@ test('log in, take in a case with an upload, see the receipt preview', async () 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// The office LAN: the browser asked for the plain-HTTP address lands on the
+// console over HTTPS, with the box's certificate, a Secure session cookie
+// and HSTS; the kiosk on the box's own screen stays on plain HTTP.
+test('the console is reached over HTTPS only; the kiosk on the box\'s screen over plain HTTP', async () => {
+  const { box, browser } = ctx;
+  const page = await browser.newPage();
+  const first = await page.goto(`${box.base}/staff/`);
+  assert.equal(page.url(), `${box.secureBase}/staff/`);
+  assert.match((await first.allHeaders())['strict-transport-security'] ?? '', /max-age=/);
+  const cert = await first.securityDetails();
+  assert.match(cert?.subjectName ?? '', /Outpost SQ01/);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', box.adminPassword());
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#cases-view').waitFor();
+  const [session] = (await page.context().cookies()).filter((c) => c.name === 'outpost_session');
+  assert.equal(session.secure, true);
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+  const kiosk = await page.goto(`${box.base}/kiosk/`);
+  assert.equal(kiosk.status(), 200);
+  assert.equal(page.url(), `${box.base}/kiosk/`);
+  await page.close();
+});

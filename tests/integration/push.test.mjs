@@ -20,7 +20,9 @@ const rows = (sql) => {
 before(async () => {
   central = await startCentral();
   const port = await freePort();
-  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 20\nwebhook_url = http://127.0.0.1:${port}/api/v1/central/webhook\n`, { port });
+  // Pushed over HTTPS: the box serves the certificate central's office CA
+  // issued it at enrolment, which central trusts.
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 20\nwebhook_url = https://127.0.0.1:${port}/api/v1/central/webhook\n`, { httpsPort: port });
   assert.equal((await box.login()).status, 200);
   assert.equal((await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() })).status, 200);
 });

@@ -197,7 +197,7 @@ test('staff reprint a ticket; clerks only', async () => {
   assert.equal(r.body.slip.printed, true);
   assert.ok(readFileSync(join(box.state, 'printer.out')).length > before);
   assert.equal((await box.post('/api/v1/tickets/Z999/reprint')).status, 404);
-  const anon = await fetch(`${box.base}/api/v1/tickets/${t.body.label}/reprint`, { method: 'POST' });
+  const anon = await box.fetch(`/api/v1/tickets/${t.body.label}/reprint`, { method: 'POST', headers: { Cookie: '' } });
   assert.equal(anon.status, 401);
 });
 

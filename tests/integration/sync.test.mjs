@@ -111,7 +111,7 @@ function push(event, { when = new Date(), v1 = true, v1a = true, tamper = false 
     const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
     sigs.push(`v1a,${edSign(null, Buffer.from(`${event.id}.${ts}.${body}`), key).toString('base64')}`);
   }
-  return fetch(`${box.base}/api/v1/central/webhook`, { method: 'POST', body: tamper ? body.replace('0100', '0666') : body,
+  return box.fetch('/api/v1/central/webhook', { method: 'POST', body: tamper ? body.replace('0100', '0666') : body,
     headers: { 'Content-Type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(ts), 'webhook-signature': sigs.join(' ') } })
     .then(async (r) => ({ status: r.status, body: await r.json() }));
 }
