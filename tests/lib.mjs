@@ -56,10 +56,6 @@ export class Daemon {
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
 }
 
-// Boxes by their plain-HTTP port: the raw clients below given that port
-// talk to the box's console, which is HTTPS.
-const consoles = new Map();
-
 // A box: base is its plain-HTTP address on loopback (what the kiosk and
 // the call display on the box's own screen use); the console and every
 // method below go over HTTPS (secureBase), the box's certificate checked
@@ -71,7 +67,6 @@ export class Box extends Daemon {
     this.csrf = '';
     this.httpsPort = Number(readFileSync(this.config, 'utf8').match(/^https_port\s*=\s*(\d+)/m)?.[1] ?? 8443);
     this.secureBase = `https://127.0.0.1:${this.httpsPort}`;
-    consoles.set(port, this);
   }
 
   get config() { return join(this.dir, 'outpost.conf'); }
@@ -313,17 +308,17 @@ export const goodCase = {
 // ---- Raw clients for the attack tier: bytes fetch() will not send, and
 // connections from another loopback address (127.0.0.0/8 is all ours).
 
-// An HTTP/1.1 exchange over plain TCP: the pieces (strings are latin1, so
-// any byte can be written; a promise is sent when it settles) with pauseMs
-// between them, from localAddress.
-// Resolves to { status, headers, body } once the box closes; status 0 when
-// it closed without an answer.
-export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0, timeoutMs = 10000 } = {}) {
+// An HTTP/1.1 exchange with a box's console (HTTPS, its certificate
+// trusted; with plain, its plain-HTTP port): the pieces (strings are
+// latin1, so any byte can be written; a promise is sent when it settles)
+// with pauseMs between them, from localAddress.  Resolves to { status,
+// headers, body } once the box closes; status 0 when it closed without an
+// answer.
+export function rawHttp(box, pieces, { localAddress = '127.0.0.1', pauseMs = 0, timeoutMs = 10000, plain = false } = {}) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    const box = consoles.get(port);
-    const s = box ? tlsConnect({ port: box.httpsPort, host: '127.0.0.1', localAddress, ca: box.trusted() })
-      : netConnect({ port, host: '127.0.0.1', localAddress });
+    const s = plain ? netConnect({ port: box.port, host: '127.0.0.1', localAddress })
+      : tlsConnect({ port: box.httpsPort, host: '127.0.0.1', localAddress, ca: box.trusted() });
     const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer within ${timeoutMs} ms`)); }, timeoutMs);
     s.on('data', (d) => chunks.push(d));
     s.on('error', () => {});
@@ -339,7 +334,7 @@ export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0,
       try { body = JSON.parse(text); } catch { /* not JSON */ }
       resolve({ status, headers, body });
     });
-    s.once(box ? 'secureConnect' : 'connect', async () => {
+    s.once(plain ? 'connect' : 'secureConnect', async () => {
       for (const piece of pieces) {
         const p = await piece; // a piece may be a promise: it is sent once it settles
         if (s.destroyed) return;
@@ -350,7 +345,8 @@ export function rawHttp(port, pieces, { localAddress = '127.0.0.1', pauseMs = 0,
   });
 }
 
-// The bytes of a request: head lines joined, Content-Length from body.
+// The bytes of a request: head lines joined, Content-Length from body;
+// Host is 127.0.0.1 unless headers name one.
 export function rawRequest(method, path, headers = {}, body = '') {
   const b = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
   const lines = [`${method} ${path} HTTP/1.1`, ...('Host' in headers ? [] : ['Host: 127.0.0.1']), 'Connection: close',
@@ -377,13 +373,13 @@ export function multipart(parts, boundary = 'outpostattackboundary') {
   return { body: Buffer.concat(out), type: `multipart/form-data; boundary=${boundary}`, dataAt };
 }
 
-// A JSON request from a chosen local address (fetch cannot choose one).
-export function requestFrom(localAddress, port, path, { method = 'GET', headers = {}, body } = {}) {
+// A JSON request to a box's console (HTTPS; with plain, its plain-HTTP
+// port) from a chosen local address (fetch cannot choose one).
+export function requestFrom(localAddress, box, path, { method = 'GET', headers = {}, body, plain = false, timeoutMs = 30000 } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const box = consoles.get(port);
-    const req = (box ? httpsRequest : httpRequest)({ host: '127.0.0.1', port: box ? box.httpsPort : port, path, method,
-      localAddress, agent: false, ca: box?.trusted(),
+    const req = (plain ? httpRequest : httpsRequest)({ host: '127.0.0.1', port: plain ? box.port : box.httpsPort, path,
+      method, localAddress, agent: false, ca: plain ? undefined : box.trusted(),
       headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } },
     (res) => {
       const chunks = [];
@@ -395,20 +391,23 @@ export function requestFrom(localAddress, port, path, { method = 'GET', headers 
         resolve({ status: res.statusCode, body: parsed, headers: res.headers });
       });
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(data);
   });
 }
 
-// n TCP connections from localAddress that send nothing; resolves once
-// each is connected or refused.  Each socket's .closedAt is set when the
-// box closes it.
-export async function idleConnections(port, n, localAddress = '127.0.0.2') {
+// n TCP connections to port from localAddress that send nothing; resolves
+// once each is connected or refused.  Each socket's .closedAt is set when
+// the box closes it.  With tls (the CAs to trust), each finishes its TLS
+// handshake first.
+export async function idleConnections(port, n, localAddress = '127.0.0.2', tls = null) {
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
-    const s = netConnect({ port: consoles.get(port)?.httpsPort ?? port, host: '127.0.0.1', localAddress });
+    const s = tls ? tlsConnect({ port, host: '127.0.0.1', localAddress, ca: tls })
+      : netConnect({ port, host: '127.0.0.1', localAddress });
     s.on('error', () => {});
     s.on('close', () => { s.closedAt = performance.now(); });
-    s.once('connect', () => resolve(s));
+    s.once(tls ? 'secureConnect' : 'connect', () => resolve(s));
     s.once('error', () => resolve(s));
   })));
   return socks;

@@ -588,11 +588,13 @@ static bool same_origin(struct MHD_Connection *conn)
 {
 	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	const char *authority = origin ? strstr(origin, "://") : NULL;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+	const char *scheme = ci && ci->daemon == web.tls_mhd ? "https://" : "http://";
 
 	if (!origin)
 		return true; /* not a browser's cross-site request */
-	return authority && host && strcasecmp(authority + 3, host) == 0;
+	return host && strncasecmp(origin, scheme, strlen(scheme)) == 0 &&
+	       strcasecmp(origin + strlen(scheme), host) == 0;
 }
 
 /* A JSON body is declared as one: a form or text/plain body is what a page
@@ -703,7 +705,7 @@ static bool screen_path(const char *url)
 {
 	return strncmp(url, "/kiosk/", 7) == 0 || strncmp(url, "/display/", 9) == 0 ||
 	       strcmp(url, "/api/v1/kiosk") == 0 || strncmp(url, "/api/v1/kiosk/", 14) == 0 ||
-	       strncmp(url, "/api/v1/display/", 16) == 0;
+	       strcmp(url, "/api/v1/display") == 0 || strncmp(url, "/api/v1/display/", 16) == 0;
 }
 
 /* Appends s to out percent-encoded (all but unreserved characters and

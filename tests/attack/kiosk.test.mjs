@@ -11,8 +11,8 @@ let box;
 before(async () => { box = await startBox(); });
 after(async () => { await box.stop(); box.cleanup(); });
 
-const ticket = (from, category, headers = {}, body = { category }) => requestFrom(from, box.port, '/api/v1/kiosk/tickets',
-  { method: 'POST', headers: { Origin: box.base, ...headers }, body });
+const ticket = (from, category, headers = {}, body = { category }) => requestFrom(from, box, '/api/v1/kiosk/tickets',
+  { method: 'POST', headers: { Origin: box.secureBase, ...headers }, body });
 const waiting = async () => (await box.json('/api/v1/display')).body.waiting.reduce((n, w) => n + w.count, 0);
 
 test('a page of another site cannot take a ticket, neither as JSON nor as text/plain', async () => {
@@ -21,6 +21,9 @@ test('a page of another site cannot take a ticket, neither as JSON nor as text/p
   assert.equal(foreign.status, 403, JSON.stringify(foreign.body));
   assert.equal(foreign.body.error, 'cross_origin');
   assert.match(foreign.body.message, /拒绝来自其他网页的请求/);
+  // The same host and port under the other scheme is another origin.
+  const downgraded = await ticket('127.0.0.3', 'P-GOV', { Origin: `http://127.0.0.1:${box.httpsPort}` });
+  assert.equal(downgraded.status, 403, JSON.stringify(downgraded.body));
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
     const r = await ticket('127.0.0.3', 'P-GOV', { 'Content-Type': type }, JSON.stringify({ category: 'P-GOV' }));
     assert.ok([400, 403, 415].includes(r.status), `${type}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -13,8 +13,8 @@ before(async () => {
 });
 after(async () => { await box.stop(); box.cleanup(); });
 
-const guess = (from, i) => requestFrom(from, box.port, '/api/v1/login', { method: 'POST',
-  headers: { Origin: box.base }, body: { username: `nobody-${from}-${i}`, password: 'guess' } });
+const guess = (from, i) => requestFrom(from, box, '/api/v1/login', { method: 'POST',
+  headers: { Origin: box.secureBase }, body: { username: `nobody-${from}-${i}`, password: 'guess' } });
 
 // Loops of guesses from each address until stop() is called; their answers.
 function flood(addresses, loopsEach) {
@@ -43,7 +43,7 @@ test('one address guessing: 429 before any hash, and the admin logs in and works
     await box.waitUntil(async () => f.last.every((s) => s === 429), 5000, 'the guesses to be refused');
     // Five logins: the admin's own address has its limit too.
     for (let i = 0; i < 5; i++) {
-      const admin = await requestFrom('127.0.0.1', box.port, '/api/v1/login', { method: 'POST', headers: { Origin: box.base },
+      const admin = await requestFrom('127.0.0.1', box, '/api/v1/login', { method: 'POST', headers: { Origin: box.secureBase },
         body: { username: 'admin', password: box.adminPassword() } });
       mine.push(admin.status);
       mine.push(await pdfReport());

@@ -22,14 +22,14 @@ const docs = () => [
 test('a body cut just after a part\'s headers still gives one file per part', async () => {
   for (const part of [1, 2]) {
     const m = multipart([{ name: 'case', data: Buffer.from(JSON.stringify(goodCase)).toString('latin1') }, ...docs()]);
-    const bytes = rawRequest('POST', '/api/v1/cases', { Host: `127.0.0.1:${box.port}`, Origin: box.base, Cookie: box.cookie,
+    const bytes = rawRequest('POST', '/api/v1/cases', { Host: `127.0.0.1:${box.httpsPort}`, Origin: box.secureBase, Cookie: box.cookie,
       'X-CSRF-Token': box.csrf, 'Content-Type': m.type }, m.body);
     // libmicrohttpd's post processor reports a part with no data when its
     // buffer holds the part's headers and fewer than 5 bytes after them
     // (too few to rule out a boundary); the pause lets the web read the
     // first piece on its own.
     const cut = bytes.length - m.body.length + m.dataAt[part] + 2;
-    const r = await rawHttp(box.port, [bytes.subarray(0, cut), bytes.subarray(cut)], { pauseMs: 150 });
+    const r = await rawHttp(box, [bytes.subarray(0, cut), bytes.subarray(cut)], { pauseMs: 150 });
     assert.equal(r.status, 201, `cut before document ${part}: ${JSON.stringify(r.body)}`);
     const view = await box.json(`/api/v1/cases/${r.body.code}`);
     assert.deepEqual(view.body.document_list.map((d) => [d.filename, d.size]),

@@ -22,9 +22,9 @@ const bad = ['\x80', '\xc0\xaf', '\xed\xa0\x80', 'a\xffb'];
 const u8 = (text) => Buffer.from(text).toString('latin1');
 const caseJson = u8('{"applicant_name":"张三","id_number":"11010519491231002X","item":"GA-JZZ-01","materials":[]}');
 
-const send = (bytes) => rawHttp(box.port, [bytes]);
-const rawRequest = (method, path, headers, body) => anyRequest(method, path, { Host: `127.0.0.1:${box.port}`, ...headers }, body);
-const staff = () => ({ Cookie: box.cookie, 'X-CSRF-Token': box.csrf, Origin: box.base });
+const send = (bytes) => rawHttp(box, [bytes]);
+const rawRequest = (method, path, headers, body) => anyRequest(method, path, { Host: `127.0.0.1:${box.httpsPort}`, ...headers }, body);
+const staff = () => ({ Cookie: box.cookie, 'X-CSRF-Token': box.csrf, Origin: box.secureBase });
 
 function upload(parts, headers = staff()) {
   const m = multipart(parts);
@@ -47,7 +47,7 @@ test('a document whose file name or type is not UTF-8 is refused 400 and the web
   }
   // Anonymous, as in the review: refused before the body is looked at.
   const anon = await upload([{ name: 'document', filename: 'x\xff.pdf', type: 'application/pdf', data: samples.pdf() }],
-    { Origin: box.base });
+    { Origin: box.secureBase });
   assert.equal(anon.status, 401, JSON.stringify(anon.body));
   assert.equal(box.pids().web, webPid, 'the web process was not restarted');
 });
@@ -71,7 +71,7 @@ test('the path, the query, the cookie, the CSRF header and webhook headers: 400,
 
 test('JSON bodies and form fields that are not UTF-8 are refused in words', async () => {
   for (const b of bad) {
-    const login = await send(rawRequest('POST', '/api/v1/login', { 'Content-Type': 'application/json', Origin: box.base },
+    const login = await send(rawRequest('POST', '/api/v1/login', { 'Content-Type': 'application/json', Origin: box.secureBase },
       `{"username":"adm${b}in","password":"x"}`));
     assert.equal(login.status, 400, JSON.stringify(login.body));
     assert.match(login.body.message, /[\u4e00-\u9fff]/, 'a message in Chinese');
@@ -90,7 +90,7 @@ test('JSON bodies and form fields that are not UTF-8 are refused in words', asyn
 test('two Content-Length headers, or one with Transfer-Encoding, are refused 400', async () => {
   const json = '{"username":"admin","password":"x"}';
   const chunked = `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`;
-  const head = (extra, body) => Buffer.from(['POST /api/v1/login HTTP/1.1', `Host: 127.0.0.1:${box.port}`,
+  const head = (extra, body) => Buffer.from(['POST /api/v1/login HTTP/1.1', `Host: 127.0.0.1:${box.httpsPort}`,
     'Connection: close', 'Content-Type: application/json', ...extra, '', body].join('\r\n'), 'latin1');
   for (const [extra, body] of [[[`Content-Length: ${json.length}`, 'Content-Length: 5'], json],
     [[`Content-Length: ${json.length}`, `Content-Length: ${json.length}`], json],

@@ -24,11 +24,11 @@ const caseText = Buffer.from(JSON.stringify(goodCase)).toString('latin1');
 function intake(headers, docBytes, { held = 0, gate = null } = {}) {
   const m = multipart([{ name: 'case', data: caseText },
     { name: 'document', filename: 'a.pdf', type: 'application/pdf', data: bigPdf(docBytes) }]);
-  const bytes = rawRequest('POST', '/api/v1/cases', { Host: `127.0.0.1:${box.port}`, Origin: box.base,
+  const bytes = rawRequest('POST', '/api/v1/cases', { Host: `127.0.0.1:${box.httpsPort}`, Origin: box.secureBase,
     'Content-Type': m.type, ...headers }, m.body);
   const cut = bytes.length - m.body.length + held;
   const pieces = gate ? [bytes.subarray(0, cut), gate.then(() => bytes.subarray(cut))] : [bytes];
-  return rawHttp(box.port, pieces, { timeoutMs: 60000 });
+  return rawHttp(box, pieces, { timeoutMs: 60000 });
 }
 
 const staff = (b = box) => ({ Cookie: b.cookie, 'X-CSRF-Token': b.csrf });

@@ -9,20 +9,24 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startBox, goodCase, samples, freePort } from '../lib.mjs';
-import { startCentral, BoxIdentity } from '../central.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startCentral, BoxIdentity, makeTls } from '../central.mjs';
 
 let central, box;
-const rows = (sql) => {
-  const t = execFileSync('sqlite3', ['-json', join(central.state, 'central.db'), sql], { encoding: 'utf8' }).trim();
+const rows = (sql, c = central) => {
+  const t = execFileSync('sqlite3', ['-json', join(c.state, 'central.db'), sql], { encoding: 'utf8' }).trim();
   return t ? JSON.parse(t) : [];
 };
 
 before(async () => {
-  central = await startCentral();
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
+  const tls = makeTls(dir);
+  central = await startCentral('', { tls, dir });
   const port = await freePort();
   // Pushed over HTTPS: the box serves the certificate central's office CA
   // issued it at enrolment, which central trusts.
-  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 20\nwebhook_url = https://127.0.0.1:${port}/api/v1/central/webhook\n`, { httpsPort: port });
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 20\nca_file = ${tls.ca}\nwebhook_url = https://127.0.0.1:${port}/api/v1/central/webhook\n`, { httpsPort: port });
   assert.equal((await box.login()).status, 200);
   assert.equal((await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() })).status, 200);
 });
@@ -44,6 +48,9 @@ test('central pushes a clerk\'s decision to the box, signed; the box applies it 
 });
 
 test('a push nobody answers is tried again with backoff', async () => {
+  // A central of its own, plain HTTP: no box takes part, only a test client.
+  const central = await startCentral();
+  try {
   const lost = new BoxIdentity('SQ09');
   const token = central.token('SQ09', '无人值守站');
   const dead = await freePort();
@@ -57,8 +64,12 @@ test('a push nobody answers is tried again with backoff', async () => {
   assert.equal(b.status, 201, b.text);
   central.cli('event', 'SQ09', 'SQ09-261128-0001X', '1', 'case.accepted', '{"official_number":"N-9"}');
   await new Promise((res) => setTimeout(res, 4500));
-  const [e] = rows("SELECT pushed_at, push_attempts, next_push FROM events WHERE office = 'SQ09'");
+  const [e] = rows("SELECT pushed_at, push_attempts, next_push FROM events WHERE office = 'SQ09'", central);
   assert.equal(e.pushed_at, null);
   assert.ok(e.push_attempts >= 2, `attempts: ${e.push_attempts}`);
   assert.ok(e.next_push > Date.now() / 1000, 'the next try is later');
+  } finally {
+    await central.stop();
+    central.cleanup();
+  }
 });

@@ -34,7 +34,10 @@ function answer(res, status, obj) {
 }
 
 before(async () => {
-  const tus = new Server({ path: '/v1/uploads', datastore: new FileStore({ directory: store }) });
+  // @tus/server names uploads by http:// unless told otherwise, and the box
+  // follows https:// Locations only.
+  const tus = new Server({ path: '/v1/uploads', datastore: new FileStore({ directory: store }),
+    generateUrl: (req, { host, path, id }) => `https://${host}${path}/${id}` });
   srv = https.createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, async (req, res) => {
     if (req.url.startsWith('/v1/uploads')) {
       seen.push([req.method, req.headers['upload-checksum'] ?? null]);

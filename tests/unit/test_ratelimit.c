@@ -52,7 +52,7 @@ static void test_keys_are_apart(void **state)
 static void test_a_full_table_forgets_the_fullest_bucket(void **state)
 {
 	struct ratelimit *rl = NULL;
-	char key[16];
+	char key[32];
 
 	(void)state;
 	assert_int_equal(ratelimit_new(4, &rl), ST_OK);
