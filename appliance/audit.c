@@ -278,6 +278,11 @@ out:
 	return st;
 }
 
+static bool same_head(const struct audit_head *x, const struct audit_head *y)
+{
+	return x->seq == y->seq && memcmp(x->mac, y->mac, VAULT_HASH_LEN) == 0;
+}
+
 /* Whether the chain still holds the anchored row, with its mac. */
 static bool holds_anchor(sqlite3 *db, const struct audit_anchor *a)
 {
@@ -305,9 +310,11 @@ enum status audit_anchor_advance(sqlite3 *db, struct audit_anchor *a)
 		return ST_BUSY;
 	if (!last_row(db, &h.seq, h.mac))
 		return ST_IO;
-	if (a->present && !a->damaged && h.seq == a->anchored.seq &&
-	    memcmp(h.mac, a->anchored.mac, VAULT_HASH_LEN) == 0)
+	if (a->present && !a->damaged && same_head(&h, &a->anchored))
 		return ST_OK;
+	/* An anchor that cannot move stays so for the run: no fsync a second. */
+	if ((a->damaged || a->warned) && same_head(&h, &a->durable))
+		return ST_PROTO;
 	if ((st = sync_db(db)) != ST_OK)
 		return st;
 	a->durable = h;
