@@ -221,7 +221,7 @@ export class Box extends Daemon {
     this.attach(spawnBox(this.config, env));
     this.cookie = '';
     this.csrf = '';
-    await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
+    await this.waitUntil(async () => (await this.fetch('/api/v1/health', { headers: { Cookie: '' } })).status === 200,
       10000, 'outpostd to start again');
   }
 
