@@ -159,6 +159,63 @@ static enum status h_health(struct request *r)
 	return ok(r, core_all_up(c) ? 200 : 503, core_status_json(c, false));
 }
 
+/*
+ * Logins in the audit chain, with the name given and the client's address,
+ * never the password.  Each success gets a row, and each failure under a
+ * staff member's name: those are bounded by the lockout (lockout_failures
+ * per name, then the name locks).  Failures under names no one has, and
+ * attempts at a locked name, come at whatever rate the per-address limit
+ * lets every address on the LAN send: the first LOGIN_AUDIT_BURST of each
+ * minute get a row each, the rest are counted into one row when the minute
+ * is over (api_audit_tick).  Attempts the per-address limit refuses get no
+ * row (they are logged).
+ */
+#define LOGIN_AUDIT_BURST 10
+
+static void audit_logins_more(struct core *c, uint64_t now)
+{
+	char detail[160];
+
+	if (c->login_audit_more == 0)
+		return;
+	snprintf(detail, sizeof(detail), "%u more failed logins under unknown or locked names, the last from %s",
+		 c->login_audit_more, c->login_audit_last_peer);
+	audit_append(c->db, c->vault, (int64_t)now, "system", "login.failed", NULL, detail);
+	c->login_audit_more = 0;
+}
+
+void api_audit_tick(struct core *c, uint64_t now)
+{
+	if (now / 60 != c->login_audit_minute) {
+		audit_logins_more(c, now);
+		c->login_audit_minute = now / 60;
+		c->login_audit_rows = 0;
+	}
+}
+
+static void audit_login(struct core *c, const char *username, const char *peer, bool known, enum status st)
+{
+	uint64_t now = core_now();
+	char detail[AUTH_NAME_MAX + 128];
+
+	if (st == ST_OK || known) {
+		snprintf(detail, sizeof(detail), "from %s%s", peer, st == ST_LOCKED ? ", name locked" : "");
+		audit_append(c->db, c->vault, (int64_t)now, username, st == ST_OK ? "login" : "login.failed", NULL,
+			     detail);
+		return;
+	}
+	api_audit_tick(c, now);
+	if (c->login_audit_rows >= LOGIN_AUDIT_BURST) {
+		c->login_audit_more++;
+		snprintf(c->login_audit_last_peer, sizeof(c->login_audit_last_peer), "%s", peer);
+		return;
+	}
+	c->login_audit_rows++;
+	snprintf(detail, sizeof(detail), "%s name '%s' from %s", st == ST_LOCKED ? "locked" : "unknown", username,
+		 peer);
+	audit_append(c->db, c->vault, (int64_t)now, "system", "login.failed", NULL, detail);
+}
+
 /* A login waiting for its password check in the worker thread. */
 struct login {
 	struct auth_attempt at; /* first: the worker hands back &at.job */
@@ -166,6 +223,7 @@ struct login {
 	uint32_t web_id;
 	uint32_t web_epoch;
 	enum lang lang;
+	char peer[64];
 };
 
 static void login_done(struct worker_job *job)
@@ -176,6 +234,7 @@ static void login_done(struct worker_job *job)
 	char cookie[200];
 	enum status st = auth_login_finish(c->auth, &l->at, core_now(), &s);
 
+	audit_login(c, l->at.username, l->peer, l->at.staff_id != 0, st);
 	if (l->web_epoch != c->web_epoch) {
 		/* The web process that asked is gone; its ids mean nothing now. */
 	} else if (st != ST_OK) {
@@ -214,6 +273,7 @@ static enum status h_login(struct request *r)
 	if (!l)
 		return fail(r, ST_NOMEM, NULL);
 	*l = (struct login){.core = r->core, .web_id = r->id, .web_epoch = r->core->web_epoch, .lang = r->lang};
+	snprintf(l->peer, sizeof(l->peer), "%s", r->peer ? r->peer : "");
 	st = auth_login_begin(r->core->auth, user, pass, core_now(), &l->at);
 	if (st == ST_OK) {
 		l->at.job.done = login_done;
@@ -221,6 +281,8 @@ static enum status h_login(struct request *r)
 	}
 	if (st != ST_OK) {
 		log_warn("login for '%s' refused: %s", user, status_name(st));
+		if (st == ST_LOCKED || st == ST_BAD_LOGIN)
+			audit_login(r->core, user, l->peer, false, st);
 		auth_login_clear(&l->at);
 		free(l);
 		return fail(r, st, NULL);

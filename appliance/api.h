@@ -20,6 +20,9 @@ enum status api_print_result(struct core *c, json_t *body);
 /* The web process went away: pending answers have nobody to go to. */
 void api_web_gone(struct core *c);
 enum status api_init(struct core *c);
+/* Once a second: writes the audit row that counts the last minute's failed
+ * logins beyond those audited one by one. */
+void api_audit_tick(struct core *c, uint64_t now);
 void api_free(struct core *c);
 
 /* Sends the call display's state to the web process. */

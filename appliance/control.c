@@ -56,20 +56,25 @@ static void answer(struct control_client *cl, json_t *j)
 	json_decref(j);
 }
 
-/* The chain check for outpostctl: {"ok", "rows", "bad_row"?, "why"?}. */
+/* The chain check for outpostctl: {"ok", "rows", "anchor", "bad_row"?,
+ * "truncated"?, "why"?, "why_zh"?}.  The anchor is moved to the committed
+ * head first, so the check sees every row written so far. */
 static json_t *audit_verify_json(struct core *c)
 {
-	int64_t rows = 0, bad = 0;
-	char why[160] = "";
-	enum status st = audit_verify(c->db, c->vault, &rows, &bad, why, sizeof(why));
+	struct audit_check k;
+	enum status st;
 
+	audit_anchor_advance(c->db, c->anchor);
+	st = audit_verify(c->db, c->vault, c->anchor, &k);
 	if (st == ST_OK)
-		return json_pack("{s:b, s:I}", "ok", true, "rows", (json_int_t)rows);
+		return json_pack("{s:b, s:I, s:I}", "ok", true, "rows", (json_int_t)k.rows, "anchor",
+				 (json_int_t)k.anchor_seq);
 	if (st != ST_PROTO)
 		return json_pack("{s:s}", "error", status_name(st));
-	log_err("audit chain broken: %s", why);
-	return json_pack("{s:b, s:I, s:I, s:s}", "ok", false, "rows", (json_int_t)rows, "bad_row", (json_int_t)bad,
-			 "why", why);
+	log_err("audit chain broken: %s", k.why);
+	return json_pack("{s:b, s:I, s:I, s:I, s:b, s:s, s:s}", "ok", false, "rows", (json_int_t)k.rows, "anchor",
+			 (json_int_t)k.anchor_seq, "bad_row", (json_int_t)k.bad_row, "truncated", k.truncated, "why",
+			 k.why, "why_zh", k.why_zh);
 }
 
 static void run_command(struct control_client *cl)

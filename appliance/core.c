@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit.h"
 #include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
@@ -25,6 +26,8 @@
 #include "timer.h"
 
 #define SHUTDOWN_GRACE_USEC (3 * 1000000ULL)
+/* How soon a new audit row is anchored (audit.h). */
+#define ANCHOR_USEC (1000000ULL)
 
 static struct core *the_core; /* for the children's callbacks */
 
@@ -203,6 +206,17 @@ static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 #define LED_POLL_USEC (2 * 1000000ULL)
 
 /* The LEDs follow the cases and the processes: looked at every 2 s. */
+/* The audit anchor follows the chain's head (audit.h). */
+static int on_anchor_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct core *c = ud;
+
+	api_audit_tick(c, core_now());
+	audit_anchor_advance(c->db, c->anchor);
+	timer_again(s, usec, ANCHOR_USEC);
+	return 0;
+}
+
 static int on_led_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	buttons_update_leds(ud, false);
@@ -419,6 +433,8 @@ static void setup_state(struct core *c)
 		fatalx("database: %s", err);
 	if (vault_open(c->cfg.state_dir, &c->vault) != ST_OK)
 		fatalx("cannot open the box key in %s", c->cfg.state_dir);
+	if (audit_anchor_open(c->cfg.state_dir, c->vault, &c->anchor) != ST_OK)
+		fatalx("cannot read the audit anchor in %s", c->cfg.state_dir);
 	if (cases_upgrade_v2(c) != ST_OK)
 		fatalx("cannot move the cases of schema 2");
 	snprintf(path, sizeof(path), "%s/documents", c->cfg.state_dir);
@@ -434,6 +450,9 @@ static void setup_state(struct core *c)
 		fatalx("cannot create the first admin account: %s", status_name(st));
 	if (created)
 		log_info("first start: created the account 'admin'; its password is in %s", path);
+	/* Anchors what the last run left (after a crash, its last second of
+	 * rows); a chain cut while the box was off is logged here. */
+	audit_anchor_advance(c->db, c->anchor);
 	st = lantls_open(&c->cfg, &c->tls, &created);
 	if (st != ST_OK)
 		fatalx("cannot read or make the HTTPS certificate in %s: %s", c->cfg.state_dir, status_name(st));
@@ -513,6 +532,9 @@ int core_main(const char *config_path)
 		fatalx("cannot arm the purge timer");
 	if (outbox_init(&c) != ST_OK)
 		fatalx("cannot arm the outbox timer");
+	if (sd_event_add_time_relative(c.ev, &c.anchor_timer, CLOCK_MONOTONIC, ANCHOR_USEC, 100000, on_anchor_timer,
+				       &c) < 0)
+		fatalx("cannot arm the audit anchor timer");
 	if (c.cfg.gpio_chip[0] && sd_event_add_time_relative(c.ev, &c.led_timer, CLOCK_MONOTONIC, LED_POLL_USEC, 200000,
 							     on_led_timer, &c) < 0)
 		fatalx("cannot arm the LED timer");
@@ -544,12 +566,15 @@ int core_main(const char *config_path)
 	auth_free(&c.auth);
 	c.purge_timer = sd_event_source_disable_unref(c.purge_timer);
 	c.led_timer = sd_event_source_disable_unref(c.led_timer);
+	c.anchor_timer = sd_event_source_disable_unref(c.anchor_timer);
 	outbox_free(&c);
 	json_decref(c.scans);
 	json_decref(c.presses);
 	scanjobs_free(&c);
 	json_decref(c.leds);
 	docstore_free(&c.docs);
+	audit_anchor_advance(c.db, c.anchor); /* the last rows, before the database closes */
+	audit_anchor_free(&c.anchor);
 	vault_free(&c.vault);
 	memo_clear(&c.lists);
 	store_close(&c.db);

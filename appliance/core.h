@@ -25,6 +25,7 @@
 struct print_wait;
 struct kiosk_request;
 struct store_checkpointer;
+struct audit_anchor;
 struct control;
 struct ratelimit;
 
@@ -39,7 +40,9 @@ struct core {
 	struct docstore *docs;
 	struct memo lists; /* rendered case lists, cases.c */
 	struct vault *vault;
-	struct lantls tls; /* the office LAN's HTTPS identity */
+	struct lantls tls;	     /* the office LAN's HTTPS identity */
+	struct audit_anchor *anchor; /* the audit chain's head outside the database */
+	sd_event_source *anchor_timer;
 	sd_event_source *purge_timer;
 	struct auth *auth;
 	struct control *control;
@@ -60,6 +63,11 @@ struct core {
 	unsigned kiosk_in_minute;
 	/* Public requests per client address and per category (api.c). */
 	struct ratelimit *logins_by_address, *tickets_by_address, *tickets_by_category;
+	/* Failed logins under unknown or locked names, audited one by one up
+	 * to a number a minute, then counted (api.c). */
+	uint64_t login_audit_minute;
+	unsigned login_audit_rows, login_audit_more;
+	char login_audit_last_peer[64];
 	/* The last barcode scans, for the page waiting for one. */
 	json_t *scans; /* array, at most CORE_MAX_SCANS */
 	uint64_t scan_seq;

@@ -145,10 +145,17 @@ int main(int argc, char **argv)
 	} else if (strcmp(command, "status") == 0) {
 		print_status(j);
 	} else if (json_is_true(json_object_get(j, "ok"))) {
-		printf("audit: OK, %lld rows, chain intact\n",
-		       (long long)json_integer_value(json_object_get(j, "rows")));
+		printf("审计：完好，%lld 行，链条完整，锚定于第 %lld 行\n"
+		       "audit: OK, %lld rows, chain intact, anchored at row %lld\n",
+		       (long long)json_integer_value(json_object_get(j, "rows")),
+		       (long long)json_integer_value(json_object_get(j, "anchor")),
+		       (long long)json_integer_value(json_object_get(j, "rows")),
+		       (long long)json_integer_value(json_object_get(j, "anchor")));
 	} else {
-		printf("audit: BROKEN at row %lld: %s\n", (long long)json_integer_value(json_object_get(j, "bad_row")),
+		printf("审计：第 %lld 行起损坏：%s\naudit: BROKEN at row %lld: %s\n",
+		       (long long)json_integer_value(json_object_get(j, "bad_row")),
+		       json_string_value(json_object_get(j, "why_zh")),
+		       (long long)json_integer_value(json_object_get(j, "bad_row")),
 		       json_string_value(json_object_get(j, "why")));
 	}
 	/* A broken chain is a failure for scripts, too. */

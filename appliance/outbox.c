@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
@@ -292,11 +293,14 @@ static int on_release(sd_event_source *s, uint64_t usec, void *ud)
 }
 
 /* How the box stands, for central's fleet page; and the catalog's ETag,
- * so the sync process asks for a newer one. */
+ * so the sync process asks for a newer one.  The audit chain's durable head
+ * goes with it for central to witness (PROTOCOL 7): its row number and the
+ * SHA-256 of that row's mac (central compares, it never checks a mac). */
 static void heartbeat(struct core *c)
 {
+	struct audit_head head;
 	struct statvfs sv;
-	char office[16], etag[128] = "";
+	char office[16], etag[128] = "", head_hash[65];
 	const char *last_error = NULL;
 	sqlite3_stmt *q;
 	json_t *hb, *msg;
@@ -305,8 +309,10 @@ static void heartbeat(struct core *c)
 		return;
 	q = store_prepare(c->db, "SELECT last_message FROM batches WHERE state IN ('sending', 'failed') AND "
 				 "last_message <> '' ORDER BY created_at DESC LIMIT 1");
+	audit_anchor_head(c->anchor, &head);
+	sign_sha256_hex(head.mac, sizeof(head.mac), head_hash);
 	hb = json_pack(
-	    "{s:s, s:{s:I, s:I}, s:I, s:s, s:o}", "software", "outpost 0.5", "backlog", "cases",
+	    "{s:s, s:{s:I, s:I}, s:I, s:s, s:o, s:{s:I, s:s}}", "software", "outpost 0.5", "backlog", "cases",
 	    (json_int_t)store_int(c->db, "SELECT count(*) FROM cases WHERE state IN ('received', 'queued')", 0),
 	    "bytes",
 	    (json_int_t)store_int(c->db,
@@ -315,7 +321,8 @@ static void heartbeat(struct core *c)
 				  0),
 	    "disk_free", statvfs(c->cfg.state_dir, &sv) == 0 ? (json_int_t)((uint64_t)sv.f_bavail * sv.f_frsize) : 0,
 	    "printer", c->printer_state, "last_error",
-	    q && sqlite3_step(q) == SQLITE_ROW && (last_error = col(q, 0)) ? json_string(last_error) : json_null());
+	    q && sqlite3_step(q) == SQLITE_ROW && (last_error = col(q, 0)) ? json_string(last_error) : json_null(),
+	    "audit", "seq", (json_int_t)head.seq, "hash", head_hash);
 	store_finish(q);
 	q = store_prepare(c->db, "SELECT catalog_etag FROM sync_state");
 	if (q && sqlite3_step(q) == SQLITE_ROW)

@@ -18,6 +18,7 @@ struct vault {
 	uint8_t wrap[VAULT_KEY_LEN];
 	uint8_t index[VAULT_KEY_LEN];
 	uint8_t audit[VAULT_KEY_LEN];
+	uint8_t local[VAULT_KEY_LEN];
 };
 
 static bool hmac(const uint8_t *key, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
@@ -97,8 +98,8 @@ enum status vault_open(const char *dir, struct vault **out)
 
 	if (st == ST_OK && !(v = calloc(1, sizeof(*v))))
 		st = ST_NOMEM;
-	if (st == ST_OK &&
-	    !(derive(box, "wrap", v->wrap) && derive(box, "index", v->index) && derive(box, "audit", v->audit)))
+	if (st == ST_OK && !(derive(box, "wrap", v->wrap) && derive(box, "index", v->index) &&
+			     derive(box, "audit", v->audit) && derive(box, "local", v->local)))
 		st = ST_IO;
 	vault_wipe(box, sizeof(box));
 	if (st != ST_OK) {
@@ -202,4 +203,14 @@ void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_
 {
 	if (!hmac(v->audit, data, len, out))
 		memset(out, 0, VAULT_HASH_LEN);
+}
+
+enum status vault_seal_local(const struct vault *v, const char *aad, const void *in, size_t len, uint8_t *out)
+{
+	return vault_seal(v->local, aad, in, len, out);
+}
+
+enum status vault_unseal_local(const struct vault *v, const char *aad, const uint8_t *in, size_t len, void *out)
+{
+	return vault_unseal(v->local, aad, in, len, out);
 }

@@ -3,7 +3,8 @@
  *
  * One 256-bit box key lives in <state_dir>/box.key (mode 0600, read by the
  * core only).  From it, by HKDF-Expand (SHA-256) with fixed labels, come
- * the key-wrapping key, the index key for keyed hashes and the audit key.
+ * the key-wrapping key, the index key for keyed hashes, the audit key and
+ * the local key for sealed files outside the database.
  * Every case gets its own random data key, stored only wrapped (AES-256-GCM
  * under the wrapping key, bound to the case code): the case's ID numbers,
  * phone and document files are encrypted with it, so deleting the wrapped
@@ -50,6 +51,12 @@ enum status vault_unseal(const uint8_t key[VAULT_KEY_LEN], const char *aad, cons
 void vault_index(const struct vault *v, const char *purpose, const char *value, uint8_t out[VAULT_HASH_LEN]);
 /* HMAC-SHA256 under the audit key. */
 void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN]);
+
+/* vault_seal and vault_unseal under the local key (derived from the box
+ * key, used for nothing else): for small state the box keeps outside the
+ * database, the audit chain's anchor (audit.h). */
+enum status vault_seal_local(const struct vault *v, const char *aad, const void *in, size_t len, uint8_t *out);
+enum status vault_unseal_local(const struct vault *v, const char *aad, const uint8_t *in, size_t len, void *out);
 
 /* Wipes a key or a plaintext buffer. */
 void vault_wipe(void *p, size_t n);

@@ -344,7 +344,8 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	q = cdb_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
 			       "webhook_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO UPDATE SET "
 			       "public_key = ?3, webhook_secret = ?4, enrolled_at = ?5, software = ?6, name = ?2, "
-			       "webhook_url = ?7");
+			       "webhook_url = ?7, audit_seq = NULL, audit_hash = NULL, audit_flag = NULL, "
+			       "audit_flag_seq = NULL, audit_flag_at = NULL");
 	st = q ? ST_OK : ST_IO;
 	if (q) {
 		cdb_text(q, 1, code);

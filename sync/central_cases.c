@@ -137,6 +137,13 @@ const char *const central_schema[] = {
     "  SELECT CAST(substr(official_number, 1, 4) AS INTEGER), max(CAST(substr(official_number, 6) AS INTEGER)) "
     "  FROM cases WHERE official_number GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]' "
     "  GROUP BY 1;",
+    /* 7: the highest audit head each office's heartbeat showed, and the
+     * flag raised when a later one was below it (cases_heartbeat). */
+    "ALTER TABLE offices ADD COLUMN audit_seq INTEGER;"
+    "ALTER TABLE offices ADD COLUMN audit_hash TEXT;"
+    "ALTER TABLE offices ADD COLUMN audit_flag TEXT;"
+    "ALTER TABLE offices ADD COLUMN audit_flag_seq INTEGER;"
+    "ALTER TABLE offices ADD COLUMN audit_flag_at INTEGER;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 
@@ -738,10 +745,55 @@ enum MHD_Result cases_events(struct creq *r)
 
 /* --- heartbeat -------------------------------------------------------------------------- */
 
+/*
+ * Central as the witness of each box's audit chain (PROTOCOL 7): it keeps
+ * the highest head (row number, hash) a heartbeat showed.  A later head
+ * below it means rows were cut from the box's chain, or an older copy of
+ * its database was put back; another hash at the same row, that rows were
+ * replaced.  Either flags the office on the fleet page, and the flag stays
+ * (the first one is kept) until the office enrols again.  A head above the
+ * kept one cannot be checked against it (central has no audit key): it is
+ * kept as the new highest.
+ */
+static void witness_audit(struct creq *r, const json_t *hb)
+{
+	const json_t *audit = json_object_get(hb, "audit");
+	json_t *seq = json_object_get(audit, "seq");
+	const char *hash = json_string_value(json_object_get(audit, "hash"));
+	struct cdb_stmt *q;
+
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0 || !hash || strlen(hash) != 64)
+		return; /* a box from before the witness */
+	q = cdb_prepare(r->c->db, "UPDATE offices SET audit_flag = CASE WHEN ?2 < audit_seq THEN 'shorter' ELSE "
+				  "'different' END, audit_flag_seq = ?2, audit_flag_at = ?4 WHERE code = ?1 AND "
+				  "audit_flag IS NULL AND (?2 < audit_seq OR (?2 = audit_seq AND ?3 <> audit_hash))");
+	if (q) {
+		cdb_text(q, 1, r->office);
+		cdb_int(q, 2, (int64_t)json_integer_value(seq));
+		cdb_text(q, 3, hash);
+		cdb_int(q, 4, (int64_t)time(NULL));
+		if (cdb_exec(q) == ST_OK && cdb_changes(r->c->db) > 0)
+			log_warn("office %s: its audit chain now ends at row %lld, below or unlike what it showed "
+				 "before: flagged",
+				 r->office, (long long)json_integer_value(seq));
+	}
+	cdb_finish(q);
+	q = cdb_prepare(r->c->db, "UPDATE offices SET audit_seq = ?2, audit_hash = ?3 WHERE code = ?1 AND "
+				  "(audit_seq IS NULL OR audit_seq < ?2)");
+	if (q) {
+		cdb_text(q, 1, r->office);
+		cdb_int(q, 2, (int64_t)json_integer_value(seq));
+		cdb_text(q, 3, hash);
+		cdb_exec_unsynced(r->c->db, q);
+	}
+	cdb_finish(q);
+}
+
 enum MHD_Result cases_heartbeat(struct creq *r)
 {
 	struct cdb_stmt *q;
 	enum MHD_Result answered;
+	json_t *hb;
 
 	if (!central_signed(r, r->body.data, r->body.len, &answered))
 		return answered;
@@ -753,6 +805,9 @@ enum MHD_Result cases_heartbeat(struct creq *r)
 		cdb_exec_unsynced(r->c->db, q);
 	}
 	cdb_finish(q);
+	hb = json_loadb((const char *)r->body.data, r->body.len, 0, NULL);
+	witness_audit(r, hb);
+	json_decref(hb);
 	return central_json(r, 204, NULL);
 }
 

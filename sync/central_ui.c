@@ -357,22 +357,51 @@ static enum MHD_Result act(struct creq *r, struct session *s, const char *office
 	return case_view(r, s, office, code, version);
 }
 
+/* What central witnessed of an office's audit chain (cases_heartbeat):
+ * the highest head seen and, when a later one was below it, the flag.
+ * Columns 7 to 11 of the fleet query. */
+static json_t *fleet_audit(struct cdb_stmt *q)
+{
+	char zh[160], en[200];
+	json_t *flag = json_null();
+	const char *reason = cdb_col_null(q, 9) ? NULL : cdb_col_text(q, 9);
+	long long seen = (long long)cdb_col_int(q, 7), shown = (long long)cdb_col_int(q, 10);
+
+	if (cdb_col_null(q, 7))
+		return json_null();
+	if (reason && strcmp(reason, "shorter") == 0) {
+		snprintf(zh, sizeof(zh), "审计日志被截断：该站报告止于第 %lld 行，中心曾见到第 %lld 行", shown, seen);
+		snprintf(en, sizeof(en),
+			 "audit log cut: the office reported its chain ending at row %lld, central had "
+			 "seen row %lld",
+			 shown, seen);
+	} else if (reason) {
+		snprintf(zh, sizeof(zh), "审计日志被替换：第 %lld 行与中心曾见到的不同", shown);
+		snprintf(en, sizeof(en), "audit log replaced: row %lld differs from what central had seen", shown);
+	}
+	if (reason)
+		flag = json_pack("{s:s, s:I, s:I, s:s, s:s}", "reason", reason, "reported_seq", (json_int_t)shown, "at",
+				 (json_int_t)cdb_col_int(q, 11), "message_zh", zh, "message", en);
+	return json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seen, "hash", cdb_col_text(q, 8), "flag", flag);
+}
+
 static enum MHD_Result fleet(struct creq *r)
 {
 	struct cdb_stmt *q =
 	    cdb_prepare(r->c->db, "SELECT code, name, last_contact, heartbeat, heartbeat_at, enrolled_at, "
-				  "(SELECT count(*) FROM cases c WHERE c.office = o.code) FROM offices o "
-				  "ORDER BY code");
+				  "(SELECT count(*) FROM cases c WHERE c.office = o.code), audit_seq, audit_hash, "
+				  "audit_flag, audit_flag_seq, audit_flag_at FROM offices o ORDER BY code");
 	json_t *list = json_array();
 
 	while (q && cdb_row(q)) {
 		json_t *hb = !cdb_col_null(q, 3) ? json_loads(cdb_col_text(q, 3), 0, NULL) : NULL;
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:i}", "code", cdb_col_text(q, 0),
-						      "name", cdb_col_text(q, 1), "last_contact",
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:i, s:o}", "code",
+						      cdb_col_text(q, 0), "name", cdb_col_text(q, 1), "last_contact",
 						      (json_int_t)cdb_col_int(q, 2), "heartbeat", hb ? hb : json_null(),
 						      "heartbeat_at", (json_int_t)cdb_col_int(q, 4), "enrolled_at",
-						      (json_int_t)cdb_col_int(q, 5), "cases", (int)cdb_col_int(q, 6)));
+						      (json_int_t)cdb_col_int(q, 5), "cases", (int)cdb_col_int(q, 6),
+						      "audit", fleet_audit(q)));
 	}
 	cdb_finish(q);
 	return central_json(r, 200, json_pack("{s:o}", "offices", list));

@@ -1,5 +1,5 @@
 -- outpost-central's schema for PostgreSQL: the tables the SQLite steps in
--- central_cases.c arrive at (version 6), in PostgreSQL's types.  It is the
+-- central_cases.c arrive at (version 7), in PostgreSQL's types.  It is the
 -- first half of a PostgreSQL backend for sync/cdb.h; the test
 -- tests/integration/central-sql.test.mjs loads it into a throwaway server
 -- and prepares every statement outpost-central makes against it.
@@ -15,7 +15,12 @@ CREATE TABLE offices (
   last_contact bigint,
   heartbeat text,
   heartbeat_at bigint,
-  webhook_url text
+  webhook_url text,
+  audit_seq bigint,
+  audit_hash text,
+  audit_flag text,
+  audit_flag_seq bigint,
+  audit_flag_at bigint
 );
 
 CREATE TABLE enrol_tokens (

@@ -207,6 +207,19 @@ export class Box extends Daemon {
     }
   }
 
+  // A clean stop (SIGTERM), whileStopped() on the state folder, then the
+  // box starts again on it, on the same port.
+  async restart(whileStopped = () => {}, env = {}) {
+    const code = await this.stop();
+    if (code !== 0) throw new Error(`outpostd stopped with ${code}\n--- log ---\n${this.log}`);
+    await whileStopped();
+    this.attach(spawnBox(this.config, env));
+    this.cookie = '';
+    this.csrf = '';
+    await this.waitUntil(async () => (await this.fetch('/api/v1/health', { headers: { Cookie: '' } })).status === 200,
+      10000, 'outpostd to start again');
+  }
+
   // A power cut: SIGKILL to the core and every child at once, then the box
   // starts again on the same state folder.
   async crashAndRestart(env = {}) {

@@ -111,6 +111,11 @@ async function showFleet() {
     const hb = o.heartbeat ?? {};
     for (const t of [o.code, o.name, time(o.last_contact), hb.backlog ? `${hb.backlog.cases} 件` : '—',
       hb.disk_free ? `${(hb.disk_free / 2 ** 30).toFixed(1)} GiB` : '—', hb.printer ?? '—', String(o.cases)]) tr.append(el('td', t));
+    // Central's witness of the office's audit chain: a flag is a warning.
+    const flag = o.audit?.flag;
+    const audit = el('td', flag ? `⚠ ${flag.message_zh} / ${flag.message}` : o.audit ? `第 ${o.audit.seq} 行 row ${o.audit.seq}` : '—');
+    if (flag) { audit.className = 'flag'; tr.className = 'flagged'; }
+    tr.append(audit);
     return tr;
   }));
   show('fleet-view');
