@@ -150,6 +150,28 @@ static bool load_identity(void)
 	return ok;
 }
 
+/* Now in RFC 3339 with milliseconds, never the same twice: two requests
+ * with the same text would carry the same signature, and central takes a
+ * signature once (sync/PROTOCOL.md section 2). */
+static void timestamp_now(char ts[32])
+{
+	static uint64_t last_ms;
+	struct timespec now;
+	uint64_t ms;
+	time_t secs;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	if (ms <= last_ms)
+		ms = last_ms + 1;
+	last_ms = ms;
+	secs = (time_t)(ms / 1000);
+	gmtime_r(&secs, &tm);
+	strftime(ts, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), 32 - strlen(ts), ".%03uZ", (unsigned)(ms % 1000));
+}
+
 /* A box request: the Outpost-* headers over method, path and body. */
 static struct http_req *signed_req(const char *method, const char *path, const void *body, size_t len, long timeout)
 {
@@ -157,11 +179,8 @@ static struct http_req *signed_req(const char *method, const char *path, const v
 	uint8_t sig[SIGN_SIG_LEN];
 	struct http_opts o = opts(timeout);
 	struct http_req *r;
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timestamp_now(ts);
 	if (!sign_request_text(method, path, ts, body, len, text, sizeof(text)) ||
 	    sign_ed25519(sy.key, text, strlen(text), sig) != ST_OK)
 		return NULL;
