@@ -99,7 +99,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	NUMBER(upload_expiry_seconds, 1, 365 * 86400)
 	NUMBER(max_connections, 4, 100000)
 	NUMBER(max_connections_per_address, 1, 100000)
-	NUMBER(header_timeout_s, 1, 300)
+	NUMBER(header_timeout_seconds, 1, 300)
 	NUMBER(replay_entries, 16, 1u << 24)
 	NUMBER(logins_per_address_per_minute, 1, 100000)
 	NUMBER(lockout_failures, 1, 1000)
@@ -120,7 +120,7 @@ static bool load_config(const char *path, struct central_config *cfg)
 				       .upload_expiry_seconds = 3 * 86400,
 				       .max_connections = 1024,
 				       .max_connections_per_address = 64,
-				       .header_timeout_s = 10,
+				       .header_timeout_seconds = 10,
 				       .replay_entries = 200000,
 				       .logins_per_address_per_minute = 10,
 				       .lockout_failures = 5,
@@ -1008,7 +1008,7 @@ int main(int argc, char **argv)
 		if (client_ca)
 			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, client_ca};
 		opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-		c.loop.header_timeout_s = c.cfg.header_timeout_s;
+		c.loop.header_timeout_s = c.cfg.header_timeout_seconds;
 		c.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &c, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	}
 	if (!c.mhd) {

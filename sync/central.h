@@ -44,8 +44,8 @@ struct central_config {
 	unsigned upload_expiry_seconds; /* an upload not finished by then is abandoned */
 	unsigned max_connections;
 	unsigned max_connections_per_address;
-	unsigned header_timeout_s; /* a connection's request headers are due within it */
-	unsigned replay_entries;   /* signatures remembered within the clock window */
+	unsigned header_timeout_seconds; /* a connection's request headers are due within it */
+	unsigned replay_entries;	 /* signatures remembered within the clock window */
 	/* the clerks' login */
 	unsigned logins_per_address_per_minute;
 	unsigned lockout_failures, lockout_seconds;

@@ -161,6 +161,8 @@ static void login_checked(struct worker_job *job)
 	time_t oldest = 0;
 
 	login_unlist(l);
+	if (r)
+		r->login = NULL;
 	if (!l->verified || !l->known) {
 		bool locked =
 		    lockout_fail(c->lockouts, l->username, c->cfg.lockout_failures, c->cfg.lockout_seconds, now);
