@@ -159,16 +159,21 @@ static const char *document_malformed(json_t *cs, const char **what)
 			   *type = json_string_value(json_object_get(d, "media_type")),
 			   *sha = json_string_value(json_object_get(d, "sha256")),
 			   *url = json_string_value(json_object_get(d, "upload"));
+		json_t *material = json_object_get(d, "material"), *size = json_object_get(d, "size");
 
-		*what =
-		    !json_is_integer(json_object_get(d, "material")) ? "material"
-		    : !name || !*name || strlen(name) > 255	     ? "filename"
-		    : !type || !*type || strlen(type) > 100	     ? "media_type"
-		    : json_integer_value(json_object_get(d, "size")) < 0 || !json_is_integer(json_object_get(d, "size"))
-			? "size"
-		    : !sha || strlen(sha) != 64		   ? "sha256"
-		    : !url || !strstr(url, "/v1/uploads/") ? "upload"
-							   : NULL;
+		/* material may be null: a document of no material of the item's */
+		if (material && !json_is_integer(material) && !json_is_null(material))
+			*what = "material";
+		else if (!name || !*name || strlen(name) > 255)
+			*what = "filename";
+		else if (!type || !*type || strlen(type) > 100)
+			*what = "media_type";
+		else if (!json_is_integer(size) || json_integer_value(size) < 0)
+			*what = "size";
+		else if (!sha || strlen(sha) != 64)
+			*what = "sha256";
+		else if (!url || !strstr(url, "/v1/uploads/"))
+			*what = "upload";
 		if (*what)
 			return json_string_value(json_object_get(cs, "code"));
 	}
@@ -453,10 +458,10 @@ enum MHD_Result cases_batch(struct creq *r)
 		snprintf(zh, sizeof(zh), "案件 %.31s 的材料文件信息有误（%s），中心无法受理", bad ? bad : "?", what);
 		snprintf(en, sizeof(en), "case %.31s: a document's %s is missing or malformed", bad ? bad : "?", what);
 		log_warn("batch from %s: %s", r->office, en);
-		json_decref(m);
-		return central_json(r, 400,
-				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", "bad_manifest", "message", zh,
-					      "message_en", en, "case", bad ? bad : "", "field", what));
+		answer = json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", "bad_manifest", "message", zh, "message_en",
+				   en, "case", bad ? bad : "", "field", what);
+		json_decref(m); /* bad and what were in it */
+		return central_json(r, 400, answer);
 	}
 	if (check_documents(r, cases, &answered) != MHD_YES) {
 		json_decref(m);
