@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "entropy.h"
+#include "lockout.h"
 #include "log.h"
 #include "store.h"
 
@@ -22,13 +23,6 @@
 #define ARGON_HASH    32
 #define HASH_TEXT_MAX AUTH_HASH_MAX
 
-struct lockout {
-	char username[AUTH_NAME_MAX];
-	unsigned failures;
-	uint64_t last_failure_s;
-	uint64_t locked_until_s;
-};
-
 struct auth {
 	sqlite3 *db;
 	unsigned lockout_failures;
@@ -36,8 +30,7 @@ struct auth {
 	unsigned idle_seconds;
 	unsigned max_sessions;
 	struct session *sessions; /* max_sessions slots; id[0] == 0 is free */
-	struct lockout *lockouts; /* nlockouts slots; username[0] == 0 is free */
-	unsigned nlockouts;
+	struct lockout_table *lockouts;
 	char dummy_hash[HASH_TEXT_MAX];
 };
 
@@ -61,10 +54,8 @@ enum status auth_new(sqlite3 *db, const struct config *cfg, struct auth **out)
 	a->db = db;
 	a->max_sessions = cfg->max_sessions;
 	a->sessions = calloc(a->max_sessions, sizeof(*a->sessions));
-	a->nlockouts = cfg->max_lockout_entries;
-	a->lockouts = calloc(a->nlockouts, sizeof(*a->lockouts));
 	/* Unknown names are checked against this so they take as long. */
-	if (!a->sessions || !a->lockouts ||
+	if (!a->sessions || lockout_new(cfg->max_lockout_entries, &a->lockouts) != ST_OK ||
 	    auth_hash_password("outpost-no-such-user", a->dummy_hash, sizeof(a->dummy_hash)) != ST_OK) {
 		auth_free(&a);
 		return ST_NOMEM;
@@ -83,7 +74,7 @@ void auth_free(struct auth **ap)
 	if (a->sessions)
 		explicit_bzero(a->sessions, a->max_sessions * sizeof(*a->sessions));
 	free(a->sessions);
-	free(a->lockouts);
+	lockout_free(&a->lockouts);
 	free(a);
 	*ap = NULL;
 }
@@ -137,47 +128,6 @@ out:
 	return st;
 }
 
-/* How much a failure record is worth keeping: a running lock most, then
- * more failures, then a more recent one. */
-static bool keep_before(const struct lockout *x, const struct lockout *y, uint64_t now_s)
-{
-	bool xl = x->locked_until_s > now_s, yl = y->locked_until_s > now_s;
-	unsigned xf = x->locked_until_s && !xl ? 0 : x->failures;
-	unsigned yf = y->locked_until_s && !yl ? 0 : y->failures;
-
-	if (xl != yl)
-		return xl;
-	if (xl)
-		return x->locked_until_s > y->locked_until_s;
-	if (xf != yf)
-		return xf > yf;
-	return x->last_failure_s > y->last_failure_s;
-}
-
-/*
- * The failure record of a name, created when asked.  When the table is full
- * the least valuable record goes, so a flood of failures under made-up names
- * cannot push out the count of a name under attack.
- */
-static struct lockout *lockout_for(struct auth *a, const char *username, bool create, uint64_t now_s)
-{
-	struct lockout *victim = NULL;
-
-	for (unsigned i = 0; i < a->nlockouts; i++) {
-		struct lockout *l = &a->lockouts[i];
-
-		if (l->username[0] && strcmp(l->username, username) == 0)
-			return l;
-		if (!victim || (victim->username[0] && (!l->username[0] || keep_before(victim, l, now_s))))
-			victim = l;
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	snprintf(victim->username, sizeof(victim->username), "%s", username);
-	return victim;
-}
-
 static struct session *new_session(struct auth *a, uint64_t now_s)
 {
 	struct session *lru = &a->sessions[0];
@@ -204,14 +154,12 @@ static void verify_password(struct worker_job *job)
 enum status auth_login_begin(struct auth *a, const char *username, const char *password, uint64_t now_s,
 			     struct auth_attempt *at)
 {
-	struct lockout *l;
 	sqlite3_stmt *q;
 
 	memset(at, 0, sizeof(*at));
 	if (strlen(username) >= AUTH_NAME_MAX || strlen(password) > AUTH_PASSWORD_MAX)
 		return ST_BAD_LOGIN;
-	l = lockout_for(a, username, false, now_s);
-	if (l && l->locked_until_s > now_s)
+	if (lockout_remaining(a->lockouts, username, now_s))
 		return ST_LOCKED;
 	q = store_prepare(
 	    a->db, "SELECT id, display_name, role, password_hash FROM staff WHERE username = ?1 AND disabled = 0");
@@ -235,29 +183,19 @@ enum status auth_login_begin(struct auth *a, const char *username, const char *p
 
 enum status auth_login_finish(struct auth *a, struct auth_attempt *at, uint64_t now_s, const struct session **out)
 {
-	struct lockout *l = lockout_for(a, at->username, false, now_s);
 	struct session *s;
 
 	if (!at->verified || at->staff_id == 0) {
-		l = lockout_for(a, at->username, true, now_s);
-		/* A lock that ran out starts a fresh count. */
-		if (l->locked_until_s && l->locked_until_s <= now_s)
-			l->failures = 0, l->locked_until_s = 0;
-		l->failures++;
-		l->last_failure_s = now_s;
-		if (l->failures >= a->lockout_failures) {
-			l->locked_until_s = now_s + a->lockout_seconds;
-			log_warn("login for '%s' locked for %u s after %u failures", at->username, a->lockout_seconds,
-				 l->failures);
-			return ST_LOCKED;
-		}
-		return ST_BAD_LOGIN;
+		if (!lockout_fail(a->lockouts, at->username, a->lockout_failures, a->lockout_seconds, now_s))
+			return ST_BAD_LOGIN;
+		log_warn("login for '%s' locked for %u s after %u failures", at->username, a->lockout_seconds,
+			 a->lockout_failures);
+		return ST_LOCKED;
 	}
 	/* An attempt still in flight when the name was locked does not get in. */
-	if (l && l->locked_until_s > now_s)
+	if (lockout_remaining(a->lockouts, at->username, now_s))
 		return ST_LOCKED;
-	if (l)
-		memset(l, 0, sizeof(*l));
+	lockout_clear(a->lockouts, at->username);
 	s = new_session(a, now_s);
 	memset(s, 0, sizeof(*s));
 	entropy_hex(s->id, 32);

@@ -24,11 +24,51 @@
 #include "appliance/timer.h"
 #include "appliance/tlslib.h"
 #include "cdb.h"
+#include "replay.h"
 
 #define CLOCK_SKEW_SECONDS   300
 #define CONTACT_STEP_SECONDS 10
+/* Bodies a request may carry before it is looked at further: anything
+ * anonymous (enrolment, a login, a page, an unknown path) and a signed
+ * request other than a manifest get little; a manifest gets
+ * max_request_bytes. */
+#define ANON_BODY_MAX  16384
+#define SMALL_BODY_MAX 65536
+/* A refused body is read and dropped, so the client reads the answer
+ * instead of a reset; past this much the answer goes at once and
+ * libmicrohttpd closes the connection. */
+#define DROP_MAX (16u << 20)
 
 /* --- configuration ------------------------------------------------------------------- */
+
+/* "10.0.0.0/8, 127.0.0.1/32, fd00::/8": a network without /bits is one address. */
+static int parse_cidrs(const char *value, struct central_config *cfg)
+{
+	char list[512], *save = NULL;
+
+	if (snprintf(list, sizeof(list), "%s", value) >= (int)sizeof(list))
+		return 0;
+	cfg->nwebhook_allow = 0;
+	for (char *item = strtok_r(list, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+		struct central_cidr *n = &cfg->webhook_allow[cfg->nwebhook_allow];
+		char *slash = strchr(item, '/'), *end;
+		unsigned long bits;
+
+		if (cfg->nwebhook_allow == CENTRAL_WEBHOOK_ALLOW_MAX)
+			return 0;
+		if (slash)
+			*slash = '\0';
+		n->family = strchr(item, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(n->family, item, n->addr) != 1)
+			return 0;
+		bits = slash ? strtoul(slash + 1, &end, 10) : (n->family == AF_INET ? 32 : 128);
+		if ((slash && (!slash[1] || *end)) || bits > (n->family == AF_INET ? 32u : 128u))
+			return 0;
+		n->bits = (unsigned)bits;
+		cfg->nwebhook_allow++;
+	}
+	return 1;
+}
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
@@ -58,6 +98,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	NUMBER(token_hours, 1, 24 * 365)
 	NUMBER(upload_expiry_seconds, 1, 365 * 86400)
 	NUMBER(max_connections, 4, 100000)
+	NUMBER(max_connections_per_address, 1, 100000)
+	NUMBER(header_timeout_seconds, 1, 300)
+	NUMBER(replay_entries, 16, 1u << 24)
+	NUMBER(logins_per_address_per_minute, 1, 100000)
+	NUMBER(lockout_failures, 1, 1000)
+	NUMBER(lockout_seconds, 1, 86400)
+	if (strcmp(name, "webhook_allow") == 0)
+		return parse_cidrs(value, cfg);
 	return 0;
 }
 
@@ -70,7 +118,13 @@ static bool load_config(const char *path, struct central_config *cfg)
 				       .max_request_bytes = 8u << 20,
 				       .token_hours = 24,
 				       .upload_expiry_seconds = 3 * 86400,
-				       .max_connections = 1024};
+				       .max_connections = 1024,
+				       .max_connections_per_address = 64,
+				       .header_timeout_seconds = 10,
+				       .replay_entries = 200000,
+				       .logins_per_address_per_minute = 10,
+				       .lockout_failures = 5,
+				       .lockout_seconds = 300};
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	snprintf(cfg->name, sizeof(cfg->name), "outpost-central");
 	line = ini_parse(path, on_key, cfg);
@@ -181,53 +235,111 @@ static int64_t parse_rfc3339(const char *s)
 	return t - sign * (hh * 3600 + mm * 60);
 }
 
-bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered)
+static const struct central_refusal not_signed = {401, "bad_signature", "请求缺少有效的签名",
+						  "the request is not signed"},
+				    stale = {401, "stale_request", "请求时间与中心时间相差过大，请校准设备时钟",
+					     "the request's time is too far from central's clock"},
+				    bad_signature = {401, "bad_signature", "签名无效或该服务站未登记",
+						     "bad signature, or the office is not enrolled"},
+				    replayed = {409, "replayed", "该签名请求已经收到过，重放的请求不予受理",
+						"this signed request was taken before: a replay is refused"},
+				    replay_full = {503, "busy", "中心暂时无法核对请求是否重复，请稍后重试",
+						   "central cannot check for replays just now; try again shortly"},
+				    too_large = {413, "too_large", "请求过大", "the request is too large"};
+
+enum MHD_Result central_refuse(struct creq *r, const struct central_refusal *why)
 {
-	const char *office = central_header(r, "Outpost-Office"), *ts = central_header(r, "Outpost-Timestamp"),
-		   *sighdr = central_header(r, "Outpost-Signature");
+	return central_error(r, why->code, why->error, why->zh, why->en);
+}
+
+/* What a signed request's headers say, checked as far as they can be
+ * without the body: present, well formed, within the clock window, from
+ * an enrolled office.  NULL when they hold. */
+struct signer {
+	const char *office, *ts;
 	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
-	char text[1024];
-	int64_t t = ts ? parse_rfc3339(ts) : -1, now = (int64_t)time(NULL), last_contact = 0;
+	int64_t last_contact;
+};
+
+static const struct central_refusal *signer_of(struct creq *r, struct signer *s)
+{
+	const char *sighdr = central_header(r, "Outpost-Signature");
+	int64_t t, now = (int64_t)time(NULL);
 	struct cdb_stmt *q;
 	bool known = false;
 
-	if (!office || !ts || !sighdr || strlen(office) >= sizeof(r->office) || !sign_header_parse(sighdr, sig)) {
-		*answered = central_error(r, 401, "bad_signature", "请求缺少有效的签名", "the request is not signed");
-		return false;
-	}
-	if (t < 0 || llabs((long long)(t - now)) > CLOCK_SKEW_SECONDS) {
-		*answered = central_error(r, 401, "stale_request", "请求时间与中心时间相差过大，请校准设备时钟",
-					  "the request's time is too far from central's clock");
-		return false;
-	}
+	s->office = central_header(r, "Outpost-Office");
+	s->ts = central_header(r, "Outpost-Timestamp");
+	if (!s->office || !s->ts || !sighdr || strlen(s->office) >= sizeof(r->office) ||
+	    !sign_header_parse(sighdr, s->sig))
+		return &not_signed;
+	t = parse_rfc3339(s->ts);
+	if (t < 0 || llabs((long long)(t - now)) > CLOCK_SKEW_SECONDS)
+		return &stale;
 	q = cdb_prepare(r->c->db, "SELECT public_key, last_contact FROM offices WHERE code = ?1 AND "
 				  "public_key IS NOT NULL");
 	if (q) {
-		cdb_text(q, 1, office);
+		cdb_text(q, 1, s->office);
 		size_t key_len = 0;
 		const void *stored = cdb_row(q) ? cdb_col_blob(q, 0, &key_len) : NULL;
 
 		if (stored && key_len == SIGN_KEY_LEN) {
-			memcpy(pub, stored, SIGN_KEY_LEN);
-			last_contact = cdb_col_int(q, 1);
+			memcpy(s->pub, stored, SIGN_KEY_LEN);
+			s->last_contact = cdb_col_int(q, 1);
 			known = true;
 		}
 	}
 	cdb_finish(q);
-	if (!known || !sign_request_text(r->method, r->raw_uri, ts, body, len, text, sizeof(text)) ||
-	    !sign_ed25519_ok(pub, text, strlen(text), sig)) {
-		*answered = central_error(r, 401, "bad_signature", "签名无效或该服务站未登记",
-					  "bad signature, or the office is not enrolled");
+	return known ? NULL : &bad_signature;
+}
+
+/* A signature is remembered as long as its timestamp could pass the clock
+ * check: at most the window either side of now. */
+static const struct central_refusal *first_time(struct central *c, const uint8_t sig[SIGN_SIG_LEN])
+{
+	struct timespec mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	switch (replay_check(c->seen, sig, (uint64_t)mono.tv_sec, (uint64_t)mono.tv_sec + 2 * CLOCK_SKEW_SECONDS + 1)) {
+	case REPLAY_NEW:
+		return NULL;
+	case REPLAY_SEEN:
+		return &replayed;
+	case REPLAY_FULL:
+		break;
+	}
+	log_warn("%u signatures taken in the last %d s: [central] replay_entries is full", replay_count(c->seen),
+		 2 * CLOCK_SKEW_SECONDS);
+	return &replay_full;
+}
+
+bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered)
+{
+	struct signer s;
+	const struct central_refusal *why = signer_of(r, &s);
+	char text[1024];
+	int64_t now = (int64_t)time(NULL);
+	struct cdb_stmt *q;
+
+	if (!why && (!sign_request_text(r->method, r->raw_uri, s.ts, body, len, text, sizeof(text)) ||
+		     !sign_ed25519_ok(s.pub, text, strlen(text), s.sig)))
+		why = &bad_signature;
+	/* Only a signature that holds is remembered: nobody else can fill the
+	 * table with them. */
+	if (!why && (why = first_time(r->c, s.sig)) == &replayed)
+		log_warn("%s %s from %s: a replay of a signed request, refused", r->method, r->url, s.office);
+	if (why) {
+		*answered = central_refuse(r, why);
 		return false;
 	}
-	snprintf(r->office, sizeof(r->office), "%s", office);
+	snprintf(r->office, sizeof(r->office), "%s", s.office);
 	/* Every signed request counts as contact, written down once in
 	 * CONTACT_STEP_SECONDS: not a write for each chunk of an upload. */
-	if (now - last_contact < CONTACT_STEP_SECONDS)
+	if (now - s.last_contact < CONTACT_STEP_SECONDS)
 		return true;
 	q = cdb_prepare(r->c->db, "UPDATE offices SET last_contact = ?2 WHERE code = ?1");
 	if (q) {
-		cdb_text(q, 1, office);
+		cdb_text(q, 1, s.office);
 		cdb_int(q, 2, now);
 		cdb_exec_unsynced(r->c->db, q);
 	}
@@ -301,7 +413,7 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	char office_cert[TLSCERT_PEM_MAX] = "";
 	uint8_t pub[SIGN_KEY_LEN + 4], secret[32];
 	char hash[65], code[16], name[128], pub_b64[SIGN_B64_MAX(SIGN_KEY_LEN)], secret_b64[SIGN_B64_MAX(32)],
-	    whsec[8 + SIGN_B64_MAX(32)];
+	    whsec[8 + SIGN_B64_MAX(32)], why[200];
 	struct cdb_stmt *q;
 	bool ok = false;
 	enum status st;
@@ -311,10 +423,6 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 	    sign_unb64(key_b64, pub, sizeof(pub)) != SIGN_KEY_LEN)
 		return central_error(r, 400, "bad_request", "登记请求缺少令牌或公钥",
 				     "the token or public key is missing");
-	if (webhook &&
-	    (strlen(webhook) > 200 || (strncmp(webhook, "https://", 8) != 0 && strncmp(webhook, "http://", 7) != 0)))
-		return central_error(r, 400, "bad_webhook_url", "推送地址须为 http(s) 地址",
-				     "webhook_url must be http(s)");
 	token_hash(token, hash);
 	if ((st = cdb_begin(c->db)) != ST_OK)
 		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
@@ -339,6 +447,15 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		cdb_rollback(c->db);
 		return central_error(r, 400, "bad_tls_certificate", "服务站的 TLS 证书请求无效（须为自签名证书）",
 				     "tls_certificate is not a valid self-signed certificate");
+	}
+	/* After the token, so only its holder makes central look a name up. */
+	if (webhook && !central_webhook_ok(c, webhook, why, sizeof(why))) {
+		char zh[300];
+
+		cdb_rollback(c->db);
+		snprintf(zh, sizeof(zh), "推送地址不可用（须为 https 地址且指向公网，或在中心允许的网络内）：%s", why);
+		log_warn("enrolment for %s refused: webhook_url %.200s: %s", code, webhook, why);
+		return central_error(r, 400, "bad_webhook_url", zh, why);
 	}
 	entropy_fill(secret, sizeof(secret));
 	q = cdb_prepare(c->db, "INSERT INTO offices (code, name, public_key, webhook_secret, enrolled_at, software, "
@@ -433,8 +550,8 @@ static enum MHD_Result dispatch(struct creq *r)
 				    json_pack("{s:s, s:s, s:s, s:[i]}", "error", "unsupported_version", "message",
 					      "不支持该协议版本", "message_en", "unsupported protocol version",
 					      "supported", 1));
-	if (r->too_large)
-		return central_error(r, 413, "too_large", "请求过大", "the request is too large");
+	if (r->early)
+		return central_refuse(r, r->early);
 	if (r->body.len) {
 		json_error_t err;
 
@@ -483,14 +600,51 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct central *c = cls;
 	struct creq *r = calloc(1, sizeof(*r));
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 	if (!r)
 		return NULL;
 	r->c = c;
 	r->conn = conn;
 	snprintf(r->raw_uri, sizeof(r->raw_uri), "%s", uri);
-	buf_init(&r->body, c->cfg.max_request_bytes);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, r->peer, sizeof(r->peer));
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, r->peer,
+			  sizeof(r->peer));
 	return r;
+}
+
+/*
+ * What a request may carry, judged from its headers before any of its body
+ * is read: a box request's signature headers must hold as far as they can
+ * without the body (signer_of()), a clerk's request needs a live session,
+ * and everything gets a body limit by what it is.  A refused request's
+ * body is dropped as it comes (r->early).
+ */
+static void admit(struct creq *r)
+{
+	const char *len = central_header(r, "Content-Length");
+	uint64_t limit = ANON_BODY_MAX;
+	struct signer s;
+
+	if (strncmp(r->url, "/v1/", 4) == 0 && !is(r, "POST", "/v1/enrol")) {
+		r->early = signer_of(r, &s);
+		if (is(r, "POST", "/v1/batches"))
+			limit = r->c->cfg.max_request_bytes;
+		else
+			limit = SMALL_BODY_MAX;
+	} else if (strncmp(r->url, "/central/api/", 13) == 0 && !is(r, "POST", "/central/api/login")) {
+		static const struct central_refusal login_required = {401, "login_required", "请先登录",
+								      "log in first"};
+
+		if (!central_ui_signed_in(r))
+			r->early = &login_required;
+		limit = SMALL_BODY_MAX;
+	}
+	if (!r->early && len && strtoull(len, NULL, 10) > limit)
+		r->early = &too_large;
+	buf_init(&r->body, (size_t)limit);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -498,10 +652,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct creq *r = *con_cls;
 
-	(void)cls, (void)conn, (void)version;
+	(void)cls, (void)version;
 	if (!r)
 		return MHD_NO;
 	if (!r->method) {
+		mhd_loop_request_begins(&r->c->loop, conn);
 		r->method = method;
 		r->url = url;
 		if (strncmp(url, "/v1/", 4) == 0 && r->c->cfg.tls_client_ca[0] && !client_certified(conn)) {
@@ -510,16 +665,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return central_error(r, 403, "client_certificate", "需要由中心签发的服务站客户端证书",
 					     "a client certificate signed by central's CA is required");
 		}
-		if (strncmp(url, "/v1/uploads", 11) != 0)
+		if (strncmp(url, "/v1/uploads", 11) != 0) {
+			admit(r);
 			return MHD_YES;
+		}
 	}
 	if (strncmp(url, "/v1/uploads", 11) == 0)
 		return tus_request(r, upload_data, upload_size);
-	if (r->suspended) /* a long-poll resumed with its answer ready */
+	if (r->answered) { /* answered before the body (DROP_MAX): the rest goes */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->suspended) /* a long-poll or login resumed with its answer ready */
 		return central_json(r, (unsigned)r->code, json_incref(r->answer));
 	if (*upload_size) {
-		if (!r->too_large && buf_append(&r->body, upload_data, *upload_size) != ST_OK)
-			r->too_large = true;
+		if (!r->early && buf_append(&r->body, upload_data, *upload_size) != ST_OK)
+			r->early = &too_large;
+		if (r->early) {
+			r->dropped += *upload_size;
+			if (r->dropped > DROP_MAX) {
+				*upload_size = 0;
+				return central_refuse(r, r->early);
+			}
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -528,12 +696,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	struct central *c = cls;
 	struct creq *r = *con_cls;
 
-	(void)cls, (void)conn, (void)toe;
+	(void)toe;
+	mhd_loop_request_ends(&c->loop, conn);
 	if (!r)
 		return;
 	tus_request_done(r);
+	central_ui_request_done(r);
 	/* A long-poll whose client went away leaves the list. */
 	for (struct creq **p = &r->c->pollers; *p; p = &(*p)->next_poller) {
 		if (*p == r) {
@@ -545,6 +716,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	buf_free(&r->body);
 	free(r);
 	*con_cls = NULL;
+}
+
+void central_suspend(struct creq *r)
+{
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void central_answer_later(struct creq *r, unsigned code, json_t *answer)
+{
+	r->code = (int)code;
+	json_decref(r->answer);
+	r->answer = answer;
+	MHD_resume_connection(r->conn);
+	mhd_loop_kick(&r->c->loop);
 }
 
 /* --- keys, tokens, start --------------------------------------------------------------- */
@@ -805,12 +991,14 @@ int main(int argc, char **argv)
 		struct MHD_OptionItem opts[16] = {
 		    {MHD_OPTION_SOCK_ADDR, 0, &sin},
 		    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, &c},
+		    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)mhd_loop_on_connection, &c.loop},
 		    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, &c},
 		    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c.cfg.max_connections, NULL},
+		    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)c.cfg.max_connections_per_address, NULL},
 		    {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
 		    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_loop_log, NULL},
 		};
-		size_t n = 6;
+		size_t n = 8;
 		unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 		if (cert) {
@@ -821,18 +1009,20 @@ int main(int argc, char **argv)
 		if (client_ca)
 			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, client_ca};
 		opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+		c.loop.header_timeout_s = c.cfg.header_timeout_seconds;
 		c.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &c, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	}
 	if (!c.mhd) {
 		fprintf(stderr, "outpost-central: cannot listen on %s:%u\n", c.cfg.listen_address, c.cfg.port);
 		return 1;
 	}
-	if (sd_event_default(&c.ev) < 0 || mhd_loop_attach(&c.loop, c.ev, c.mhd) != ST_OK)
-		return 1;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
+	if (sd_event_default(&c.ev) < 0 || mhd_loop_attach(&c.loop, c.ev, c.mhd) != ST_OK ||
+	    replay_new(c.cfg.replay_entries, &c.seen) != ST_OK || central_ui_init(&c) != ST_OK)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
 	sd_event_add_signal(c.ev, NULL, SIGINT, on_signal, NULL);
@@ -843,11 +1033,13 @@ int main(int argc, char **argv)
 	log_info("outpost-central ready on %s://%s:%u/", cert ? "https" : "http", c.cfg.listen_address, c.cfg.port);
 	ret = sd_event_loop(c.ev);
 	cases_stop_pollers(&c);
+	central_ui_stop(&c);
 	mhd_loop_stop(&c.loop);
 	central_push_free(&c);
 	central_catalog_free(&c);
 	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
+	replay_free(&c.seen);
 	sd_event_unref(c.ev);
 	cdb_close(&c.db);
 	free(cert);

@@ -21,6 +21,15 @@
 #include "sign.h"
 #include "web/mhdloop.h"
 
+#define CENTRAL_WEBHOOK_ALLOW_MAX 16
+
+/* One network of [central] webhook_allow: IPv4 or IPv6, the first bits. */
+struct central_cidr {
+	int family; /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+	unsigned bits;
+};
+
 struct central_config {
 	char listen_address[64];
 	unsigned port;
@@ -34,6 +43,15 @@ struct central_config {
 	unsigned token_hours;
 	unsigned upload_expiry_seconds; /* an upload not finished by then is abandoned */
 	unsigned max_connections;
+	unsigned max_connections_per_address;
+	unsigned header_timeout_seconds; /* a connection's request headers are due within it */
+	unsigned replay_entries;	 /* signatures remembered within the clock window */
+	/* the clerks' login */
+	unsigned logins_per_address_per_minute;
+	unsigned lockout_failures, lockout_seconds;
+	/* where offices' webhook URLs may point besides public HTTPS addresses */
+	struct central_cidr webhook_allow[CENTRAL_WEBHOOK_ALLOW_MAX];
+	unsigned nwebhook_allow;
 };
 
 /* Central's published catalog ([central] catalog), read again only when
@@ -67,6 +85,20 @@ struct central {
 	sd_event_source *push_timer, *expiry_timer;
 	unsigned pushing; /* pushes in flight */
 	int64_t last_event_seq;
+	struct replay *seen; /* signatures taken within the clock window */
+	/* the clerks' login: password checks in a worker thread, limited per
+	 * address and locked per name (central_ui.c) */
+	struct worker *worker;
+	struct ratelimit *logins_by_address;
+	struct lockout_table *lockouts;
+	struct central_login *logins; /* waiting for their password check */
+	char dummy_hash[160];	      /* what an unknown name is checked against */
+};
+
+/* Why a request is refused, in the protocol's words. */
+struct central_refusal {
+	unsigned code;
+	const char *error, *zh, *en;
 };
 
 /* One request in progress. */
@@ -76,7 +108,11 @@ struct creq {
 	const char *method, *url; /* url: the path, without the query */
 	char raw_uri[512];	  /* as it came, with the query */
 	struct buf body;	  /* JSON bodies */
-	bool too_large;
+	char peer[48];		  /* the client's address */
+	/* refused from the headers: the body is read and dropped, then this
+	 * is the answer */
+	const struct central_refusal *early;
+	uint64_t dropped;
 	/* the office a signed request came from, once checked */
 	char office[16];
 	/* tus: begun once the headers were looked at; a PATCH streams to the
@@ -90,15 +126,23 @@ struct creq {
 	bool suspended, answered;
 	int code;
 	json_t *answer;
-	const char *set_cookie; /* added to the answer when set */
+	const char *set_cookie;	     /* added to the answer when set */
+	char cookie[200];	     /* set_cookie's text when the request owns it */
+	struct central_login *login; /* a login waiting for its password check */
 	struct MHD_Response *resp;
 };
 
 /* Answers: JSON with the protocol header; errors bilingual. */
 enum MHD_Result central_json(struct creq *r, unsigned code, json_t *body);
 enum MHD_Result central_error(struct creq *r, unsigned code, const char *error, const char *zh, const char *en);
-/* Checks Outpost-Office / -Timestamp / -Signature over body; answers 401
- * itself and returns false when they do not hold. */
+enum MHD_Result central_refuse(struct creq *r, const struct central_refusal *why);
+/* Suspends r until central_answer_later() gives its answer (MHD resumes it
+ * and the access handler sends it). */
+void central_suspend(struct creq *r);
+void central_answer_later(struct creq *r, unsigned code, json_t *answer);
+/* Checks Outpost-Office / -Timestamp / -Signature over body, and that the
+ * signature was not taken before (a replay: 409); answers itself and
+ * returns false when they do not hold. */
 bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered);
 const char *central_header(struct creq *r, const char *name);
 void central_now_rfc3339(char out[32]);
@@ -113,6 +157,12 @@ enum status tus_complete(struct central *c, const char *office, const char *url,
 			 char id[33]);
 
 /* central_ui.c */
+enum status central_ui_init(struct central *c);
+/* Stopping: every login waiting for its check is answered 503. */
+void central_ui_stop(struct central *c);
+void central_ui_request_done(struct creq *r);
+/* The request carries a live clerk session's cookie. */
+bool central_ui_signed_in(struct creq *r);
 enum MHD_Result central_ui(struct creq *r, json_t *body);
 /* outpost-central -c FILE clerk USER NAME DEPARTMENT: prints a new password. */
 int central_add_clerk(struct central *c, const char *username, const char *name, const char *department);
@@ -130,7 +180,11 @@ void cases_wake_pollers(struct central *c);
 /* Stopping: every long-poll is resumed with its answer (mhd_loop_stop). */
 void cases_stop_pollers(struct central *c);
 
-/* central_push.c: events pushed to offices as Standard Webhooks */
+/* central_push.c: events pushed to offices as Standard Webhooks, only to
+ * public HTTPS addresses or the allowed networks: checked when an office
+ * gives the URL (why: a message for the 400) and again on every
+ * connection, so a name that resolves elsewhere later is not followed. */
+bool central_webhook_ok(const struct central *c, const char *url, char *why, size_t cap);
 enum status central_push_init(struct central *c);
 void central_push_kick(struct central *c);
 void central_push_free(struct central *c);

@@ -153,6 +153,40 @@ struct doc_ref {
 	char upload[33];
 };
 
+/* The first document of a case that lacks what central stores of it, and
+ * why (a field's name); NULL when every one is whole. */
+static const char *document_malformed(json_t *cs, const char **what)
+{
+	json_t *docs = json_object_get(cs, "documents"), *d;
+	size_t k;
+
+	json_array_foreach(docs, k, d)
+	{
+		const char *name = json_string_value(json_object_get(d, "filename")),
+			   *type = json_string_value(json_object_get(d, "media_type")),
+			   *sha = json_string_value(json_object_get(d, "sha256")),
+			   *url = json_string_value(json_object_get(d, "upload"));
+		json_t *material = json_object_get(d, "material"), *size = json_object_get(d, "size");
+
+		/* material may be null: a document of no material of the item's */
+		if (material && !json_is_integer(material) && !json_is_null(material))
+			*what = "material";
+		else if (!name || !*name || strlen(name) > 255)
+			*what = "filename";
+		else if (!type || !*type || strlen(type) > 100)
+			*what = "media_type";
+		else if (!json_is_integer(size) || json_integer_value(size) < 0)
+			*what = "size";
+		else if (!sha || strlen(sha) != 64)
+			*what = "sha256";
+		else if (!url || !strstr(url, "/v1/uploads/"))
+			*what = "upload";
+		if (*what)
+			return json_string_value(json_object_get(cs, "code"));
+	}
+	return NULL;
+}
+
 /* A manifest's documents must all be complete uploads of this office with
  * the hash and size named; else the batch is refused whole. */
 static enum MHD_Result check_documents(struct creq *r, json_t *cases, enum MHD_Result *answered)
@@ -418,6 +452,23 @@ enum MHD_Result cases_batch(struct creq *r)
 	    !json_is_array(cases) || json_array_size(cases) == 0 || json_array_size(cases) > BATCH_MAX_CASES) {
 		json_decref(m);
 		return central_error(r, 400, "bad_manifest", "批次清单格式不正确", "the manifest is malformed");
+	}
+	/* A case central cannot store is named, so the box can leave it out
+	 * and send the others: 400, a permanent answer, never "try again". */
+	json_array_foreach(cases, i, cs)
+	{
+		const char *what = NULL, *bad = document_malformed(cs, &what);
+		char zh[200], en[200];
+
+		if (!what)
+			continue;
+		snprintf(zh, sizeof(zh), "案件 %.31s 的材料文件信息有误（%s），中心无法受理", bad ? bad : "?", what);
+		snprintf(en, sizeof(en), "case %.31s: a document's %s is missing or malformed", bad ? bad : "?", what);
+		log_warn("batch from %s: %s", r->office, en);
+		answer = json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", "bad_manifest", "message", zh, "message_en",
+				   en, "case", bad ? bad : "", "field", what);
+		json_decref(m); /* bad and what were in it */
+		return central_json(r, 400, answer);
 	}
 	if (check_documents(r, cases, &answered) != MHD_YES) {
 		json_decref(m);

@@ -7,6 +7,9 @@
  * again, 2 s doubling to an hour; the office's pull of the feed is the
  * other way the same event arrives, and the box applies it once.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,154 @@ struct push {
 	struct central *c;
 	int64_t seq;
 	int attempts;
+	struct target {
+		const struct central *c;
+		bool https; /* the URL's scheme: plain HTTP only to an allowed network */
+	} target;
 };
+
+/* --- where a webhook may go ------------------------------------------------------------ */
+
+static bool in_cidr(const struct central_cidr *n, int family, const uint8_t *addr)
+{
+	unsigned whole = n->bits / 8, rest = n->bits % 8;
+
+	if (n->family != family || memcmp(n->addr, addr, whole) != 0)
+		return false;
+	return rest == 0 || ((n->addr[whole] ^ addr[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* Not loopback, private, link-local, shared, documentation, multicast or
+ * otherwise special (RFC 6890): an address anyone on the Internet has. */
+static bool public_v4(const uint8_t a[4])
+{
+	static const struct {
+		uint8_t net[4];
+		unsigned bits;
+	} special[] = {
+	    {{0, 0, 0, 0}, 8},	    {{10, 0, 0, 0}, 8},	    {{100, 64, 0, 0}, 10}, {{127, 0, 0, 0}, 8},
+	    {{169, 254, 0, 0}, 16}, {{172, 16, 0, 0}, 12},  {{192, 0, 0, 0}, 24},  {{192, 0, 2, 0}, 24},
+	    {{192, 88, 99, 0}, 24}, {{192, 168, 0, 0}, 16}, {{198, 18, 0, 0}, 15}, {{198, 51, 100, 0}, 24},
+	    {{203, 0, 113, 0}, 24}, {{224, 0, 0, 0}, 4},    {{240, 0, 0, 0}, 4},
+	};
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		struct central_cidr n = {.family = AF_INET, .bits = special[i].bits};
+
+		memcpy(n.addr, special[i].net, 4);
+		if (in_cidr(&n, AF_INET, a))
+			return false;
+	}
+	return true;
+}
+
+/* Global unicast (2000::/3) but documentation, 6to4 and Teredo, which may
+ * carry any IPv4 address; an IPv4-mapped one is judged as IPv4. */
+static bool public_v6(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return public_v4(a + 12);
+	if ((a[0] & 0xe0) != 0x20)
+		return false;
+	if (a[0] == 0x20 && a[1] == 0x01 && ((a[2] == 0x0d && a[3] == 0xb8) || (a[2] == 0 && a[3] == 0)))
+		return false;
+	return !(a[0] == 0x20 && a[1] == 0x02);
+}
+
+/* Why an address may not be pushed to; NULL when it may. */
+static const char *address_refused(const struct central *c, const struct sockaddr *sa, bool https)
+{
+	const uint8_t *addr;
+	int family = sa->sa_family;
+
+	if (family == AF_INET)
+		addr = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else if (family == AF_INET6)
+		addr = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	else
+		return "not an IP address";
+	for (unsigned i = 0; i < c->cfg.nwebhook_allow; i++)
+		if (in_cidr(&c->cfg.webhook_allow[i], family, addr))
+			return NULL;
+	if (!(family == AF_INET ? public_v4(addr) : public_v6(addr)))
+		return "the host's address is not public and not in [central] webhook_allow";
+	return https ? NULL : "webhook_url must be https://";
+}
+
+static bool connect_ok(const struct sockaddr *sa, void *ud)
+{
+	const struct target *t = ud;
+	const char *why = address_refused(t->c, sa, t->https);
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (!why)
+		return true;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof(text));
+	log_warn("push to %s refused: %s", text, why);
+	return false;
+}
+
+/* The URL's parts: https or not, and its host without brackets. */
+static bool url_parts(const char *url, bool *https, char *host, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *h = NULL;
+	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+		  (strcmp(scheme, "https") == 0 || strcmp(scheme, "http") == 0);
+
+	if (ok) {
+		size_t n = strlen(h);
+
+		*https = strcmp(scheme, "https") == 0;
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+			ok = snprintf(host, cap, "%.*s", (int)(n - 2), h + 1) < (int)cap;
+		else
+			ok = snprintf(host, cap, "%s", h) < (int)cap;
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+bool central_webhook_ok(const struct central *c, const char *url, char *why, size_t cap)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	char host[256];
+	bool https = false;
+	int e;
+
+	if (strlen(url) > 200 || !url_parts(url, &https, host, sizeof(host)) || !https) {
+		snprintf(why, cap, "webhook_url must be an https:// URL of at most 200 bytes");
+		return false;
+	}
+	/* Every address the name has must be allowed: the one libcurl picks
+	 * is checked again when it connects (connect_ok). */
+	if ((e = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		snprintf(why, cap, "webhook_url's host %s does not resolve: %s", host, gai_strerror(e));
+		return false;
+	}
+	for (struct addrinfo *a = res; a; a = a->ai_next) {
+		const char *no = address_refused(c, a->ai_addr, https);
+
+		if (no) {
+			snprintf(why, cap, "%s", no);
+			freeaddrinfo(res);
+			return false;
+		}
+	}
+	freeaddrinfo(res);
+	return true;
+}
+
+/* --- pushing ------------------------------------------------------------------------------ */
 
 static void pushed(struct http_req *r, void *ud)
 {
@@ -63,9 +213,10 @@ static void push_one(struct central *c, struct cdb_stmt *q)
 	const uint8_t *secret = cdb_col_blob(q, 4, &secret_len);
 	char ts[24], *msg, sigs[400], b64[SIGN_B64_MAX(SIGN_SIG_LEN)];
 	uint8_t sig[SIGN_SIG_LEN], mac[32];
-	struct http_opts o = {.timeout_s = 30};
+	struct http_opts o = {.timeout_s = 30, .address_ok = connect_ok};
 	struct http_req *r;
 	struct push *p;
+	char host[256];
 	size_t len;
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
@@ -77,6 +228,14 @@ static void push_one(struct central *c, struct cdb_stmt *q)
 		free(p);
 		return;
 	}
+	p->target.c = c;
+	if (!url_parts(url, &p->target.https, host, sizeof(host))) {
+		log_warn("push of event %s: webhook_url %.200s is not a URL", id, url);
+		free(msg);
+		free(p);
+		return;
+	}
+	o.address_ud = &p->target;
 	snprintf(msg, len, "%s.%s.%s", id, ts, body);
 	sign_ed25519(c->key, msg, strlen(msg), sig);
 	sign_b64(sig, sizeof(sig), b64);

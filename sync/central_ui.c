@@ -17,7 +17,10 @@
 #include <unistd.h>
 
 #include "appliance/entropy.h"
+#include "appliance/lockout.h"
 #include "appliance/log.h"
+#include "appliance/ratelimit.h"
+#include "appliance/worker.h"
 #include "cdb.h"
 #include "central.h"
 #include "web/assets.h"
@@ -26,6 +29,12 @@
 #define SESSION_IDLE_SECONDS (8 * 3600)
 #define ARGON_T		     2
 #define ARGON_M_KIB	     19456
+/* Password checks waiting or running at once (anonymous: logins); past
+ * that a login is answered 503 at once, and the event loop never waits. */
+#define LOGIN_JOBS	   8
+#define LOGIN_ADDRESSES	   1024 /* the per-address limit's table */
+#define LOCKOUT_NAMES	   1024
+#define LOGIN_PASSWORD_MAX 200
 
 struct session {
 	char token[65], csrf[65];
@@ -85,49 +94,221 @@ static struct session *session_of(struct creq *r)
 	return NULL;
 }
 
+bool central_ui_signed_in(struct creq *r)
+{
+	return session_of(r) != NULL;
+}
+
+/*
+ * A login in two halves around argon2id, which runs in the worker thread:
+ * login() refuses what it can without a hash (the address's rate, a locked
+ * name) and hands the check over, with the stored hash or, for a name no
+ * clerk has, a dummy one, so both take as long; login_checked() is back
+ * in the loop and counts a failure or makes the session.  The request
+ * waits suspended; a request whose client went away leaves r NULL.
+ */
+struct central_login {
+	struct worker_job job; /* first: the worker hands back &job */
+	struct central *c;
+	struct creq *r;
+	struct central_login *next;
+	char username[64], name[64], department[128];
+	char password[LOGIN_PASSWORD_MAX + 1];
+	char hash[160];
+	bool known, verified;
+};
+
+static void login_check(struct worker_job *job)
+{
+	struct central_login *l = (struct central_login *)job;
+
+	l->verified = argon2id_verify(l->hash, l->password, strlen(l->password)) == ARGON2_OK;
+}
+
+static void login_unlist(struct central_login *l)
+{
+	for (struct central_login **p = &l->c->logins; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+}
+
+static void login_free(struct central_login *l)
+{
+	explicit_bzero(l, sizeof(*l));
+	free(l);
+}
+
+static json_t *refusal_json(const char *error, const char *zh, const char *en)
+{
+	return json_pack("{s:s, s:s, s:s}", "error", error, "message", zh, "message_en", en);
+}
+
+static json_t *locked_json(void)
+{
+	return refusal_json("locked", "登录失败次数过多，该用户名已暂时锁定，请稍后再试",
+			    "too many failed logins: this user name is locked for a while");
+}
+
+static void login_checked(struct worker_job *job)
+{
+	struct central_login *l = (struct central_login *)job;
+	struct central *c = l->c;
+	struct creq *r = l->r;
+	uint64_t now = (uint64_t)time(NULL);
+	struct session *s = NULL;
+	time_t oldest = 0;
+
+	login_unlist(l);
+	if (r)
+		r->login = NULL;
+	if (!l->verified || !l->known) {
+		bool locked =
+		    lockout_fail(c->lockouts, l->username, c->cfg.lockout_failures, c->cfg.lockout_seconds, now);
+
+		log_warn("central login refused for %s%s", l->username, locked ? ": locked" : "");
+		if (r)
+			central_answer_later(
+			    r, locked ? 429 : 401,
+			    locked ? locked_json()
+				   : refusal_json("login_failed", "用户名或密码不正确", "wrong user name or password"));
+		login_free(l);
+		return;
+	}
+	/* A check still in flight when the name was locked does not get in. */
+	if (lockout_remaining(c->lockouts, l->username, now)) {
+		if (r)
+			central_answer_later(r, 429, locked_json());
+		login_free(l);
+		return;
+	}
+	lockout_clear(c->lockouts, l->username);
+	if (!r) {
+		login_free(l);
+		return;
+	}
+	for (int i = 0; i < SESSIONS; i++) /* a free slot, or the longest idle */
+		if (!s || sessions[i].last_used < oldest) {
+			s = &sessions[i];
+			oldest = sessions[i].last_used;
+		}
+	memset(s, 0, sizeof(*s));
+	entropy_hex(s->token, 32);
+	entropy_hex(s->csrf, 32);
+	snprintf(s->username, sizeof(s->username), "%s", l->username);
+	snprintf(s->name, sizeof(s->name), "%s", l->name);
+	snprintf(s->department, sizeof(s->department), "%s", l->department);
+	s->last_used = time(NULL);
+	log_info("clerk %s (%s) logged in", s->username, s->department);
+	snprintf(r->cookie, sizeof(r->cookie), "central_session=%s; Path=/central; HttpOnly; SameSite=Strict%s",
+		 s->token, c->tls_pin[0] ? "; Secure" : "");
+	r->set_cookie = r->cookie;
+	central_answer_later(r, 200,
+			     json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name, "department",
+				       s->department, "csrf", s->csrf));
+	login_free(l);
+}
+
 static enum MHD_Result login(struct creq *r, json_t *body)
 {
+	struct central *c = r->c;
 	const char *user = json_string_value(json_object_get(body, "username")),
 		   *password = json_string_value(json_object_get(body, "password"));
-	struct cdb_stmt *q =
-	    cdb_prepare(r->c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
-	struct session *s = NULL;
-	char cookie[200];
-	bool ok = false;
-	json_t *answer;
+	struct central_login *l;
+	struct cdb_stmt *q;
+	uint64_t now = (uint64_t)time(NULL);
 
-	if (q && user && password && strlen(password) < 200) {
-		cdb_text(q, 1, user);
-		if (cdb_row(q) && argon2id_verify(cdb_col_text(q, 0), password, strlen(password)) == ARGON2_OK) {
-			time_t oldest = 0;
-
-			for (int i = 0; i < SESSIONS; i++) /* a free slot, or the longest idle */
-				if (!s || sessions[i].last_used < oldest) {
-					s = &sessions[i];
-					oldest = sessions[i].last_used;
-				}
-			memset(s, 0, sizeof(*s));
-			entropy_hex(s->token, 32);
-			entropy_hex(s->csrf, 32);
-			snprintf(s->username, sizeof(s->username), "%s", user);
-			snprintf(s->name, sizeof(s->name), "%s", cdb_col_text(q, 1));
-			snprintf(s->department, sizeof(s->department), "%s", cdb_col_text(q, 2));
-			s->last_used = time(NULL);
-			ok = true;
-		}
-	}
-	cdb_finish(q);
-	if (!ok) {
+	if (!user || !password || !*user || strlen(user) >= sizeof(l->username) ||
+	    strlen(password) > LOGIN_PASSWORD_MAX) {
 		log_warn("central login refused for %s", user ? user : "?");
 		return central_error(r, 401, "login_failed", "用户名或密码不正确", "wrong user name or password");
 	}
-	log_info("clerk %s (%s) logged in", s->username, s->department);
-	snprintf(cookie, sizeof(cookie), "central_session=%s; Path=/central; HttpOnly; SameSite=Strict%s", s->token,
-		 r->c->tls_pin[0] ? "; Secure" : "");
-	answer = json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name, "department",
-			   s->department, "csrf", s->csrf);
-	r->set_cookie = cookie;
-	return central_json(r, 200, answer);
+	/* Before any hash: a client trying names or passwords at speed costs
+	 * the worker nothing past its minute's allowance. */
+	if (!ratelimit_take(c->logins_by_address, r->peer, c->cfg.logins_per_address_per_minute, now)) {
+		log_warn("central login for %s from %s refused: too many attempts from there", user, r->peer);
+		return central_error(r, 429, "login_rate", "此地址登录尝试过于频繁，请一分钟后再试",
+				     "too many login attempts from this address: try again in a minute");
+	}
+	if (lockout_remaining(c->lockouts, user, now)) {
+		log_warn("central login refused for %s: locked", user);
+		return central_json(r, 429, locked_json());
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	l->c = c;
+	l->job.run = login_check;
+	l->job.done = login_checked;
+	snprintf(l->username, sizeof(l->username), "%s", user);
+	snprintf(l->password, sizeof(l->password), "%s", password);
+	snprintf(l->hash, sizeof(l->hash), "%s", c->dummy_hash);
+	q = cdb_prepare(c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
+	if (q) {
+		cdb_text(q, 1, user);
+		if (cdb_row(q)) {
+			snprintf(l->hash, sizeof(l->hash), "%s", cdb_col_text(q, 0));
+			snprintf(l->name, sizeof(l->name), "%s", cdb_col_text(q, 1));
+			snprintf(l->department, sizeof(l->department), "%s", cdb_col_text(q, 2));
+			l->known = true;
+		}
+	}
+	cdb_finish(q);
+	if (worker_submit(c->worker, WORKER_ANON, &l->job) != ST_OK) {
+		login_free(l);
+		log_warn("central login for %s refused: %d password checks under way", user, LOGIN_JOBS);
+		return central_error(r, 503, "busy", "登录请求过多，请稍后再试",
+				     "too many logins at once: try again shortly");
+	}
+	l->r = r;
+	r->login = l;
+	l->next = c->logins;
+	c->logins = l;
+	central_suspend(r);
+	return MHD_YES;
+}
+
+enum status central_ui_init(struct central *c)
+{
+	const unsigned max_jobs[__WORKER_CLASS_MAX] = {[WORKER_STAFF] = 1, [WORKER_ANON] = LOGIN_JOBS};
+	uint8_t salt[16];
+	char password[25];
+
+	/* Unknown names are checked against this so they take as long. */
+	entropy_hex(password, 12);
+	entropy_fill(salt, sizeof(salt));
+	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, 1, password, strlen(password), salt, sizeof(salt), 32,
+				  c->dummy_hash, sizeof(c->dummy_hash)) != ARGON2_OK ||
+	    ratelimit_new(LOGIN_ADDRESSES, &c->logins_by_address) != ST_OK ||
+	    lockout_new(LOCKOUT_NAMES, &c->lockouts) != ST_OK || worker_new(c->ev, max_jobs, &c->worker) != ST_OK)
+		return ST_NOMEM;
+	return ST_OK;
+}
+
+void central_ui_stop(struct central *c)
+{
+	struct central_login *l;
+
+	/* The thread stops after the check it is on; no done() comes. */
+	worker_free(&c->worker);
+	while ((l = c->logins)) {
+		c->logins = l->next;
+		if (l->r) {
+			l->r->login = NULL;
+			central_answer_later(l->r, 503,
+					     refusal_json("stopping", "中心正在停止，请稍后再试",
+							  "central is stopping; try again later"));
+		}
+		login_free(l);
+	}
+	ratelimit_free(&c->logins_by_address);
+	lockout_free(&c->lockouts);
+}
+
+void central_ui_request_done(struct creq *r)
+{
+	if (r->login)
+		r->login->r = NULL;
 }
 
 /* --- the inbox and a case -------------------------------------------------------------- */

@@ -34,7 +34,12 @@
 	X(curl_multi_socket_action)                                                                                    \
 	X(curl_multi_info_read)                                                                                        \
 	X(curl_slist_append)                                                                                           \
-	X(curl_slist_free_all)
+	X(curl_slist_free_all)                                                                                         \
+	X(curl_url)                                                                                                    \
+	X(curl_url_set)                                                                                                \
+	X(curl_url_get)                                                                                                \
+	X(curl_url_cleanup)                                                                                            \
+	X(curl_free)
 
 #define CURL_FN_DECL(f) __typeof__(f) *f;
 extern struct curl_fns {
@@ -67,6 +72,11 @@ enum status curl_load(void);
 #define curl_multi_info_read	 (curl_fn.curl_multi_info_read)
 #define curl_slist_append	 (curl_fn.curl_slist_append)
 #define curl_slist_free_all	 (curl_fn.curl_slist_free_all)
+#define curl_url		 (curl_fn.curl_url)
+#define curl_url_set		 (curl_fn.curl_url_set)
+#define curl_url_get		 (curl_fn.curl_url_get)
+#define curl_url_cleanup	 (curl_fn.curl_url_cleanup)
+#define curl_free		 (curl_fn.curl_free)
 #endif
 
 #endif

@@ -186,6 +186,22 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: the address is the one connected to, after
+ * any resolution, so a name that resolves elsewhere now is caught too. */
+static curl_socket_t open_checked(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_req *r = ud;
+	int fd;
+
+	(void)purpose;
+	if (!r->address_ok(&a->addr, r->address_ud)) {
+		snprintf(r->error, sizeof(r->error), "the address connected to is not allowed");
+		return CURL_SOCKET_BAD;
+	}
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 struct http_req *http_new(const char *method, const char *url, const struct http_opts *o)
 {
 	struct http_req *r = calloc(1, sizeof(*r));
@@ -215,6 +231,13 @@ struct http_req *http_new(const char *method, const char *url, const struct http
 	curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME, 60L);
 	if (o->timeout_s)
 		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, o->timeout_s);
+	if (o->address_ok) {
+		r->address_ok = o->address_ok;
+		r->address_ud = o->address_ud;
+		curl_easy_setopt(r->easy, CURLOPT_PROXY, "");
+		curl_easy_setopt(r->easy, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+		curl_easy_setopt(r->easy, CURLOPT_OPENSOCKETDATA, r);
+	}
 	if (o->ca_file && *o->ca_file)
 		curl_easy_setopt(r->easy, CURLOPT_CAINFO, o->ca_file);
 	if (o->pin && *o->pin)

@@ -12,6 +12,7 @@
 #include "curlfn.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <systemd/sd-event.h>
 
 #include "appliance/buf.h"
@@ -35,6 +36,8 @@ struct http_req {
 	char tus_extension[160], tus_checksum[80]; /* what a tus server offers (OPTIONS) */
 	http_done_fn *done;
 	void *ud;
+	bool (*address_ok)(const struct sockaddr *sa, void *ud);
+	void *address_ud;
 };
 
 struct http_opts {
@@ -42,6 +45,10 @@ struct http_opts {
 	const char *pin;		      /* "sha256//<base64>", once enrolled; NULL: none */
 	const char *client_cert, *client_key; /* PEM files; NULL or "": none */
 	long timeout_s;			      /* per transfer, 0: none (long-polls set their own) */
+	/* Set: every address libcurl is about to connect to is asked first,
+	 * no proxy is used, and a refused address fails the transfer. */
+	bool (*address_ok)(const struct sockaddr *sa, void *ud);
+	void *address_ud;
 };
 
 enum status http_init(sd_event *ev);

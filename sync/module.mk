@@ -2,7 +2,7 @@
 OUTPOSTD_SRCS += sync/sync.c sync/sign.c sync/http.c sync/curlfn.c
 
 CENTRAL := $(B)/outpost-central
-CENTRAL_SRCS := sync/central.c sync/central_tus.c sync/central_cases.c sync/central_ui.c sync/central_push.c sync/cdb_sqlite.c \
+CENTRAL_SRCS := sync/central.c sync/central_tus.c sync/central_cases.c sync/central_ui.c sync/central_push.c sync/cdb_sqlite.c sync/replay.c \
 	sync/sign.c sync/http.c sync/curlfn.c \
 	web/mhd.c web/mhdloop.c appliance/store.c appliance/worker.c
 # GnuTLS (libmicrohttpd's TLS) checks offices' client certificates.

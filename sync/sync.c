@@ -57,6 +57,7 @@ struct doc {
 struct batch {
 	char id[40];
 	json_t *manifest;
+	json_t *refused; /* cases central refused as malformed: left out, shown, not sent again */
 	struct doc docs[MAX_DOCUMENTS];
 	unsigned ndocs, nfds, current;
 	unsigned attempts;
@@ -150,6 +151,28 @@ static bool load_identity(void)
 	return ok;
 }
 
+/* Now in RFC 3339 with milliseconds, never the same twice: two requests
+ * with the same text would carry the same signature, and central takes a
+ * signature once (sync/PROTOCOL.md section 2). */
+static void timestamp_now(char ts[32])
+{
+	static uint64_t last_ms;
+	struct timespec now;
+	uint64_t ms;
+	time_t secs;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	if (ms <= last_ms)
+		ms = last_ms + 1;
+	last_ms = ms;
+	secs = (time_t)(ms / 1000);
+	gmtime_r(&secs, &tm);
+	strftime(ts, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), 32 - strlen(ts), ".%03uZ", (unsigned)(ms % 1000));
+}
+
 /* A box request: the Outpost-* headers over method, path and body. */
 static struct http_req *signed_req(const char *method, const char *path, const void *body, size_t len, long timeout)
 {
@@ -157,11 +180,8 @@ static struct http_req *signed_req(const char *method, const char *path, const v
 	uint8_t sig[SIGN_SIG_LEN];
 	struct http_opts o = opts(timeout);
 	struct http_req *r;
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timestamp_now(ts);
 	if (!sign_request_text(method, path, ts, body, len, text, sizeof(text)) ||
 	    sign_ed25519(sy.key, text, strlen(text), sig) != ST_OK)
 		return NULL;
@@ -475,6 +495,7 @@ static void start_polling(void)
 /* --- batches ---------------------------------------------------------------------------- */
 
 static void batch_step(void);
+static void post_manifest(void);
 
 static void batch_free(void)
 {
@@ -487,6 +508,7 @@ static void batch_free(void)
 			close(b->docs[i].fd);
 	b->retry = sd_event_source_disable_unref(b->retry);
 	json_decref(b->manifest);
+	json_decref(b->refused);
 	free(b);
 	sy.batch = NULL;
 }
@@ -588,15 +610,72 @@ static bool restart_upload(struct http_req *r)
 	return again;
 }
 
+/*
+ * Central refused the manifest (400 bad_manifest) over one case it names:
+ * that case is a permanent error, kept as a refused result with central's
+ * reason, and the others go on without it.  True when the batch goes on
+ * that way (or ends, when that case was its last).
+ */
+static bool leave_out_case(struct http_req *r)
+{
+	json_t *j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	const char *error = json_string_value(json_object_get(j, "error")),
+		   *code = json_string_value(json_object_get(j, "case")),
+		   *zh = json_string_value(json_object_get(j, "message")),
+		   *en = json_string_value(json_object_get(j, "message_en"));
+	struct batch *b = sy.batch;
+	json_t *cases = json_object_get(b->manifest, "cases"), *cs;
+	char msg[600];
+	size_t i;
+	bool found = false;
+
+	if (r->status != 400 || !error || !code || strcmp(error, "bad_manifest") != 0) {
+		json_decref(j);
+		return false;
+	}
+	json_array_foreach(cases, i, cs)
+	{
+		const char *have = json_string_value(json_object_get(cs, "code"));
+
+		if (!have || strcmp(have, code) != 0)
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "中心拒收（永久错误，不会自动重发）：%s / central refused it for good (not sent again): %s",
+			 zh ? zh : "", en ? en : "");
+		if (!b->refused)
+			b->refused = json_array();
+		json_array_append_new(b->refused, json_pack("{s:s, s:O, s:s, s:s, s:s}", "code", code, "version",
+							    json_object_get(cs, "version"), "status", "refused",
+							    "error", "bad_manifest", "message", msg));
+		log_err("batch %s: central refused case %s for good: %s", b->id, code, en ? en : "-");
+		json_array_remove(cases, i);
+		found = true;
+		break;
+	}
+	json_decref(j);
+	return found;
+}
+
 static void on_batch_posted(struct http_req *r, void *ud)
 {
+	struct batch *b = sy.batch;
 	json_t *j, *results;
 
 	(void)ud;
 	if (r->status == 422 && restart_upload(r)) {
-		sy.batch->running = false;
+		b->running = false;
 		report("retry", r, NULL, 1);
 		batch_step();
+		return;
+	}
+	if (leave_out_case(r)) {
+		b->running = false;
+		if (json_array_size(json_object_get(b->manifest, "cases")) > 0) {
+			post_manifest();
+			return;
+		}
+		report("partial", r, b->refused, 0);
+		batch_free();
 		return;
 	}
 	if (r->status != 201 && r->status != 202) {
@@ -605,8 +684,12 @@ static void on_batch_posted(struct http_req *r, void *ud)
 	}
 	j = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
 	results = json_object_get(j, "results");
-	log_info("batch %s delivered: HTTP %ld", sy.batch->id, r->status);
-	report(r->status == 201 ? "sent" : "partial", r, json_is_array(results) ? results : json_array(), 0);
+	results = json_is_array(results) ? json_incref(results) : json_array();
+	if (b->refused)
+		json_array_extend(results, b->refused);
+	log_info("batch %s delivered: HTTP %ld", b->id, r->status);
+	report(r->status == 201 && !b->refused ? "sent" : "partial", r, results, 0);
+	json_decref(results);
 	json_decref(j);
 	batch_free();
 }

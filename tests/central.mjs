@@ -69,9 +69,15 @@ export class BoxIdentity {
 
   get publicRaw() { return Buffer.from(this.publicKey.export({ format: 'jwk' }).x, 'base64url'); }
 
-  // The Outpost-* headers of a request (path with its query, exact body).
-  headers(method, path, body = Buffer.alloc(0), when = new Date()) {
-    const ts = when.toISOString().replace(/\.\d+Z$/, 'Z');
+  // The Outpost-* headers of a request (path with its query, exact body),
+  // timed to the millisecond and never twice alike, as the box signs them:
+  // central takes a signature once.
+  headers(method, path, body = Buffer.alloc(0), when = undefined) {
+    if (!when) {
+      this.lastMs = Math.max(Date.now(), (this.lastMs ?? 0) + 1);
+      when = new Date(this.lastMs);
+    }
+    const ts = when.toISOString();
     const text = `${method}\n${path}\n${ts}\n${createHash('sha256').update(body).digest('hex')}`;
     return { 'Outpost-Protocol': '1', 'Outpost-Office': this.office, 'Outpost-Timestamp': ts,
       'Outpost-Signature': `ed25519=${sign(null, Buffer.from(text), this.privateKey).toString('base64')}` };

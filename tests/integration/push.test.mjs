@@ -22,7 +22,8 @@ const rows = (sql, c = central) => {
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
   const tls = makeTls(dir);
-  central = await startCentral('', { tls, dir });
+  // The box's receiver is on loopback: central pushes there only when told.
+  central = await startCentral('webhook_allow = 127.0.0.1/32\n', { tls, dir });
   const port = await freePort();
   // Pushed over HTTPS: the box serves the certificate central's office CA
   // issued it at enrolment, which central trusts.
@@ -49,13 +50,13 @@ test('central pushes a clerk\'s decision to the box, signed; the box applies it 
 
 test('a push nobody answers is tried again with backoff', async () => {
   // A central of its own, plain HTTP: no box takes part, only a test client.
-  const central = await startCentral();
+  const central = await startCentral('webhook_allow = 127.0.0.1/32\n');
   try {
   const lost = new BoxIdentity('SQ09');
   const token = central.token('SQ09', '无人值守站');
   const dead = await freePort();
   const r = await fetch(`${central.base}/v1/enrol`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token, public_key: lost.publicRaw.toString('base64'), webhook_url: `http://127.0.0.1:${dead}/hook` }) });
+    body: JSON.stringify({ token, public_key: lost.publicRaw.toString('base64'), webhook_url: `https://127.0.0.1:${dead}/hook` }) });
   assert.equal(r.status, 201);
   const m = { protocol: 1, batch_id: randomUUID(), office: 'SQ09', department: '区公安分局', cases: [{ code: 'SQ09-261128-0001X',
     version: 1, item: { code: 'GA-JZZ-01', name: '居住证办理' }, applicant: { name: '王五' }, documents: [] }] };
