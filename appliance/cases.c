@@ -1549,8 +1549,13 @@ unsigned cases_purge_due(struct core *c)
 	store_finish(q);
 	for (unsigned i = 0; i < n; i++)
 		done += purge_case(c, due[i].id, due[i].code, due[i].state) == ST_OK;
-	if (done)
+	if (done) {
 		log_info("purged the personal data of %u cases past %u days", done, c->cfg.retention_days);
+		/* The old rows are overwritten in the database (secure_delete), not
+		 * in the WAL's earlier frames: empty it. */
+		if (c->checkpointer)
+			store_checkpointer_truncate(c->checkpointer);
+	}
 	return done;
 }
 
