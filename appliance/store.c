@@ -308,6 +308,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sync_state ADD COLUMN catalog_etag TEXT NOT NULL DEFAULT '';",
     /* 8: an upload goes on only for the same document's bytes. */
     "ALTER TABLE batch_documents ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';",
+    /* 9: the sweep at start looks up each stored file's row. */
+    "CREATE INDEX case_documents_file ON case_documents(file) WHERE file IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

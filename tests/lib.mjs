@@ -191,6 +191,18 @@ export class Box extends Daemon {
     }
   }
 
+  // A clean stop (SIGTERM), then the box starts again on the same state
+  // folder; between the two, between(this) may change that folder.
+  async restart({ between, env = {} } = {}) {
+    const code = await this.stop();
+    if (code !== 0) throw new Error(`outpostd exited with ${code} on SIGTERM\n--- log ---\n${this.log}`);
+    if (between) await between(this);
+    this.attach(spawnBox(this.config, env));
+    this.cookie = '';
+    await this.waitUntil(async () => (await fetch(`${this.base}/api/v1/health`).catch(() => ({}))).status === 200,
+      10000, 'outpostd to start again');
+  }
+
   // A power cut: SIGKILL to the core and every child at once, then the box
   // starts again on the same state folder.
   async crashAndRestart(env = {}) {
