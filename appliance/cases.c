@@ -1549,8 +1549,13 @@ unsigned cases_purge_due(struct core *c)
 	store_finish(q);
 	for (unsigned i = 0; i < n; i++)
 		done += purge_case(c, due[i].id, due[i].code, due[i].state) == ST_OK;
-	if (done)
+	if (done) {
 		log_info("purged the personal data of %u cases past %u days", done, c->cfg.retention_days);
+		/* The old rows are overwritten in the database (secure_delete), not
+		 * in the WAL's earlier frames: empty it. */
+		if (c->checkpointer)
+			store_checkpointer_truncate(c->checkpointer);
+	}
 	return done;
 }
 
@@ -2207,6 +2212,44 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
 							     "print.ticket"};
 
 	audit_append(c->db, c->vault, (int64_t)core_now(), actor(s), what[kind], code, NULL);
+}
+
+/* --- what a crash leaves ---------------------------------------------------------- */
+
+static bool document_referenced(void *ud, const char *name)
+{
+	struct core *c = ud;
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM case_documents WHERE file = ?1");
+	int rc;
+
+	if (!q)
+		return true;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	store_finish(q);
+	/* Only a clear "no row" lets the file go. */
+	return rc != SQLITE_DONE;
+}
+
+void cases_sweep_orphans(struct core *c)
+{
+	unsigned orphans = 0, leftovers = 0;
+
+	/*
+	 * Why a grace: the core writes a document before the row naming it
+	 * commits, and a commit still in the WAL at a crash is read back here
+	 * like any other, so at start every unreferenced file of this box is an
+	 * orphan.  The grace keeps what the core cannot see: a second outpostd
+	 * started by mistake on the same folder (its intake writes the file
+	 * first) and a restore that copies documents/ before outpost.db.  The
+	 * files' times are the kernel's, so the real clock judges them.
+	 */
+	if (docstore_sweep(c->docs, time(NULL), c->cfg.orphan_grace_s, document_referenced, c, &orphans, &leftovers) !=
+	    ST_OK)
+		log_warn("the document store was not swept entirely");
+	if (orphans || leftovers)
+		log_info("removed %u orphan document files and %u leftovers in documents/tmp (older than %u s)",
+			 orphans, leftovers, c->cfg.orphan_grace_s);
 }
 
 /* --- schema 2 ------------------------------------------------------------------ */

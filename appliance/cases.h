@@ -102,6 +102,13 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
 enum status cases_upgrade_v2(struct core *c);
 
 /*
+ * At start, before any intake: removes the document files no case row
+ * names and the leftovers in documents/tmp that a crash left, once they
+ * are [core] orphan_grace_seconds old; logs how many (docstore_sweep()).
+ */
+void cases_sweep_orphans(struct core *c);
+
+/*
  * Attaches scanned PDFs (fds, sealed) to their cases' materials: docs is
  * [{"case", "material", "pages"}] in the same order.  One transaction: all
  * are stored or none.  A case must still take documents (draft, received,

@@ -66,6 +66,7 @@ static const struct key_def keys[] = {
     {"core", "log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0},
     UINT("core", "restart_backoff_max_seconds", restart_backoff_max_s, 1, 3600),
     U64("core", "min_free_disk_bytes", min_free_disk_bytes, 0, UINT64_C(1) << 50),
+    UINT("core", "orphan_grace_seconds", orphan_grace_s, 0, 86400 * 30),
     TEXT("web", "listen_address", listen_address),
     UINT("web", "port", port, 1, 65535),
     UINT("web", "http_port", port, 1, 65535),
@@ -157,6 +158,7 @@ void config_defaults(struct config *cfg)
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->restart_backoff_max_s = 30;
 	cfg->min_free_disk_bytes = UINT64_C(256) << 20;
+	cfg->orphan_grace_s = 3600;
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	cfg->port = 8080;
 	cfg->https_port = 8443;

@@ -42,6 +42,7 @@ struct config {
 	enum log_level log_level;
 	unsigned restart_backoff_max_s;
 	uint64_t min_free_disk_bytes;
+	unsigned orphan_grace_s;
 
 	/* [web] */
 	char listen_address[64];

@@ -440,6 +440,7 @@ static void setup_state(struct core *c)
 	snprintf(path, sizeof(path), "%s/documents", c->cfg.state_dir);
 	if (docstore_open(path, &c->docs) != ST_OK)
 		fatalx("cannot open the document store %s", path);
+	cases_sweep_orphans(c);
 	if (catalog_seed(c, c->cfg.catalog) != ST_OK)
 		fatalx("cannot load the catalog %s", c->cfg.catalog);
 	if (auth_new(c->db, &c->cfg, &c->auth) != ST_OK || api_init(c) != ST_OK)

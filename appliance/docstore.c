@@ -1,5 +1,6 @@
 #include "docstore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/gcm.h>
@@ -400,4 +401,63 @@ enum status docstore_remove(struct docstore *ds, const char *name)
 	}
 	close(subfd);
 	return ST_OK;
+}
+
+/* Sweeps one folder of the store (sub is "tmp" or a fan-out folder); see
+ * docstore_sweep().  n counts the files removed. */
+static enum status sweep_folder(struct docstore *ds, const char *sub, time_t before,
+				bool (*referenced)(void *ud, const char *name), void *ud, unsigned *n)
+{
+	int fd = openat(ds->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool tmp = strcmp(sub, "tmp") == 0;
+	unsigned removed = 0;
+	enum status st = ST_OK;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return errno == ENOENT ? ST_OK : ST_IO;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return ST_IO;
+	}
+	while ((e = readdir(d))) {
+		struct stat sb;
+
+		if (fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode) ||
+		    sb.st_mtime > before)
+			continue;
+		if (!tmp && (!name_ok(e->d_name) || strncmp(e->d_name, sub, 2) != 0 || referenced(ud, e->d_name)))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) < 0) {
+			log_err("cannot remove documents/%s/%s: %s", sub, e->d_name, strerror(errno));
+			st = ST_IO;
+			continue;
+		}
+		removed++;
+	}
+	if (removed && fsync(fd) < 0)
+		st = ST_IO;
+	closedir(d);
+	*n += removed;
+	return st;
+}
+
+enum status docstore_sweep(struct docstore *ds, time_t now, unsigned grace,
+			   bool (*referenced)(void *ud, const char *name), void *ud, unsigned *orphans,
+			   unsigned *leftovers)
+{
+	enum status st = ST_OK;
+
+	*orphans = *leftovers = 0;
+	for (unsigned i = 0; i <= 256; i++) {
+		char sub[4] = "tmp";
+
+		if (i < 256)
+			snprintf(sub, sizeof(sub), "%02x", i);
+		if (sweep_folder(ds, sub, now - (time_t)grace, referenced, ud, i < 256 ? orphans : leftovers) != ST_OK)
+			st = ST_IO;
+	}
+	return st;
 }

@@ -1,6 +1,6 @@
 /*
- * The content-addressed document store beside the database:
- * <dir>/<first two hex digits>/<sha256 hex>.  A document is written to a
+ * The document store beside the database: <dir>/<first two hex
+ * digits>/<random name in hex>, encrypted.  A document is written to a
  * temporary file, fsync'd, renamed into place and its folder fsync'd before
  * the database row naming it commits, so a committed row never names a
  * missing file.
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "status.h"
 #include "vault.h"
@@ -62,6 +63,20 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 			  int *memfd);
 /* Deletes a stored file for good (purge). */
 enum status docstore_remove(struct docstore *ds, const char *name);
+/*
+ * Removes what a crash can leave, once its modification time is grace
+ * seconds or more before now: every file in tmp/ (an upload being
+ * encrypted), and every stored file that referenced(ud, name) says no row
+ * names (written, but its row's transaction rolled back, or a purge that
+ * stopped between its commit and the unlink).  referenced() answers true
+ * when it cannot tell.  Files of other names, and younger ones (a clock
+ * set back makes a file look younger, never older), stay.  Gives the
+ * counts of removed orphans and tmp/ leftovers.  Call at start, before
+ * any intake: the core is the only writer of the store.
+ */
+enum status docstore_sweep(struct docstore *ds, time_t now, unsigned grace,
+			   bool (*referenced)(void *ud, const char *name), void *ud, unsigned *orphans,
+			   unsigned *leftovers);
 /* The additional data a file's encryption is bound to. */
 void docstore_aad(const char *name, char *aad, size_t cap);
 

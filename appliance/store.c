@@ -308,6 +308,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sync_state ADD COLUMN catalog_etag TEXT NOT NULL DEFAULT '';",
     /* 8: an upload goes on only for the same document's bytes. */
     "ALTER TABLE batch_documents ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';",
+    /* 9: the sweep at start looks up each stored file's row. */
+    "CREATE INDEX case_documents_file ON case_documents(file) WHERE file IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -571,35 +573,79 @@ struct store_checkpointer {
 	sqlite3 *db;	       /* the worker's own connection */
 	sqlite3 *main_db;      /* the loop's, which calls the hook */
 	struct worker *worker;
-	bool busy;
+	bool busy;	      /* the job is with the worker */
+	bool truncating;      /* the job in flight truncates (set before it is handed over) */
+	bool truncate_wanted; /* asked for and not done yet */
+	int result;	      /* the SQLite code of the last run, set in the worker */
+	unsigned truncate_tries;
 };
 
 #define WAL_CHECKPOINT_PAGES 1000
 #define WAL_INLINE_PAGES     16000
+/* A truncating checkpoint holds the write lock while it waits for readers:
+ * it waits this long at most, so a write on the loop's connection waits no
+ * longer either.  A busy one is tried again with the next commits. */
+#define TRUNCATE_BUSY_MS   200
+#define TRUNCATE_MAX_TRIES 20
 
 static void checkpoint_run(struct worker_job *job)
 {
 	struct store_checkpointer *cp = (struct store_checkpointer *)job;
 
-	sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* PASSIVE copies what it can without locking anyone out.  A truncating
+	 * checkpoint then has little left to copy under the write lock, and it
+	 * empties the WAL: the frames that held a purged case's old rows go with
+	 * it (secure_delete overwrites them only in the database file). */
+	cp->result = sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (cp->truncating)
+		cp->result = sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+static void checkpoint_submit(struct store_checkpointer *cp)
+{
+	if (cp->busy)
+		return; /* checkpoint_done() asks again */
+	cp->truncating = cp->truncate_wanted;
+	if (worker_submit(cp->worker, WORKER_STAFF, &cp->job) == ST_OK)
+		cp->busy = true;
 }
 
 static void checkpoint_done(struct worker_job *job)
 {
-	((struct store_checkpointer *)job)->busy = false;
+	struct store_checkpointer *cp = (struct store_checkpointer *)job;
+
+	cp->busy = false;
+	if (cp->truncating && cp->result == SQLITE_OK) {
+		cp->truncate_wanted = false;
+		log_info("database WAL checkpointed and truncated");
+	} else if (cp->truncating && ++cp->truncate_tries >= TRUNCATE_MAX_TRIES) {
+		cp->truncate_wanted = false;
+		log_warn("database WAL not truncated after %u tries: %s", cp->truncate_tries,
+			 sqlite3_errstr(cp->result));
+	}
+	/* Asked for while a passive one ran: now.  (One that found the WAL
+	 * busy waits for the next commit, on_wal_commit().) */
+	if (cp->truncate_wanted && !cp->truncating)
+		checkpoint_submit(cp);
 }
 
 static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int pages)
 {
 	struct store_checkpointer *cp = ud;
 
-	if (pages < WAL_CHECKPOINT_PAGES || cp->busy)
+	if ((pages < WAL_CHECKPOINT_PAGES && !cp->truncate_wanted) || cp->busy)
 		return SQLITE_OK;
-	if (worker_submit(cp->worker, WORKER_STAFF, &cp->job) == ST_OK)
-		cp->busy = true;
-	else if (pages >= WAL_INLINE_PAGES)
+	checkpoint_submit(cp);
+	if (!cp->busy && pages >= WAL_INLINE_PAGES)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
+}
+
+void store_checkpointer_truncate(struct store_checkpointer *cp)
+{
+	cp->truncate_wanted = true;
+	cp->truncate_tries = 0;
+	checkpoint_submit(cp);
 }
 
 enum status store_checkpointer_new(sqlite3 *db, const char *path, struct worker *w, struct store_checkpointer **out)
@@ -608,14 +654,18 @@ enum status store_checkpointer_new(sqlite3 *db, const char *path, struct worker 
 
 	if (!cp)
 		return ST_NOMEM;
-	/* NOMUTEX: the worker thread alone uses this connection. */
-	if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	/* NOMUTEX: the worker thread alone uses this connection.  It learns
+	 * that the database is in WAL mode, and opens the WAL, with its first
+	 * read: before that a checkpoint on it does nothing and answers
+	 * SQLITE_OK. */
+	if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(cp->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
 		log_err("checkpoint connection: %s", cp->db ? sqlite3_errmsg(cp->db) : path);
 		sqlite3_close(cp->db);
 		free(cp);
 		return ST_IO;
 	}
-	sqlite3_busy_timeout(cp->db, 1000);
+	sqlite3_busy_timeout(cp->db, TRUNCATE_BUSY_MS);
 	cp->worker = w;
 	cp->main_db = db;
 	cp->job = (struct worker_job){.run = checkpoint_run, .done = checkpoint_done};

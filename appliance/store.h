@@ -68,6 +68,15 @@ int64_t store_size_bytes(sqlite3 *db);
  */
 struct store_checkpointer;
 enum status store_checkpointer_new(sqlite3 *db, const char *path, struct worker *w, struct store_checkpointer **out);
+/*
+ * Asks for a checkpoint that also empties the WAL (TRUNCATE), off the loop
+ * like the others: after a purge, so the old frames holding the purged
+ * rows leave the disk.  Asked while a job runs, it follows that job; found
+ * busy (a reader holds the WAL), it is tried again with the next commits,
+ * up to 20 times.  It holds the write lock for at most 200 ms of waiting,
+ * so a write on db never waits for seconds.  Logged when done.
+ */
+void store_checkpointer_truncate(struct store_checkpointer *cp);
 void store_checkpointer_free(struct store_checkpointer **cp);
 
 #endif
