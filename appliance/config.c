@@ -544,6 +544,12 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 		snprintf(err, errlen, "%s: [printer] flow '%s': use none, rtscts or xonxoff", path, cfg->printer_flow);
 		return ST_CONFIG;
 	}
+	if (strspn(cfg->tls_names, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:, ") !=
+	    strlen(cfg->tls_names)) {
+		snprintf(err, errlen, "%s: [web] tls_names: only host names and IP addresses, separated by commas",
+			 path);
+		return ST_CONFIG;
+	}
 	if (strcmp(cfg->printer_profile, "native") != 0 && strcmp(cfg->printer_profile, "raster") != 0) {
 		snprintf(err, errlen, "%s: [printer] profile '%s': use native or raster", path, cfg->printer_profile);
 		return ST_CONFIG;

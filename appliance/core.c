@@ -459,6 +459,9 @@ static void setup_state(struct core *c)
 		fatalx("cannot read or make the HTTPS certificate in %s: %s", c->cfg.state_dir, status_name(st));
 	if (created)
 		log_info("first start: made the HTTPS certificate, SHA-256 fingerprint %s", c->tls.fingerprint);
+	else if (c->tls.renamed && !c->tls.issued)
+		log_info("[web] tls_names changed: made the HTTPS certificate again, SHA-256 fingerprint %s",
+			 c->tls.fingerprint);
 }
 
 /* A new web process gets the certificate and key to serve HTTPS with. */

@@ -1,5 +1,6 @@
 #include "lantls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,22 +70,60 @@ static void cert_names(const struct config *cfg, char out[TLSCERT_NAME_MAX])
 		 cfg->tls_names[0] ? "," : "", cfg->tls_names);
 }
 
-static enum status make_self(const struct config *cfg, struct lantls *t)
+/* The names of a list as the certificate holds them: separated by commas,
+ * the spaces gone, IPv6 addresses in their short form (the order is kept:
+ * the certificate keeps it too). */
+static void names_normal(const char *list, char out[TLSCERT_NAME_MAX])
+{
+	char copy[TLSCERT_NAME_MAX], text[INET6_ADDRSTRLEN], *save = NULL;
+	unsigned char ip[16];
+	size_t used = 0;
+
+	out[0] = '\0';
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *n = strtok_r(copy, ", ", &save); n; n = strtok_r(NULL, ", ", &save)) {
+		int w;
+
+		if (inet_pton(AF_INET6, n, ip) == 1 && inet_ntop(AF_INET6, ip, text, sizeof(text)))
+			n = text;
+		w = snprintf(out + used, TLSCERT_NAME_MAX - used, "%s%s", used ? "," : "", n);
+
+		if (w < 0 || (size_t)w >= TLSCERT_NAME_MAX - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* True when the self-signed certificate carries the names the
+ * configuration asks for now. */
+static bool self_names_current(const struct config *cfg, const struct lantls *t)
+{
+	char want[TLSCERT_NAME_MAX], wanted[TLSCERT_NAME_MAX], have[TLSCERT_NAME_MAX];
+
+	cert_names(cfg, want);
+	names_normal(want, wanted);
+	return tlscert_request_names(t->self, have) == ST_OK && strcmp(have, wanted) == 0;
+}
+
+/* The self-signed certificate for t->key, with a new key first when
+ * new_key is set. */
+static enum status make_self(const struct config *cfg, struct lantls *t, bool new_key)
 {
 	char cn[64], names[TLSCERT_NAME_MAX];
 	struct tlscert_subject s = {
 	    .common_name = cn, .organization = cfg->office_name, .names = names, .days = SELF_DAYS};
-	enum status st;
+	enum status st = ST_OK;
 
 	snprintf(cn, sizeof(cn), "Outpost %s", cfg->office_code);
 	cert_names(cfg, names);
-	st = tlscert_new_key(t->key, sizeof(t->key));
+	if (new_key)
+		st = tlscert_new_key(t->key, sizeof(t->key));
 	if (st == ST_OK)
 		st = tlscert_sign(&s, t->key, NULL, NULL, NULL, t->self, sizeof(t->self));
 	/* The certificate first: a key without it is made again next start. */
 	if (st == ST_OK)
 		st = write_text(cfg->state_dir, "tls-self.crt", t->self);
-	if (st == ST_OK)
+	if (st == ST_OK && new_key)
 		st = write_text(cfg->state_dir, "tls.key", t->key);
 	return st;
 }
@@ -101,7 +140,7 @@ enum status lantls_open(const struct config *cfg, struct lantls *t, bool *create
 	if (!read_text(cfg->state_dir, "tls.key", t->key, sizeof(t->key)) ||
 	    !read_text(cfg->state_dir, "tls-self.crt", t->self, sizeof(t->self)) ||
 	    !tlscert_fits_key(t->self, t->key)) {
-		st = make_self(cfg, t);
+		st = make_self(cfg, t, true);
 		if (st != ST_OK)
 			return st;
 		*created = true;
@@ -110,9 +149,22 @@ enum status lantls_open(const struct config *cfg, struct lantls *t, bool *create
 	    read_text(cfg->state_dir, "tls-ca.crt", ca, sizeof(ca)) && tlscert_fits_key(cert, t->key)) {
 		snprintf(t->chain, sizeof(t->chain), "%s%s", cert, ca);
 		t->issued = true;
-	} else {
-		snprintf(t->chain, sizeof(t->chain), "%s", t->self);
 	}
+	/* [web] tls_names changed: the self-signed certificate is made again
+	 * for the same key.  Before enrolment it is the one served; after, it
+	 * is the request of the next enrolment, which alone brings the new
+	 * names into the certificate central issues. */
+	if (!*created && !self_names_current(cfg, t)) {
+		st = make_self(cfg, t, false);
+		if (st != ST_OK)
+			return st;
+		t->renamed = true;
+		if (t->issued)
+			log_warn("[web] tls_names changed: the certificate central issued keeps the old names until "
+				 "the box is enrolled again");
+	}
+	if (!t->issued)
+		snprintf(t->chain, sizeof(t->chain), "%s", t->self);
 	if (tlscert_fingerprint(t->chain, t->fingerprint) != ST_OK ||
 	    tlscert_fingerprint(t->self, t->self_fingerprint) != ST_OK)
 		return ST_BAD_FIELD;

@@ -28,10 +28,13 @@ struct lantls {
 	char fingerprint[TLSCERT_FP_LEN]; /* SHA-256 of the served leaf */
 	char self_fingerprint[TLSCERT_FP_LEN];
 	bool issued;
+	bool renamed; /* tls-self.crt made again at start for new [web] tls_names */
 };
 
 /* Reads the identity, or makes key and self-signed certificate (*created)
- * when there is none yet. */
+ * when there is none yet.  A self-signed certificate whose names are no
+ * longer those of [web] tls_names is made again for the same key
+ * (t->renamed). */
 enum status lantls_open(const struct config *cfg, struct lantls *t, bool *created);
 /* Takes central's certificate for this box's key and central's CA: kept on
  * disk, then served.  ST_BAD_FIELD when the certificate is not for the key. */

@@ -136,7 +136,8 @@ static void client_free(void *cls)
 	free(cl);
 }
 
-enum MHD_Result sse_serve(struct MHD_Connection *conn)
+enum MHD_Result sse_serve(struct MHD_Connection *conn,
+			  void (*decorate)(struct MHD_Connection *conn, struct MHD_Response *resp))
 {
 	struct MHD_Response *resp;
 	struct sse_client *cl;
@@ -163,6 +164,7 @@ enum MHD_Result sse_serve(struct MHD_Connection *conn)
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	decorate(conn, resp);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;

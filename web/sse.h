@@ -21,8 +21,11 @@
 enum status sse_init(sd_event *ev, unsigned max_clients, void (*kick)(void));
 /* A new state (JSON text, copied). */
 enum status sse_update(const char *json, size_t len);
-/* Answers conn with the event stream; MHD_NO when full or out of memory. */
-enum MHD_Result sse_serve(struct MHD_Connection *conn);
+/* Answers conn with the event stream; MHD_NO when full or out of memory.
+ * decorate adds the headers every answer of the web carries on conn
+ * (HSTS over HTTPS) before the stream is queued. */
+enum MHD_Result sse_serve(struct MHD_Connection *conn,
+			  void (*decorate)(struct MHD_Connection *conn, struct MHD_Response *resp));
 unsigned sse_clients(void);
 /* Stopping: every stream is resumed to end (see mhd_loop_stop()). */
 void sse_stop(void);

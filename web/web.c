@@ -661,7 +661,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r) {
 		mhd_loop_request_begins(cls, conn);
 		if (strcmp(url, "/api/v1/display/events") == 0 && strcmp(method, "GET") == 0)
-			return sse_serve(conn);
+			return sse_serve(conn, add_hsts);
 		if (strncmp(url, "/api/", 5) != 0)
 			return serve_static(conn, method, url);
 		r = webreq_new(&web.rp.cfg);

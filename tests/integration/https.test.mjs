@@ -9,8 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, buildDir, httpsFetch } from '../lib.mjs';
@@ -64,6 +65,52 @@ test('HTTPS answers carry HSTS; the session cookie is Secure, HttpOnly and SameS
   for (const attr of ['Secure', 'HttpOnly', 'SameSite=Strict']) assert.ok(cookie.includes(attr), cookie);
   assert.match(r.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
   assert.match((await box.fetch('/staff/')).headers.get('strict-transport-security') ?? '', /max-age=/);
+});
+
+test('the call display\'s event stream over HTTPS carries HSTS too', async () => {
+  const headers = await new Promise((resolve, reject) => {
+    const req = httpsRequest(`${box.secureBase}/api/v1/display/events`, { ca: box.trusted(), agent: false }, (res) => {
+      resolve({ status: res.statusCode, ...res.headers });
+      req.destroy(); // the stream never ends by itself
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(headers.status, 200);
+  assert.match(headers['content-type'], /text\/event-stream/);
+  assert.match(headers['strict-transport-security'] ?? '', /max-age=\d{7,}/);
+});
+
+test('new [web] tls_names make the self-signed certificate again, for the same key; the same names keep it', async () => {
+  const b = await startBox('tls_names = outpost-a.lan\n');
+  try {
+    const first = new X509Certificate((await b.fetch('/api/v1/health')).peerCertificate.raw);
+    assert.ok(first.checkHost('outpost-a.lan'));
+    await b.restart();
+    assert.equal(new X509Certificate((await b.fetch('/api/v1/health')).peerCertificate.raw).fingerprint256,
+      first.fingerprint256, 'unchanged names keep the certificate');
+    await b.restart(() => writeFileSync(b.config, readFileSync(b.config, 'utf8')
+      .replace('tls_names = outpost-a.lan', 'tls_names = outpost-b.lan, 192.168.7.2, fd00:0:0::7')));
+    const next = new X509Certificate((await b.fetch('/api/v1/health')).peerCertificate.raw);
+    assert.notEqual(next.fingerprint256, first.fingerprint256);
+    assert.ok(next.checkHost('outpost-b.lan'));
+    assert.ok(next.checkIP('192.168.7.2'));
+    assert.equal(next.checkHost('outpost-a.lan'), undefined);
+    assert.equal(next.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'),
+      first.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'), 'the box keeps its key');
+    assert.equal(b.status().tls.fingerprint, next.fingerprint256);
+    assert.match(b.log, /tls_names changed: made the HTTPS certificate again/);
+    // An IPv6 address written long is the same name: no new certificate.
+    await b.restart();
+    assert.equal(b.status().tls.fingerprint, next.fingerprint256);
+    // A name a certificate cannot hold is refused with the configuration.
+    writeFileSync(b.config, readFileSync(b.config, 'utf8').replace('outpost-b.lan', 'outpost_b.lan/x'));
+    const bad = spawnSync(join(buildDir, 'outpostd'), ['-n', '-c', b.config], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /tls_names/);
+  } finally {
+    await b.stop(); b.cleanup();
+  }
 });
 
 test('plain HTTP from another computer is redirected to HTTPS, the kiosk too', async () => {
