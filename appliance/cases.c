@@ -793,6 +793,7 @@ static enum status store_documents(struct core *c, int64_t case_id, const uint8_
 			why->field = "documents";
 			break;
 		}
+		sf->n++;
 		/* The file name often names the person, and the hash would confirm
 		 * a guessed document: both sealed, shredded with the key. */
 		if ((st = seal_text(key, "document_sha256", sha, &sha_sealed)) != ST_OK ||
@@ -800,7 +801,6 @@ static enum status store_documents(struct core *c, int64_t case_id, const uint8_
 				    json_string_value(json_object_get(json_array_get(docs, i), "filename")),
 				    &name_sealed)) != ST_OK)
 			break;
-		sf->n++;
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, case_id);
 		sqlite3_bind_int64(ins, 2, json_integer_value(json_object_get(dm, "material")));
