@@ -110,15 +110,13 @@ test('an upgraded box seals what it kept in clear at start; the pickup code stil
   assert.ok(sealedCase, 'needs the sealed case');
   const { code, pickup } = sealedCase;
   const logged = box.log.length;
-  await box.restart({
-    between: () => {
-      // What an older version left: the values in clear, and the password file.
-      const db = join(box.state, 'outpost.db');
-      execFileSync('sqlite3', [db, `UPDATE cases SET pickup_code = '${pickup}', pickup_sealed = NULL WHERE code = '${code}';
-        UPDATE case_documents SET filename = '${docName}', sha256 = '${docSha}', filename_sealed = NULL, sha256_sealed = NULL
-        WHERE case_id = (SELECT id FROM cases WHERE code = '${code}');`]);
-      writeFileSync(join(box.state, 'initial-admin-password'), 'an-old-password\n');
-    },
+  await box.restart(() => {
+    // What an older version left: the values in clear, and the password file.
+    const db = join(box.state, 'outpost.db');
+    execFileSync('sqlite3', [db, `UPDATE cases SET pickup_code = '${pickup}', pickup_sealed = NULL WHERE code = '${code}';
+      UPDATE case_documents SET filename = '${docName}', sha256 = '${docSha}', filename_sealed = NULL, sha256_sealed = NULL
+      WHERE case_id = (SELECT id FROM cases WHERE code = '${code}');`]);
+    writeFileSync(join(box.state, 'initial-admin-password'), 'an-old-password\n');
   });
   const log = box.log.slice(logged);
   assert.match(log, /sealed the pickup codes of 1 cases and the file names and hashes of 1 documents/);
