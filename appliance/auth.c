@@ -32,6 +32,7 @@ struct auth {
 	struct session *sessions; /* max_sessions slots; id[0] == 0 is free */
 	struct lockout_table *lockouts;
 	char dummy_hash[HASH_TEXT_MAX];
+	char initial_password_file[CONFIG_PATH_MAX + 32];
 };
 
 enum status auth_hash_password(const char *password, char *out, size_t cap)
@@ -87,6 +88,47 @@ void auth_reconfigure(struct auth *a, const struct config *cfg)
 	a->idle_seconds = cfg->session_idle_seconds;
 }
 
+/* Removes the first start's password file, which is no longer true. */
+static void drop_initial_password(struct auth *a, const char *why)
+{
+	if (unlink(a->initial_password_file) == 0)
+		log_info("removed %s: %s", a->initial_password_file, why);
+	else if (errno != ENOENT)
+		log_err("cannot remove %s: %s", a->initial_password_file, strerror(errno));
+}
+
+/* A box upgraded from a version that kept the file after the password
+ * changed: it goes unless it still holds the admin's password (one argon2
+ * check at start while it does). */
+static void check_initial_password(struct auth *a)
+{
+	sqlite3_stmt *q = NULL;
+	char password[AUTH_PASSWORD_MAX + 2] = "";
+	FILE *f = fopen(a->initial_password_file, "re");
+	bool current = false;
+
+	if (!f)
+		return;
+	if (fgets(password, sizeof(password), f)) {
+		password[strcspn(password, "\n")] = '\0';
+		q = store_prepare(a->db, "SELECT password_hash FROM staff WHERE username = 'admin'");
+		current =
+		    q && sqlite3_step(q) == SQLITE_ROW &&
+		    argon2id_verify((const char *)sqlite3_column_text(q, 0), password, strlen(password)) == ARGON2_OK;
+		store_finish(q);
+	}
+	fclose(f);
+	explicit_bzero(password, sizeof(password));
+	if (!current)
+		drop_initial_password(a, "it is not the admin's password any more");
+}
+
+void auth_password_changed(struct auth *a, const char *username)
+{
+	if (strcmp(username, "admin") == 0)
+		drop_initial_password(a, "the admin's password was changed");
+}
+
 enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *created)
 {
 	sqlite3_stmt *q = NULL;
@@ -95,12 +137,14 @@ enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *c
 	int fd = -1;
 
 	*created = false;
+	snprintf(a->initial_password_file, sizeof(a->initial_password_file), "%s", password_file);
 	switch (store_int(a->db, "SELECT count(*) FROM staff", -1)) {
 	case -1:
 		return ST_IO;
 	case 0:
 		break;
 	default:
+		check_initial_password(a);
 		return ST_OK;
 	}
 	entropy_hex(password, 12);

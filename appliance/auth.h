@@ -41,9 +41,13 @@ void auth_reconfigure(struct auth *a, const struct config *cfg);
 /*
  * On a database without staff, creates the account "admin" with a random
  * password, written to password_file (mode 0600) for the first login.
- * *created tells whether it happened.
+ * *created tells whether it happened.  On one with staff, removes
+ * password_file (logged) unless it still holds the admin's password.
  */
 enum status auth_ensure_admin(struct auth *a, const char *password_file, bool *created);
+/* Call after a password change of username: the admin's removes the first
+ * start's password file (logged). */
+void auth_password_changed(struct auth *a, const char *username);
 
 /*
  * A login in two halves around the slow argon2id check, which runs in

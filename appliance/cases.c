@@ -22,7 +22,8 @@
 #define NOTE_MAX_CHARS	   200
 #define FILENAME_MAX_BYTES 200
 #define ID_MAX		   24
-#define SEALED_MAX	   (ID_MAX + VAULT_SEAL_EXTRA)
+#define SEALED_MAX	   (FILENAME_MAX_BYTES + VAULT_SEAL_EXTRA)
+#define PICKUP_CODE_MAX	   7 /* six digits and a NUL */
 
 /* --- small checks ---------------------------------------------------------- */
 
@@ -157,7 +158,7 @@ static enum status seal_text(const uint8_t key[VAULT_KEY_LEN], const char *aad, 
 {
 	size_t n = strlen(text);
 
-	if (n > ID_MAX)
+	if (n > SEALED_MAX - VAULT_SEAL_EXTRA)
 		return ST_BAD_FIELD;
 	out->len = n + VAULT_SEAL_EXTRA;
 	return vault_seal(key, aad, text, n, out->data);
@@ -205,7 +206,7 @@ static void bind_hash(sqlite3_stmt *q, int col, const struct core *c, const char
 #define CASE_COLS                                                                                                      \
 	"id, code, state, version, item_code, item_name, department, applicant_kind, applicant_name, id_type, "        \
 	"id_sealed, phone_sealed, by_agent, agent_name, agent_id_type, agent_id_sealed, ticket, incomplete_note, "     \
-	"pickup_code, case_key, official_number, central_note, decision, created_at, received_at, ready_at, "          \
+	"pickup_sealed, case_key, official_number, central_note, decision, created_at, received_at, ready_at, "        \
 	"collected_at, closed_at, updated_at, promised_by, receipt_state, pickup_failures, pickup_locked_until, "      \
 	"created_by"
 
@@ -228,7 +229,7 @@ enum {
 	COL_AGENT_ID_SEALED,
 	COL_TICKET,
 	COL_NOTE,
-	COL_PICKUP_CODE,
+	COL_PICKUP_SEALED,
 	COL_CASE_KEY,
 	COL_OFFICIAL,
 	COL_CENTRAL_NOTE,
@@ -775,14 +776,15 @@ static enum status store_documents(struct core *c, int64_t case_id, const uint8_
 {
 	sqlite3_stmt *ins =
 	    store_prepare(c->db, "INSERT INTO case_documents (case_id, position, material, file, "
-				 "sha256, size, media_type, filename, version) "
+				 "sha256, size, media_type, filename, version, sha256_sealed, filename_sealed) "
 				 "SELECT ?1, coalesce(max(position), 0) + 1, "
 				 "(SELECT position FROM case_materials WHERE case_id = ?1 AND position = ?2), "
-				 "?3, ?4, ?5, ?6, ?7, ?8 FROM case_documents WHERE case_id = ?1");
+				 "?3, '', ?5, ?6, '', ?8, ?4, ?7 FROM case_documents WHERE case_id = ?1");
 	enum status st = ins ? ST_OK : ST_IO;
 
 	for (unsigned i = 0; st == ST_OK && i < nfds; i++) {
 		char sha[DOCSTORE_SHA_HEX];
+		struct sealed sha_sealed, name_sealed;
 		uint64_t size = 0;
 		json_t *dm = json_array_get(doc_materials, i);
 
@@ -792,15 +794,21 @@ static enum status store_documents(struct core *c, int64_t case_id, const uint8_
 			break;
 		}
 		sf->n++;
+		/* The file name often names the person, and the hash would confirm
+		 * a guessed document: both sealed, shredded with the key. */
+		if ((st = seal_text(key, "document_sha256", sha, &sha_sealed)) != ST_OK ||
+		    (st = seal_text(key, "document_filename",
+				    json_string_value(json_object_get(json_array_get(docs, i), "filename")),
+				    &name_sealed)) != ST_OK)
+			break;
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, case_id);
 		sqlite3_bind_int64(ins, 2, json_integer_value(json_object_get(dm, "material")));
 		sqlite3_bind_text(ins, 3, sf->names[sf->n - 1], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 4, sha, -1, SQLITE_TRANSIENT);
+		bind_sealed(ins, 4, &sha_sealed);
 		sqlite3_bind_int64(ins, 5, (int64_t)size);
 		sqlite3_bind_text(ins, 6, doc_type_media(types[i]), -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 7, json_string_value(json_object_get(json_array_get(docs, i), "filename")), -1,
-				  SQLITE_STATIC);
+		bind_sealed(ins, 7, &name_sealed);
 		sqlite3_bind_int(ins, 8, version);
 		st = store_status(sqlite3_step(ins));
 	}
@@ -813,22 +821,26 @@ static enum status insert_case(struct core *c, const struct session *s, const st
 			       const uint8_t wrapped[VAULT_WRAPPED_LEN], const char *pickup, const char *promised,
 			       int64_t now, int64_t *case_id)
 {
-	struct sealed id = {0}, phone = {0}, agent_id = {0};
+	struct sealed id = {0}, phone = {0}, agent_id = {0}, code_sealed = {0};
 	sqlite3_stmt *q;
 	enum status st = seal_text(key, "id_number", in->applicant.id, &id);
 
 	if (st == ST_OK)
 		st = seal_text(key, "phone", in->phone, &phone);
+	/* Sealed, not hashed: a reprinted receipt shows it again. */
+	if (st == ST_OK)
+		st = seal_text(key, "pickup_code", pickup, &code_sealed);
 	if (st == ST_OK && in->has_agent)
 		st = seal_text(key, "agent_id_number", in->agent.id, &agent_id);
 	if (st != ST_OK)
 		return st;
-	q = store_prepare(c->db, "INSERT INTO cases (code, state, item_code, item_name, department, applicant_kind, "
-				 "applicant_name, id_type, id_sealed, id_hash, phone_sealed, phone_hash, by_agent, "
-				 "agent_name, agent_id_type, agent_id_sealed, agent_id_hash, ticket, incomplete_note, "
-				 "pickup_code, case_key, created_at, created_by, received_at, updated_at, promised_by, "
-				 "receipt_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-				 "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?22, ?25, ?26)");
+	q = store_prepare(c->db,
+			  "INSERT INTO cases (code, state, item_code, item_name, department, applicant_kind, "
+			  "applicant_name, id_type, id_sealed, id_hash, phone_sealed, phone_hash, by_agent, "
+			  "agent_name, agent_id_type, agent_id_sealed, agent_id_hash, ticket, incomplete_note, "
+			  "pickup_sealed, case_key, created_at, created_by, received_at, updated_at, promised_by, "
+			  "receipt_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+			  "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?22, ?25, ?26)");
 	if (!q)
 		return ST_IO;
 	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
@@ -850,7 +862,7 @@ static enum status insert_case(struct core *c, const struct session *s, const st
 	bind_hash(q, 17, c, "id", in->has_agent ? in->agent.id : NULL);
 	sqlite3_bind_text(q, 18, in->ticket, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 19, in->note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 20, pickup, -1, SQLITE_STATIC);
+	bind_sealed(q, 20, &code_sealed);
 	sqlite3_bind_blob(q, 21, wrapped, VAULT_WRAPPED_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 22, now);
 	sqlite3_bind_int64(q, 23, s->staff_id);
@@ -866,6 +878,7 @@ static enum status insert_case(struct core *c, const struct session *s, const st
 	vault_wipe(&id, sizeof(id));
 	vault_wipe(&phone, sizeof(phone));
 	vault_wipe(&agent_id, sizeof(agent_id));
+	vault_wipe(&code_sealed, sizeof(code_sealed));
 	return st;
 }
 
@@ -1301,7 +1314,11 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 	}
 	st = case_key(c, q, key);
 	if (st == ST_OK && given_code) {
-		match = same_text(given_code, col_text(q, COL_PICKUP_CODE));
+		char stored[PICKUP_CODE_MAX];
+
+		st = unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", stored, sizeof(stored));
+		match = st == ST_OK && stored[0] && same_text(given_code, stored);
+		vault_wipe(stored, sizeof(stored));
 	} else if (st == ST_OK) {
 		st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
 		if (st == ST_OK && strlen(id) >= 4 && strlen(given_last4) == 4) {
@@ -1486,10 +1503,11 @@ static enum status purge_case(struct core *c, int64_t id, const char *code, enum
 			snprintf(sf.names[sf.n++], DOCSTORE_NAME_HEX, "%s", col_text(f, 0));
 	}
 	store_finish(f);
-	u = store_prepare(c->db, "UPDATE cases SET case_key = NULL, applicant_name = '', id_sealed = NULL, "
-				 "id_hash = NULL, phone_sealed = NULL, phone_hash = NULL, agent_name = NULL, "
-				 "agent_id_sealed = NULL, agent_id_hash = NULL, pickup_code = NULL, "
-				 "incomplete_note = NULL, central_note = NULL WHERE id = ?1");
+	u = store_prepare(c->db,
+			  "UPDATE cases SET case_key = NULL, applicant_name = '', id_sealed = NULL, "
+			  "id_hash = NULL, phone_sealed = NULL, phone_hash = NULL, agent_name = NULL, "
+			  "agent_id_sealed = NULL, agent_id_hash = NULL, pickup_code = NULL, pickup_sealed = NULL, "
+			  "incomplete_note = NULL, central_note = NULL WHERE id = ?1");
 	if (st == ST_OK && u) {
 		sqlite3_bind_int64(u, 1, id);
 		st = store_status(sqlite3_step(u));
@@ -1504,7 +1522,8 @@ static enum status purge_case(struct core *c, int64_t id, const char *code, enum
 		st = store_status(sqlite3_step(u));
 	}
 	store_finish(u);
-	u = store_prepare(c->db, "UPDATE case_documents SET file = NULL, filename = '' WHERE case_id = ?1");
+	u = store_prepare(c->db, "UPDATE case_documents SET file = NULL, filename = '', sha256 = '', "
+				 "filename_sealed = NULL, sha256_sealed = NULL WHERE case_id = ?1");
 	if (st == ST_OK && u) {
 		sqlite3_bind_int64(u, 1, id);
 		st = store_status(sqlite3_step(u));
@@ -1775,28 +1794,50 @@ static json_t *materials_json(struct core *c, int64_t case_id)
 	return list;
 }
 
-static json_t *documents_json(struct core *c, int64_t case_id)
+/* A document row's file name and SHA-256 (hex), opened with the case's key;
+ * both "" when they are gone (purge). */
+static enum status unseal_document(sqlite3_stmt *d, int name_col, int sha_col, const uint8_t key[VAULT_KEY_LEN],
+				   char name[FILENAME_MAX_BYTES + 1], char sha[DOCSTORE_SHA_HEX])
 {
-	sqlite3_stmt *q =
-	    store_prepare(c->db, "SELECT position, material, filename, sha256, size, media_type, version, "
-				 "file IS NOT NULL FROM case_documents WHERE case_id = ?1 ORDER BY position");
-	json_t *list = json_array();
+	enum status st = unseal_col(d, name_col, key, "document_filename", name, FILENAME_MAX_BYTES + 1);
 
-	if (!q)
-		return list;
-	sqlite3_bind_int64(q, 1, case_id);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	if (st == ST_OK)
+		st = unseal_col(d, sha_col, key, "document_sha256", sha, DOCSTORE_SHA_HEX);
+	return st;
+}
+
+/* The case's documents; key is NULL after a purge (names and hashes are
+ * gone with it). */
+static enum status documents_json(struct core *c, int64_t case_id, const uint8_t *key, json_t **out)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, material, filename_sealed, sha256_sealed, size, "
+					       "media_type, version, file IS NOT NULL FROM case_documents "
+					       "WHERE case_id = ?1 ORDER BY position");
+	json_t *list = json_array();
+	enum status st = q && list ? ST_OK : ST_IO;
+
+	if (st == ST_OK)
+		sqlite3_bind_int64(q, 1, case_id);
+	while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
+		char name[FILENAME_MAX_BYTES + 1] = "", sha[DOCSTORE_SHA_HEX] = "";
+
+		if (key && (st = unseal_document(q, 2, 3, key, name, sha)) != ST_OK)
+			break;
 		json_array_append_new(
 		    list,
-		    json_pack("{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:b}", "n", sqlite3_column_int(q, 0), "material",
-			      sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null()
-								       : json_integer(sqlite3_column_int(q, 1)),
-			      "filename", col_text(q, 2), "sha256", col_text(q, 3), "size",
-			      (json_int_t)sqlite3_column_int64(q, 4), "media_type", col_text(q, 5), "version",
-			      sqlite3_column_int(q, 6), "available", sqlite3_column_int(q, 7)));
+		    json_pack(
+			"{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:b}", "n", sqlite3_column_int(q, 0), "material",
+			sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(q, 1)),
+			"filename", name, "sha256", sha, "size", (json_int_t)sqlite3_column_int64(q, 4), "media_type",
+			col_text(q, 5), "version", sqlite3_column_int(q, 6), "available", sqlite3_column_int(q, 7)));
 	}
 	store_finish(q);
-	return list;
+	if (st != ST_OK) {
+		json_decref(list);
+		list = NULL;
+	}
+	*out = list;
+	return st;
 }
 
 static json_t *history_json(struct core *c, const char *code)
@@ -1846,7 +1887,7 @@ enum status cases_get(struct core *c, const struct session *s, const char *code,
 	sqlite3_stmt *q;
 	enum case_state state;
 	bool purged;
-	json_t *j;
+	json_t *j, *docs = NULL;
 	enum status st = load_case(c, code, &q);
 
 	if (st != ST_OK)
@@ -1857,12 +1898,14 @@ enum status cases_get(struct core *c, const struct session *s, const char *code,
 		st = case_key(c, q, key);
 		if (st == ST_OK)
 			st = unseal_person(q, key, id, phone, agent_id);
-		vault_wipe(key, sizeof(key));
-		if (st != ST_OK) {
-			log_err("case %s: its personal data does not decrypt", code);
-			store_finish(q);
-			return st;
-		}
+	}
+	if (st == ST_OK)
+		st = documents_json(c, sqlite3_column_int64(q, COL_ID), purged ? NULL : key, &docs);
+	vault_wipe(key, sizeof(key));
+	if (st != ST_OK) {
+		log_err("case %s: its personal data does not decrypt", code);
+		store_finish(q);
+		return st;
 	}
 	mask_number(id, m_id, sizeof(m_id));
 	mask_number(phone, m_phone, sizeof(m_phone));
@@ -1887,8 +1930,10 @@ enum status cases_get(struct core *c, const struct session *s, const char *code,
 		      local_time(q, COL_COLLECTED), "closed_at", local_time(q, COL_CLOSED), "materials",
 		      materials_json(c, sqlite3_column_int64(q, COL_ID)), "revealed", reveal);
 	if (j) {
-		json_object_set_new(j, "document_list", documents_json(c, sqlite3_column_int64(q, COL_ID)));
+		json_object_set_new(j, "document_list", docs);
 		json_object_set_new(j, "history", history_json(c, code));
+	} else {
+		json_decref(docs);
 	}
 	store_finish(q);
 	vault_wipe(id, sizeof(id));
@@ -1924,7 +1969,7 @@ enum status cases_document(struct core *c, const struct session *s, const char *
 	if (st != ST_OK)
 		return st;
 	st = case_key(c, q, key);
-	d = store_prepare(c->db, "SELECT file, filename, media_type, size FROM case_documents "
+	d = store_prepare(c->db, "SELECT file, filename_sealed, media_type, size FROM case_documents "
 				 "WHERE case_id = ?1 AND position = ?2");
 	if (st == ST_OK && !d)
 		st = ST_IO;
@@ -1934,12 +1979,17 @@ enum status cases_document(struct core *c, const struct session *s, const char *
 		if (sqlite3_step(d) != SQLITE_ROW || sqlite3_column_type(d, 0) == SQLITE_NULL) {
 			st = ST_NOT_FOUND;
 		} else {
+			char name[FILENAME_MAX_BYTES + 1];
+
 			snprintf(file, sizeof(file), "%s", col_text(d, 0));
 			size = (uint64_t)sqlite3_column_int64(d, 3);
-			*meta = json_pack("{s:s, s:s, s:I}", "filename", col_text(d, 1), "type",
-					  doc_type_media(doc_type_declared(col_text(d, 2), NULL)), "size",
-					  (json_int_t)size);
-			st = *meta ? ST_OK : ST_NOMEM;
+			st = unseal_col(d, 1, key, "document_filename", name, sizeof(name));
+			if (st == ST_OK) {
+				*meta = json_pack("{s:s, s:s, s:I}", "filename", name, "type",
+						  doc_type_media(doc_type_declared(col_text(d, 2), NULL)), "size",
+						  (json_int_t)size);
+				st = *meta ? ST_OK : ST_NOMEM;
+			}
 		}
 	}
 	store_finish(d);
@@ -1990,20 +2040,24 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 	localtime_r(&t, &tm);
 	strftime(received, sizeof(received), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	/* The documents, decrypted into memfds for the sync process. */
-	d = st == ST_OK ? store_prepare(c->db, "SELECT position, material, filename, media_type, size, sha256, file "
-					       "FROM case_documents WHERE case_id = ?1 AND file IS NOT NULL "
-					       "ORDER BY position")
+	d = st == ST_OK ? store_prepare(c->db, "SELECT position, material, filename_sealed, media_type, size, "
+					       "sha256_sealed, file FROM case_documents WHERE case_id = ?1 "
+					       "AND file IS NOT NULL ORDER BY position")
 			: NULL;
 	if (d) {
 		sqlite3_bind_int64(d, 1, case_id);
 		while (st == ST_OK && sqlite3_step(d) == SQLITE_ROW) {
+			char name[FILENAME_MAX_BYTES + 1], sha[DOCSTORE_SHA_HEX];
 			int fd = -1;
 
 			if (*nfds == max_fds) {
 				st = ST_TOO_MANY_DOCUMENTS;
 				break;
 			}
-			st = docstore_read(c->docs, col_text(d, 6), key, (uint64_t)sqlite3_column_int64(d, 4), &fd);
+			st = unseal_document(d, 2, 5, key, name, sha);
+			if (st == ST_OK)
+				st = docstore_read(c->docs, col_text(d, 6), key, (uint64_t)sqlite3_column_int64(d, 4),
+						   &fd);
 			if (st != ST_OK)
 				break;
 			fds[(*nfds)++] = fd;
@@ -2011,12 +2065,11 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 							      sqlite3_column_type(d, 1) == SQLITE_NULL
 								  ? json_null()
 								  : json_integer(sqlite3_column_int(d, 1)),
-							      "filename", col_text(d, 2), "media_type", col_text(d, 3),
-							      "size", (json_int_t)sqlite3_column_int64(d, 4), "sha256",
-							      col_text(d, 5), "index", (int)json_array_size(docs)));
-			json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s, s:I}", "case", code, "sha256",
-							      col_text(d, 5), "filename", col_text(d, 2), "media_type",
-							      col_text(d, 3), "size",
+							      "filename", name, "media_type", col_text(d, 3), "size",
+							      (json_int_t)sqlite3_column_int64(d, 4), "sha256", sha,
+							      "index", (int)json_array_size(docs)));
+			json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s, s:I}", "case", code, "sha256", sha,
+							      "filename", name, "media_type", col_text(d, 3), "size",
 							      (json_int_t)sqlite3_column_int64(d, 4)));
 		}
 	}
@@ -2091,7 +2144,8 @@ static void slip_separators(struct core *c, int64_t case_id, struct receipt *r)
 enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind, json_t **out, int64_t *case_id)
 {
 	static char lines[RECEIPT_MAX_LINES][256];
-	char masked_name[128], when[32], inquiry[256];
+	char masked_name[128], when[32], inquiry[256], pickup[PICKUP_CODE_MAX] = "";
+	uint8_t key[VAULT_KEY_LEN];
 	sqlite3_stmt *q = NULL;
 	struct receipt r;
 	time_t t;
@@ -2105,6 +2159,17 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 		return ST_PURGED;
 	}
 	*case_id = sqlite3_column_int64(q, COL_ID);
+	if (kind == RECEIPT_INTAKE) {
+		st = case_key(c, q, key);
+		if (st == ST_OK)
+			st = unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", pickup, sizeof(pickup));
+		vault_wipe(key, sizeof(key));
+		if (st != ST_OK) {
+			log_err("case %s: its pickup code does not decrypt", code);
+			store_finish(q);
+			return st;
+		}
+	}
 	t = kind == RECEIPT_HANDOVER ? (time_t)core_now() : (time_t)sqlite3_column_int64(q, COL_CREATED);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
@@ -2125,7 +2190,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	    .applicant = masked_name,
 	    .received_at = when,
 	    .promised_by = kind == RECEIPT_INTAKE ? col_text(q, COL_PROMISED) : "",
-	    .pickup_code = kind == RECEIPT_INTAKE ? col_text(q, COL_PICKUP_CODE) : "",
+	    .pickup_code = pickup,
 	    .inquiry = kind == RECEIPT_INTAKE ? inquiry : "",
 	    .documents = 0,
 	};
@@ -2187,6 +2252,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	/* r's strings point into q's row: it is finished last. */
 	*out = receipt_to_json(&r);
 	store_finish(q);
+	vault_wipe(pickup, sizeof(pickup));
 	return *out ? ST_OK : ST_NOMEM;
 }
 
@@ -2212,6 +2278,136 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
 							     "print.ticket"};
 
 	audit_append(c->db, c->vault, (int64_t)core_now(), actor(s), what[kind], code, NULL);
+}
+
+/* --- schema 10: sealing what older versions kept in clear ------------------------------ */
+
+/* The data key of case code, wrapped in column col of q; false when the
+ * case has none any more (purged) or it does not open (*st says so: the
+ * box refuses to start rather than drop what a restored box.key might
+ * still open). */
+static bool row_key(struct core *c, sqlite3_stmt *q, int col, const char *code, uint8_t key[VAULT_KEY_LEN],
+		    enum status *st)
+{
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return false;
+	*st = vault_unwrap_case_key(c->vault, code, sqlite3_column_blob(q, col), (size_t)sqlite3_column_bytes(q, col),
+				    key);
+	if (*st != ST_OK)
+		log_err("case %s: its key does not open with this box.key", code);
+	return *st == ST_OK;
+}
+
+/* Seals the pickup code of the case after id, if any; *id moves on, 0 when
+ * none is left. */
+static enum status seal_next_case(struct core *c, int64_t *id)
+{
+	sqlite3_stmt *q = store_prepare(c->db, "SELECT id, code, case_key, pickup_code FROM cases "
+					       "WHERE pickup_code IS NOT NULL AND id > ?1 ORDER BY id LIMIT 1");
+	sqlite3_stmt *u = store_prepare(c->db, "UPDATE cases SET pickup_sealed = ?2, pickup_code = NULL WHERE id = ?1");
+	struct sealed code_sealed = {0};
+	uint8_t key[VAULT_KEY_LEN];
+	enum status st = q && u ? ST_OK : ST_IO;
+	int rc;
+
+	if (st == ST_OK) {
+		sqlite3_bind_int64(q, 1, *id);
+		rc = sqlite3_step(q);
+		*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+		st = rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_status(rc);
+	}
+	if (st == ST_OK && *id) {
+		if (row_key(c, q, 2, col_text(q, 1), key, &st))
+			st = seal_text(key, "pickup_code", col_text(q, 3), &code_sealed);
+		vault_wipe(key, sizeof(key));
+		sqlite3_bind_int64(u, 1, *id);
+		bind_sealed(u, 2, code_sealed.len ? &code_sealed : NULL);
+		if (st == ST_OK)
+			st = store_status(sqlite3_step(u));
+	}
+	vault_wipe(&code_sealed, sizeof(code_sealed));
+	store_finish(q);
+	store_finish(u);
+	return st;
+}
+
+/* The same for the file name and SHA-256 of the document after (case_id,
+ * position). */
+static enum status seal_next_document(struct core *c, int64_t *case_id, int *position)
+{
+	sqlite3_stmt *q =
+	    store_prepare(c->db, "SELECT d.case_id, d.position, c.code, c.case_key, d.filename, d.sha256 "
+				 "FROM case_documents d JOIN cases c ON c.id = d.case_id "
+				 "WHERE (d.filename <> '' OR d.sha256 <> '') AND (d.case_id, d.position) > (?1, ?2) "
+				 "ORDER BY d.case_id, d.position LIMIT 1");
+	sqlite3_stmt *u = store_prepare(c->db, "UPDATE case_documents SET filename_sealed = ?3, sha256_sealed = ?4, "
+					       "filename = '', sha256 = '' WHERE case_id = ?1 AND position = ?2");
+	struct sealed name = {0}, sha = {0};
+	uint8_t key[VAULT_KEY_LEN];
+	enum status st = q && u ? ST_OK : ST_IO;
+	int rc;
+
+	if (st == ST_OK) {
+		sqlite3_bind_int64(q, 1, *case_id);
+		sqlite3_bind_int(q, 2, *position);
+		rc = sqlite3_step(q);
+		*case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+		*position = rc == SQLITE_ROW ? sqlite3_column_int(q, 1) : 0;
+		st = rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_status(rc);
+	}
+	if (st == ST_OK && *case_id) {
+		if (row_key(c, q, 3, col_text(q, 2), key, &st)) {
+			st = seal_text(key, "document_filename", col_text(q, 4), &name);
+			if (st == ST_OK)
+				st = seal_text(key, "document_sha256", col_text(q, 5), &sha);
+		}
+		vault_wipe(key, sizeof(key));
+		sqlite3_bind_int64(u, 1, *case_id);
+		sqlite3_bind_int(u, 2, *position);
+		bind_sealed(u, 3, name.len ? &name : NULL);
+		bind_sealed(u, 4, sha.len ? &sha : NULL);
+		if (st == ST_OK)
+			st = store_status(sqlite3_step(u));
+	}
+	vault_wipe(&name, sizeof(name));
+	vault_wipe(&sha, sizeof(sha));
+	store_finish(q);
+	store_finish(u);
+	return st;
+}
+
+enum status cases_seal_clear(struct core *c)
+{
+	int64_t clear = store_int(c->db,
+				  "SELECT (SELECT count(*) FROM cases WHERE pickup_code IS NOT NULL) + "
+				  "(SELECT count(*) FROM case_documents WHERE filename <> '' OR sha256 <> '')",
+				  -1);
+	int64_t id = 0, doc_case = 0;
+	unsigned ncases = 0, ndocs = 0;
+	int position = 0;
+	enum status st;
+
+	if (clear <= 0)
+		return clear < 0 ? ST_IO : ST_OK;
+	if ((st = store_begin(c->db)) != ST_OK)
+		return st;
+	while (st == ST_OK && (st = seal_next_case(c, &id)) == ST_OK && id)
+		ncases++;
+	while (st == ST_OK && (st = seal_next_document(c, &doc_case, &position)) == ST_OK && doc_case)
+		ndocs++;
+	if (st == ST_OK)
+		st = store_commit(c->db);
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		return st;
+	}
+	/* The clear values are overwritten in the database (secure_delete);
+	 * the WAL's older frames go too.  Before the loop runs: it may wait. */
+	sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	log_info("sealed the pickup codes of %u cases and the file names and hashes of %u documents that an older "
+		 "version kept in clear",
+		 ncases, ndocs);
+	return ST_OK;
 }
 
 /* --- what a crash leaves ---------------------------------------------------------- */

@@ -102,6 +102,14 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
 enum status cases_upgrade_v2(struct core *c);
 
 /*
+ * Seals under each case's key what schema 9 and older kept in clear: the
+ * pickup codes, the document file names and SHA-256s (of a purged case
+ * they are dropped), and empties the clear columns, in one transaction;
+ * then truncates the WAL.  At start, after the migrations.
+ */
+enum status cases_seal_clear(struct core *c);
+
+/*
  * At start, before any intake: removes the document files no case row
  * names and the leftovers in documents/tmp that a crash left, once they
  * are [core] orphan_grace_seconds old; logs how many (docstore_sweep()).

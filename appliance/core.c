@@ -437,6 +437,8 @@ static void setup_state(struct core *c)
 		fatalx("cannot read the audit anchor in %s", c->cfg.state_dir);
 	if (cases_upgrade_v2(c) != ST_OK)
 		fatalx("cannot move the cases of schema 2");
+	if (cases_seal_clear(c) != ST_OK)
+		fatalx("cannot seal the pickup codes and document names kept in clear");
 	snprintf(path, sizeof(path), "%s/documents", c->cfg.state_dir);
 	if (docstore_open(path, &c->docs) != ST_OK)
 		fatalx("cannot open the document store %s", path);

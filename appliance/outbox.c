@@ -103,9 +103,13 @@ static enum status send_batch(struct core *c, const char *id)
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			json_t *d = json_array_get(docs, (size_t)sqlite3_column_int(q, 0));
+			const char *sha = json_string_value(json_object_get(d, "sha256"));
+			char seen[2 * VAULT_HASH_LEN + 1] = "";
 
 			/* Only the upload of the very same document goes on. */
-			if (d && strcmp(json_string_value(json_object_get(d, "sha256")), col(q, 2)) == 0)
+			if (sha)
+				vault_index_hex(c->vault, "upload_sha256", sha, seen);
+			if (sha && strcmp(seen, col(q, 2)) == 0)
 				json_object_set_new(d, "upload", json_string(col(q, 1)));
 		}
 	}
@@ -458,19 +462,22 @@ void outbox_sync_up(struct core *c)
 enum status outbox_upload(struct core *c, json_t *body)
 {
 	const char *id, *upload, *sha;
+	char sha_key[2 * VAULT_HASH_LEN + 1];
 	json_int_t idx;
 	sqlite3_stmt *q;
 
 	if (json_unpack(body, "{s:s, s:I, s:s, s:s}", "batch_id", &id, "index", &idx, "upload", &upload, "sha256",
 			&sha) != 0)
 		return ST_PROTO;
+	/* A keyed hash: the document's own SHA-256 would confirm a guess. */
+	vault_index_hex(c->vault, "upload_sha256", sha, sha_key);
 	q = store_prepare(c->db, "INSERT INTO batch_documents (batch_id, idx, upload, sha256) VALUES (?1, ?2, ?3, ?4) "
 				 "ON CONFLICT (batch_id, idx) DO UPDATE SET upload = ?3, sha256 = ?4");
 	if (q) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, idx);
 		sqlite3_bind_text(q, 3, upload, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, sha, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, sha_key, -1, SQLITE_STATIC);
 		if (store_status(sqlite3_step(q)) != ST_OK)
 			log_warn("batch %s: upload URL of document %lld not kept", id, (long long)idx);
 	}

@@ -132,8 +132,10 @@ enum status staff_set_password(struct core *c, const struct session *by, const c
 	sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
 	st = change(c, q, by, "staff.password", username);
-	if (st == ST_OK)
+	if (st == ST_OK) {
 		auth_end_staff_sessions(c->auth, staff_id(c, username));
+		auth_password_changed(c->auth, username);
+	}
 	return st;
 }
 

@@ -310,6 +310,14 @@ static const char *const migrations[] = {
     "ALTER TABLE batch_documents ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';",
     /* 9: the sweep at start looks up each stored file's row. */
     "CREATE INDEX case_documents_file ON case_documents(file) WHERE file IS NOT NULL;",
+    /* 10: the pickup code, the document file names and their SHA-256 are
+     * sealed under the case's key; cases_seal_clear() moves what older
+     * versions kept in clear.  Uploads are matched by a keyed hash: a
+     * resumable upload of before starts afresh once. */
+    "ALTER TABLE cases ADD COLUMN pickup_sealed BLOB;"
+    "ALTER TABLE case_documents ADD COLUMN filename_sealed BLOB;"
+    "ALTER TABLE case_documents ADD COLUMN sha256_sealed BLOB;"
+    "UPDATE batch_documents SET sha256 = '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

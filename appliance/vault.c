@@ -199,6 +199,19 @@ void vault_index(const struct vault *v, const char *purpose, const char *value, 
 	free(buf);
 }
 
+void vault_index_hex(const struct vault *v, const char *purpose, const char *value, char out[2 * VAULT_HASH_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t h[VAULT_HASH_LEN];
+
+	vault_index(v, purpose, value, h);
+	for (size_t i = 0; i < sizeof(h); i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 15];
+	}
+	out[2 * sizeof(h)] = '\0';
+}
+
 void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
 {
 	if (!hmac(v->audit, data, len, out))

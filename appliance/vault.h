@@ -7,7 +7,8 @@
  * the local key for sealed files outside the database.
  * Every case gets its own random data key, stored only wrapped (AES-256-GCM
  * under the wrapping key, bound to the case code): the case's ID numbers,
- * phone and document files are encrypted with it, so deleting the wrapped
+ * phone, pickup code, document files and their names and SHA-256s are
+ * encrypted with it, so deleting the wrapped
  * key (purge) leaves nothing that can be decrypted, backups included.
  */
 #ifndef OUTPOST_VAULT_H
@@ -49,6 +50,8 @@ enum status vault_unseal(const uint8_t key[VAULT_KEY_LEN], const char *aad, cons
 /* The keyed hash that finds a value without storing it: HMAC-SHA256 under
  * the index key of purpose, a NUL and the value. */
 void vault_index(const struct vault *v, const char *purpose, const char *value, uint8_t out[VAULT_HASH_LEN]);
+/* The same in lowercase hex, for a TEXT column. */
+void vault_index_hex(const struct vault *v, const char *purpose, const char *value, char out[2 * VAULT_HASH_LEN + 1]);
 /* HMAC-SHA256 under the audit key. */
 void vault_audit_mac(const struct vault *v, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN]);
 
