@@ -717,6 +717,54 @@ static enum status print_send(struct core *c, json_t *receipt, enum receipt_kind
 	return st;
 }
 
+static void setup_printed(struct print_wait *w, enum status outcome)
+{
+	(void)w;
+	if (outcome == ST_OK)
+		log_info("setup slip printed: console address and certificate fingerprint");
+	else
+		log_warn("setup slip not printed: %s (outpostctl setup-slip prints it again)", status_name(outcome));
+}
+
+enum status api_print_setup(struct core *c)
+{
+	char office[64], url[320], fp[4][40];
+	const char *fingerprint = c->tls.fingerprint;
+	struct receipt r = receipt_blank(RECEIPT_SETUP);
+
+	r.office_name = c->cfg.office_name;
+	r.case_code = c->cfg.office_code;
+	r.inquiry = url;
+	snprintf(office, sizeof(office), "服务站编码：%s", c->cfg.office_code);
+	/* The box's first LAN name when it has some, else its address. */
+	{
+		char host[256];
+		size_t n;
+
+		snprintf(host, sizeof(host), "%s", c->cfg.tls_names);
+		n = strcspn(host, ", ");
+		host[n] = '\0';
+		snprintf(url, sizeof(url), "https://%s:%u/staff/", n ? host : c->cfg.listen_address, c->cfg.https_port);
+	}
+	/* 95 characters: four lines of eight bytes ("AB:CD:..."). */
+	for (int i = 0; i < 4; i++)
+		snprintf(fp[i], sizeof(fp[i]), "%.23s",
+			 strlen(fingerprint) > (size_t)i * 24 ? fingerprint + i * 24 : "");
+	r.lines[r.nlines++] = office;
+	r.lines[r.nlines++] = "工作人员控制台 Staff console:";
+	r.lines[r.nlines++] = url;
+	r.lines[r.nlines++] = c->tls.issued ? "证书（中心签发）SHA-256 指纹：" : "证书（自签名）SHA-256 指纹：";
+	for (int i = 0; i < 4; i++)
+		r.lines[r.nlines++] = fp[i];
+	r.lines[r.nlines++] = "浏览器提示证书不受信任时，";
+	r.lines[r.nlines++] = "请核对证书指纹与本单一致再继续；";
+	r.lines[r.nlines++] = "不一致请勿输入密码。";
+	r.lines[r.nlines++] = "登记到中心后，证书由中心签发。";
+	r.lines[r.nlines++] = "If the browser warns, compare the";
+	r.lines[r.nlines++] = "fingerprint with this slip first.";
+	return print_send(c, receipt_to_json(&r), RECEIPT_SETUP, 0, 0, 0, NULL, LANG_ZH, setup_printed, NULL);
+}
+
 /* Prints a slip of a committed case; see print_send(). */
 static enum status print_slip(struct core *c, const char *code, enum receipt_kind kind, uint32_t web_id, int http,
 			      json_t *answer, enum lang lang)

@@ -27,6 +27,9 @@ void api_free(struct core *c);
 
 /* Sends the call display's state to the web process. */
 void api_display_push(struct core *c);
+/* Prints the setup slip: the console's HTTPS address and the certificate's
+ * fingerprint (at the first start, and on outpostctl setup-slip). */
+enum status api_print_setup(struct core *c);
 
 /* Tells the web process (the call display) and, when announce is a call
  * {"label", "window"}, the dev process (the voice) that the queue changed. */

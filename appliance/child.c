@@ -1,15 +1,18 @@
 #include "child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "privs.h"
 
 static const char *const role_names[__ROLE_MAX] = {"web", "dev", "sync"};
 
@@ -113,8 +116,16 @@ static _Noreturn void exec_child(struct child *c, int sock)
 			(char *)c->env->config_path, NULL};
 	sigset_t none;
 
-	/* Die with the core, and start with a clean signal mask. */
+	/* Its own user first (which clears the death signal), then die with the
+	 * core, and start with a clean signal mask. */
+	if (!privs_become(c->role)) {
+		dprintf(STDERR_FILENO, "outpostd: cannot become the %s user: %s\n", role_name(c->role),
+			strerror(errno));
+		_exit(127);
+	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->env->core_pid)
+		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(sock, CHILD_CHANNEL_FD) < 0)
@@ -122,8 +133,11 @@ static _Noreturn void exec_child(struct child *c, int sock)
 	if (c->role == ROLE_WEB &&
 	    (dup2(c->env->listen_fd, CHILD_LISTEN_FD) < 0 || dup2(c->env->tls_listen_fd, CHILD_TLS_LISTEN_FD) < 0))
 		_exit(127);
-	/* Everything else the core holds (database, keys) is close-on-exec. */
-	execv(c->env->exe, argv);
+	/* Everything else the core holds (database, keys) is close-on-exec.
+	 * The binary is run from the descriptor the core opened as root, so
+	 * the role's user needs no way through the folders above it. */
+	syscall(SYS_execveat, c->env->exe_fd, "", argv, environ, AT_EMPTY_PATH);
+	dprintf(STDERR_FILENO, "outpostd: cannot run the %s role: %s\n", role_name(c->role), strerror(errno));
 	_exit(127);
 }
 
@@ -164,7 +178,7 @@ void child_start(struct child *c)
 void child_kill(struct child *c)
 {
 	if (c->pid > 0)
-		kill(c->pid, SIGKILL);
+		privs_kill(c->pid, SIGKILL);
 	channel_free(&c->ch);
 	c->ready = false;
 }
@@ -173,7 +187,7 @@ void child_terminate(struct child *c)
 {
 	c->restart_timer = sd_event_source_disable_unref(c->restart_timer);
 	if (c->pid > 0)
-		kill(c->pid, SIGTERM);
+		privs_kill(c->pid, SIGTERM);
 }
 
 bool child_running(const struct child *c)

@@ -28,6 +28,8 @@ bool role_parse(const char *name, enum role *out);
 struct child_env {
 	sd_event *ev;
 	const char *exe;
+	int exe_fd; /* the binary, opened (O_PATH) at start */
+	pid_t core_pid;
 	const char *config_path;
 	int listen_fd, tls_listen_fd;
 	unsigned backoff_max_ms;

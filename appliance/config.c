@@ -575,7 +575,7 @@ enum status config_load(const char *path, struct config *cfg, char *err, size_t 
 			goto too_long;
 	}
 	if (cfg->printer_path[0] == '\0') {
-		int n = snprintf(cfg->printer_path, sizeof(cfg->printer_path), "%s/printer.out", cfg->state_dir);
+		int n = snprintf(cfg->printer_path, sizeof(cfg->printer_path), "%s/dev/printer.out", cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->printer_path))
 			goto too_long;
 	}

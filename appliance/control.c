@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "audit.h"
 #include "log.h"
 
@@ -85,8 +86,12 @@ static void run_command(struct control_client *cl)
 		answer(cl, core_status_json(c, true));
 	else if (strcmp(cl->line, "audit verify") == 0)
 		answer(cl, audit_verify_json(c));
+	else if (strcmp(cl->line, "setup-slip") == 0)
+		answer(cl, api_print_setup(c) == ST_OK
+			       ? json_pack("{s:b}", "ok", true)
+			       : json_pack("{s:b, s:s}", "ok", false, "error", "the printer is not available"));
 	else
-		answer(cl, json_pack("{s:s}", "error", "unknown command (try: status, audit verify)"));
+		answer(cl, json_pack("{s:s}", "error", "unknown command (try: status, audit verify, setup-slip)"));
 }
 
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *ud)

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "control.h"
 #include "log.h"
 #include "outbox.h"
+#include "privs.h"
+#include "sandbox.h"
 #include "scanjobs.h"
 #include "store.h"
 #include "timer.h"
@@ -247,6 +250,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 		if (ch->role == ROLE_DEV) {
 			buttons_update_leds(c, true); /* a new dev starts with the LEDs' state */
 			scanjobs_dev_restarted(c);
+			if (c->setup_slip_due && api_print_setup(c) == ST_OK)
+				c->setup_slip_due = false;
 		}
 		on_children_change();
 		return ST_OK;
@@ -464,6 +469,7 @@ static void setup_state(struct core *c)
 	else if (c->tls.renamed && !c->tls.issued)
 		log_info("[web] tls_names changed: made the HTTPS certificate again, SHA-256 fingerprint %s",
 			 c->tls.fingerprint);
+	c->setup_slip_due = created || (c->tls.renamed && !c->tls.issued);
 }
 
 /* A new web process gets the certificate and key to serve HTTPS with. */
@@ -482,7 +488,8 @@ int core_main(const char *config_path)
 	char err[512];
 	sigset_t mask;
 	ssize_t n;
-	int listen_fd, tls_listen_fd;
+	int listen_fd, tls_listen_fd, exe_fd;
+	bool privileged;
 
 	the_core = &c;
 	c.config_path = config_path;
@@ -495,9 +502,28 @@ int core_main(const char *config_path)
 		fatal("cannot find my own binary");
 	c.exe[n] = '\0';
 
+	/* Above the descriptors a child's are moved to (child.h). */
+	exe_fd = open(c.exe, O_PATH | O_CLOEXEC);
+	if (exe_fd >= 0 && exe_fd <= CHILD_TLS_LISTEN_FD) {
+		int high = fcntl(exe_fd, F_DUPFD_CLOEXEC, CHILD_TLS_LISTEN_FD + 1);
+
+		close(exe_fd);
+		exe_fd = high;
+	}
+	if (exe_fd < 0)
+		fatal("cannot open my own binary");
+	if (privs_load(&privileged) != ST_OK)
+		fatalx("cannot find the users the processes run as");
 	setup_state(&c);
 	listen_fd = listen_socket(&c.cfg, c.cfg.port);
 	tls_listen_fd = listen_socket(&c.cfg, c.cfg.https_port);
+	/* Root ends here: everything below runs as the core's own user. */
+	if (privs_own_state(c.cfg.state_dir) != ST_OK)
+		fatalx("cannot give the state in %s to the processes' users", c.cfg.state_dir);
+	if (privs_drop_core() != ST_OK)
+		fatalx("cannot drop root");
+	if (sandbox_enter_core() != ST_OK)
+		fatalx("cannot enter the sandbox");
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -547,6 +573,8 @@ int core_main(const char *config_path)
 
 	c.env = (struct child_env){.ev = c.ev,
 				   .exe = c.exe,
+				   .exe_fd = exe_fd,
+				   .core_pid = getpid(),
 				   .config_path = config_path,
 				   .listen_fd = listen_fd,
 				   .tls_listen_fd = tls_listen_fd,

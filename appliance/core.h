@@ -59,6 +59,7 @@ struct core {
 	struct kiosk_request *kiosk;
 	unsigned nkiosk, kiosk_head, kiosk_count;
 	bool kiosk_busy;
+	bool setup_slip_due; /* a new certificate: the setup slip prints once dev is up */
 	int64_t kiosk_minute;
 	unsigned kiosk_in_minute;
 	/* Public requests per client address and per category (api.c). */

@@ -16,7 +16,7 @@
 
 static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: outpostctl [-c config] [-j] status | audit verify\n"
+	fprintf(stderr, "usage: outpostctl [-c config] [-j] status | audit verify | setup-slip\n"
 			"  -c FILE  configuration file (default /etc/outpost/outpost.conf)\n"
 			"  -j       print the raw JSON answer\n");
 	exit(2);
@@ -124,6 +124,8 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc - 1 && strcmp(argv[optind], "status") == 0)
 		command = "status";
+	else if (optind == argc - 1 && strcmp(argv[optind], "setup-slip") == 0)
+		command = "setup-slip";
 	else if (optind == argc - 2 && strcmp(argv[optind], "audit") == 0 && strcmp(argv[optind + 1], "verify") == 0)
 		command = "audit verify";
 	else
@@ -144,6 +146,13 @@ int main(int argc, char **argv)
 		free(text);
 	} else if (strcmp(command, "status") == 0) {
 		print_status(j);
+	} else if (strcmp(command, "setup-slip") == 0) {
+		if (!json_is_true(json_object_get(j, "ok"))) {
+			fprintf(stderr, "outpostctl: 打印机不可用 / %s\n",
+				json_string_value(json_object_get(j, "error")));
+			return 1;
+		}
+		printf("设置单已送往打印机\nsetup slip sent to the printer\n");
 	} else if (json_is_true(json_object_get(j, "ok"))) {
 		printf("审计：完好，%lld 行，链条完整，锚定于第 %lld 行\n"
 		       "audit: OK, %lld rows, chain intact, anchored at row %lld\n",

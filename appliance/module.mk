@@ -8,5 +8,5 @@ OUTPOSTD_SRCS += appliance/main.c appliance/core.c appliance/child.c appliance/r
 	appliance/api.c appliance/control.c appliance/sandbox.c appliance/worker.c \
 	appliance/vault.c appliance/audit.c appliance/catalog.c appliance/staff.c \
 	appliance/reports.c appliance/queue.c appliance/buttons.c appliance/scanjobs.c appliance/outbox.c \
-	appliance/lantls.c
+	appliance/lantls.c appliance/privs.c
 CTL_SRCS += appliance/ctl.c

@@ -286,16 +286,7 @@ int dev_main(const char *config_path)
 	/* iconv loads its GB18030 module on first use: do it before the sandbox. */
 	{
 		struct buf warm;
-		struct receipt r = {.kind = RECEIPT_INTAKE,
-				    .office_name = "",
-				    .case_code = "",
-				    .item_name = "",
-				    .department = "",
-				    .applicant = "",
-				    .received_at = "",
-				    .promised_by = "",
-				    .pickup_code = "",
-				    .inquiry = ""};
+		struct receipt r = receipt_blank(RECEIPT_INTAKE);
 
 		buf_init(&warm, JOB_MAX_BYTES);
 		receipt_escpos(&r, &warm);
@@ -303,14 +294,16 @@ int dev_main(const char *config_path)
 	}
 	if (scanner_init(rp.ev, &rp.cfg, on_scan, &rp) != ST_OK)
 		log_err("barcode scanners are off");
-	if (docscan_init(rp.ev, on_docscan, &rp) != ST_OK)
-		log_err("document scanning is off");
 	if (panel_init(rp.ev, &rp.cfg, on_button, &rp) != ST_OK)
 		log_err("the GPIO panel is off");
 	if (voice_init(rp.ev, &rp.cfg) != ST_OK)
 		log_err("voice announcements are off");
-	if (sandbox_enter(ROLE_DEV, config_path) != ST_OK)
+	if (sandbox_enter(ROLE_DEV, &rp.cfg, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
+	/* Its thread starts in the sandbox (Landlock holds for the threads a
+	 * process starts after it); SANE loads on the first scan. */
+	if (docscan_init(rp.ev, on_docscan, &rp) != ST_OK)
+		log_err("document scanning is off");
 	rp.on_start = report_state;
 	if (sd_event_add_time_relative(rp.ev, NULL, CLOCK_MONOTONIC, STATUS_POLL_USEC, 500000, on_status_poll, &rp) < 0)
 		fatalx("cannot arm the printer status poll");

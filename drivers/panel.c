@@ -148,7 +148,7 @@ static enum status open_sim(const struct config *cfg)
 {
 	char path[CONFIG_PATH_MAX + 16];
 
-	snprintf(path, sizeof(path), "%s/gpio-sim", cfg->state_dir);
+	snprintf(path, sizeof(path), "%s/dev/gpio-sim", cfg->state_dir);
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST) {
 		log_err("panel simulator: cannot make %s: %s", path, strerror(errno));
 		return ST_IO;

@@ -9,9 +9,23 @@
 
 #define RULE "--------------------------------"
 
-static const char *const kinds[__RECEIPT_KIND_MAX] = {"intake", "cover", "handover", "ticket"};
+static const char *const kinds[__RECEIPT_KIND_MAX] = {"intake", "cover", "handover", "ticket", "setup"};
 static const char *const titles[__RECEIPT_KIND_MAX] = {"受理回执单", "材料扫描封面页", "办理结果领取交接单",
-						       "排队取号凭条"};
+						       "排队取号凭条", "设备设置单 Setup slip"};
+
+struct receipt receipt_blank(enum receipt_kind kind)
+{
+	return (struct receipt){.kind = kind,
+				.office_name = "",
+				.case_code = "",
+				.item_name = "",
+				.department = "",
+				.applicant = "",
+				.received_at = "",
+				.promised_by = "",
+				.pickup_code = "",
+				.inquiry = ""};
+}
 
 json_t *receipt_to_json(const struct receipt *r)
 {
@@ -71,6 +85,8 @@ void receipt_qr_payload(const struct receipt *r, char *out, size_t cap)
 {
 	if (r->kind == RECEIPT_COVER)
 		sheets_cover_payload(r->case_code, (unsigned)r->documents, out, cap);
+	else if (r->kind == RECEIPT_SETUP)
+		snprintf(out, cap, "%s", r->inquiry);
 	else
 		snprintf(out, cap, "OUTPOST-CASE:%s;%s", r->case_code, r->office_name);
 }
@@ -220,11 +236,9 @@ static void ticket_layout(const struct receipt *r, struct pen *p)
 	pen_line(p, "请留意叫号屏幕和语音提示，过号请重新取号或咨询工作人员。");
 }
 
-static void slip_layout(const struct receipt *r, struct pen *p)
+/* The office's name large, the slip's title, a rule. */
+static void heading(const struct receipt *r, struct pen *p)
 {
-	char qr[160];
-	char line[64];
-
 	escpos_align(&p->e, ESCPOS_CENTER);
 	pen_bold(p, true);
 	pen_size(p, 2);
@@ -234,6 +248,28 @@ static void slip_layout(const struct receipt *r, struct pen *p)
 	pen_bold(p, false);
 	escpos_align(&p->e, ESCPOS_LEFT);
 	pen_line(p, RULE);
+}
+
+/* The setup slip of a new box: what to open, and the fingerprint to check
+ * the browser's warning against; a QR of the URL for a tablet. */
+static void setup_layout(const struct receipt *r, struct pen *p)
+{
+	heading(r, p);
+	for (unsigned i = 0; i < r->nlines; i++)
+		pen_line(p, r->lines[i]);
+	pen_line(p, RULE);
+	escpos_align(&p->e, ESCPOS_CENTER);
+	pen_qr(p, r->inquiry);
+	escpos_feed(&p->e, 1);
+	escpos_align(&p->e, ESCPOS_LEFT);
+}
+
+static void slip_layout(const struct receipt *r, struct pen *p)
+{
+	char qr[160];
+	char line[64];
+
+	heading(r, p);
 	body_lines(r, emit_pen, p);
 	if (r->kind == RECEIPT_INTAKE) {
 		pen_bold(p, true);
@@ -289,6 +325,8 @@ enum status receipt_escpos_painted(const struct receipt *r, const struct receipt
 		return escpos_end(&p.e);
 	if (r->kind == RECEIPT_TICKET)
 		ticket_layout(r, &p);
+	else if (r->kind == RECEIPT_SETUP)
+		setup_layout(r, &p);
 	else
 		slip_layout(r, &p);
 	for (unsigned i = 0; r->kind == RECEIPT_COVER && i < r->nseparators; i++)
@@ -323,6 +361,13 @@ enum status receipt_text(const struct receipt *r, struct buf *out)
 	emit_text(&t, r->office_name);
 	emit_text(&t, titles[r->kind]);
 	emit_text(&t, RULE);
+	if (r->kind == RECEIPT_SETUP) {
+		for (unsigned i = 0; i < r->nlines; i++)
+			emit_text(&t, r->lines[i]);
+		snprintf(line, sizeof(line), "[二维码 QR] %s", r->inquiry);
+		emit_text(&t, line);
+		return t.st;
+	}
 	body_lines(r, emit_text, &t);
 	if (r->kind == RECEIPT_INTAKE)
 		emit_text(&t, "取 件 码：（仅打印在回执上）");

@@ -14,9 +14,18 @@
 
 /* What is printed: the intake receipt the citizen keeps, the cover sheet
  * that leads a case's pages through the document scanner, the handover
- * slip signed at pickup, and the queue ticket (case_code holds the ticket
- * number, item_name its category, received_at the time). */
-enum receipt_kind { RECEIPT_INTAKE = 0, RECEIPT_COVER, RECEIPT_HANDOVER, RECEIPT_TICKET, __RECEIPT_KIND_MAX };
+ * slip signed at pickup, the queue ticket (case_code holds the ticket
+ * number, item_name its category, received_at the time), and the setup
+ * slip of a new box (case_code holds the office code, inquiry the
+ * console's URL, lines the certificate's fingerprint and what to do). */
+enum receipt_kind {
+	RECEIPT_INTAKE = 0,
+	RECEIPT_COVER,
+	RECEIPT_HANDOVER,
+	RECEIPT_TICKET,
+	RECEIPT_SETUP,
+	__RECEIPT_KIND_MAX
+};
 
 #define RECEIPT_MAX_LINES      40
 #define RECEIPT_MAX_SEPARATORS 40
@@ -50,6 +59,9 @@ struct receipt {
 	struct receipt_separator separators[RECEIPT_MAX_SEPARATORS];
 	unsigned nseparators;
 };
+
+/* A receipt of that kind with every string "" (then fill what it uses). */
+struct receipt receipt_blank(enum receipt_kind kind);
 
 /* Returns a new JSON object (caller decrefs) or NULL when out of memory. */
 json_t *receipt_to_json(const struct receipt *r);

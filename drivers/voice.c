@@ -23,7 +23,7 @@
 static struct {
 	struct worker *worker;
 	char output[16];
-	char dir[CONFIG_PATH_MAX + 8];
+	char dir[CONFIG_PATH_MAX + 16];
 } voice;
 
 /* --- espeak-ng, loaded on first use (worker thread only) ----------------------- */
@@ -271,7 +271,7 @@ enum status voice_init(sd_event *ev, const struct config *cfg)
 	if (cfg->voice_dir[0])
 		snprintf(voice.dir, sizeof(voice.dir), "%s", cfg->voice_dir);
 	else
-		snprintf(voice.dir, sizeof(voice.dir), "%s/voice", cfg->state_dir);
+		snprintf(voice.dir, sizeof(voice.dir), "%s/dev/voice", cfg->state_dir);
 	if (strcmp(voice.output, "off") == 0)
 		return ST_OK;
 	if (strcmp(voice.output, "wav") != 0 && strcmp(voice.output, "alsa") != 0) {

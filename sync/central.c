@@ -443,6 +443,13 @@ static enum MHD_Result enrol(struct creq *r, json_t *body)
 		return central_error(r, 403, "bad_token", "登记令牌无效、已使用或已过期，请向中心索取新令牌",
 				     "the enrolment token is unknown, used or expired");
 	}
+	/* With client certificates, an office enrols with its own. */
+	if (c->cfg.tls_client_ca[0] && strcmp(r->cert_office, code) != 0) {
+		cdb_rollback(c->db);
+		log_warn("enrolment for %s refused: the client certificate is office %s's", code, r->cert_office);
+		return central_error(r, 403, "client_certificate_office", "客户端证书不属于这个服务站",
+				     "the client certificate is another office's");
+	}
 	if (tls_request && !issue_office_cert(c, code, name, tls_request, office_cert, sizeof(office_cert))) {
 		cdb_rollback(c->db);
 		return central_error(r, 400, "bad_tls_certificate", "服务站的 TLS 证书请求无效（须为自签名证书）",
@@ -583,15 +590,27 @@ static enum MHD_Result dispatch(struct creq *r)
 }
 
 /* The office's TLS client certificate, checked against [central]
- * tls_client_ca (MHD asks for one; GnuTLS verifies the chain). */
-static bool client_certified(struct MHD_Connection *conn)
+ * tls_client_ca (MHD asks for one; GnuTLS verifies the chain); cn gets the
+ * office code it was issued for (its common name). */
+static bool client_certified(struct MHD_Connection *conn, char *cn, size_t cap)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	unsigned int n = 0, status = 1;
+	const gnutls_datum_t *peers;
+	gnutls_x509_crt_t crt = NULL;
+	size_t len = cap - 1;
+	bool ok;
 
-	if (!ci || !ci->tls_session || !gnutls_certificate_get_peers(ci->tls_session, &n) || n == 0)
+	cn[0] = '\0';
+	if (!ci || !ci->tls_session || !(peers = gnutls_certificate_get_peers(ci->tls_session, &n)) || n == 0 ||
+	    gnutls_certificate_verify_peers2(ci->tls_session, &status) != 0 || status != 0)
 		return false;
-	return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+	ok = gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
+	     gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &len) == 0;
+	gnutls_x509_crt_deinit(crt);
+	if (!ok)
+		cn[0] = '\0';
+	return ok;
 }
 
 /* Every request starts here, with the URI as it came (the query too, which
@@ -659,11 +678,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		mhd_loop_request_begins(&r->c->loop, conn);
 		r->method = method;
 		r->url = url;
-		if (strncmp(url, "/v1/", 4) == 0 && r->c->cfg.tls_client_ca[0] && !client_certified(conn)) {
-			log_warn("%s %s refused: no client certificate signed by %s", method, url,
-				 r->c->cfg.tls_client_ca);
-			return central_error(r, 403, "client_certificate", "需要由中心签发的服务站客户端证书",
-					     "a client certificate signed by central's CA is required");
+		if (strncmp(url, "/v1/", 4) == 0 && r->c->cfg.tls_client_ca[0]) {
+			const char *office = central_header(r, "Outpost-Office");
+			char *cn = r->cert_office;
+
+			if (!client_certified(conn, cn, sizeof(r->cert_office))) {
+				log_warn("%s %s refused: no client certificate signed by %s", method, url,
+					 r->c->cfg.tls_client_ca);
+				return central_error(r, 403, "client_certificate", "需要由中心签发的服务站客户端证书",
+						     "a client certificate signed by central's CA is required");
+			}
+			/* The certificate is one office's: it carries no other's requests. */
+			if (office && strcmp(office, cn) != 0) {
+				log_warn(
+				    "%s %s refused: the client certificate is office %s's, the request office %s's",
+				    method, url, cn, office);
+				return central_error(r, 403, "client_certificate_office", "客户端证书不属于这个服务站",
+						     "the client certificate is another office's");
+			}
 		}
 		if (strncmp(url, "/v1/uploads", 11) != 0) {
 			admit(r);

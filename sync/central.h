@@ -115,6 +115,8 @@ struct creq {
 	uint64_t dropped;
 	/* the office a signed request came from, once checked */
 	char office[16];
+	/* the office the client certificate names (with tls_client_ca) */
+	char cert_office[64];
 	/* tus: begun once the headers were looked at; a PATCH streams to the
 	 * upload's file */
 	bool tus_begun;

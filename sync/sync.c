@@ -1179,7 +1179,7 @@ int sync_main(const char *config_path)
 	if (http_init(rp->ev) != ST_OK)
 		fatalx("cannot start libcurl");
 	sy.enrolled = load_identity();
-	if (sandbox_enter(ROLE_SYNC, config_path) != ST_OK)
+	if (sandbox_enter(ROLE_SYNC, &rp->cfg, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	if (sy.enrolled)
 		log_info("sync ready: office %s at %s", sy.office, sy.url);

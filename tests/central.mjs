@@ -4,7 +4,7 @@
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon, buildDir, freePort, sleep } from './lib.mjs';
@@ -24,18 +24,23 @@ export class Central extends Daemon {
 
 // A CA made for the test and a certificate for 127.0.0.1 signed by it
 // (openssl's command line); name picks the certificate's file names.
-export function makeTls(dir, name = 'central', ips = ['127.0.0.1']) {
+export function makeTls(dir, name = 'central', ips = ['127.0.0.1'], cn = '127.0.0.1') {
   const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   if (!existsSync(join(dir, 'ca.pem'))) {
     ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
       '-subj', '/CN=Outpost test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
   }
-  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${cn}`,
     '-keyout', `${name}.key`, '-out', `${name}.csr`);
   writeFileSync(join(dir, 'san.ext'), `subjectAltName = ${ips.map((ip) => `IP:${ip}`).join(',')}\n`);
   ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
     '-extfile', 'san.ext', '-out', `${name}.pem`);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  const made = { ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  // A box's sync role runs as its own user (appliance/privs.h): it reads the
+  // CA, and an office's certificate and key, from here.
+  chmodSync(dir, 0o755);
+  for (const f of Object.values(made)) chmodSync(f, 0o644);
+  return made;
 }
 
 // Starts outpost-central; with tls ({cert, key}) it serves HTTPS.

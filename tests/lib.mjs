@@ -2,7 +2,7 @@
 // outpostd in a temporary folder on a free loopback port, and talk to it.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -153,7 +153,7 @@ export class Box extends Daemon {
   // tests read it off the printer's bytes (GB18030 "取 件 码：" and six
   // digits, after the case's code).
   pickupCode(code) {
-    const raw = readFileSync(join(this.state, 'printer.out'));
+    const raw = readFileSync(join(this.state, 'dev', 'printer.out'));
     const marker = Buffer.from([0xc8, 0xa1, 0x20, 0xbc, 0xfe, 0x20, 0xc2, 0xeb]);
     const at = raw.indexOf(Buffer.from(code, 'latin1'));
     const m = at < 0 ? -1 : raw.indexOf(marker, at);
@@ -267,6 +267,9 @@ function spawnBox(config, env = {}) {
 // must name them).
 export async function startBox(extra = '', { prepare, env, port, httpsPort } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-test-'));
+  // The box's processes run as their own users (appliance/privs.h): they
+  // pass through this folder to the configuration and the state.
+  chmodSync(dir, 0o755);
   if (prepare) await prepare(dir);
   port ??= await freePort();
   await writeConfig(dir, port, extra, httpsPort);

@@ -10,11 +10,13 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -105,6 +107,14 @@ int main(int argc, char **argv)
 		tcgetattr(m, &t);
 		cfmakeraw(&t);
 		tcsetattr(m, TCSANOW, &t);
+		/* As udev leaves a serial port: the group dialout may use it (the
+		 * box's dev role runs as a user in that group). */
+		{
+			struct group *g = getgrnam("dialout");
+
+			if (g && (chown(ptsname(m), (uid_t)-1, g->gr_gid) < 0 || chmod(ptsname(m), 0660) < 0))
+				return 1;
+		}
 		printf("%s\n", ptsname(m));
 		for (;;) {
 			serve(m); /* the other end closed: wait for it to open again */

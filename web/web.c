@@ -894,7 +894,7 @@ int web_main(const char *config_path)
 	 * quarter of them, so the console always gets in. */
 	if (sse_init(web.rp.ev, cfg->max_connections - cfg->max_connections / 4, mhd_kick) != ST_OK)
 		fatalx("out of memory");
-	if (sandbox_enter(ROLE_WEB, config_path) != ST_OK)
+	if (sandbox_enter(ROLE_WEB, cfg, config_path) != ST_OK)
 		fatalx("cannot enter the sandbox");
 	log_info("web ready on http://%s:%u (redirects; kiosk and display for %s)", cfg->listen_address, cfg->port,
 		 cfg->screen_address);

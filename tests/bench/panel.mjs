@@ -55,7 +55,7 @@ async function round(trigger) {
 }
 
 try {
-  const fifo = join(box.state, 'gpio-sim');
+  const fifo = join(box.state, 'dev', 'gpio-sim');
   const button = [], http = [];
   for (let i = 0; i < ROUNDS; i++) {
     button.push(await round(() => appendFileSync(fifo, 'TICKET-A\n')));

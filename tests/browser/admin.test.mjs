@@ -22,18 +22,18 @@ test('the device test page: printer state, a test page printed, the last scans, 
   await page.click('#nav-devices');
   await page.locator('#devices-view').waitFor();
   await page.locator('#device-states', { hasText: '就绪' }).waitFor();
-  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const before = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   await page.click('#test-print');
   await page.locator('#flash', { hasText: '取号凭条已打印' }).waitFor();
-  assert.ok(readFileSync(join(box.state, 'printer.out')).length > before);
-  assert.match(await escposText(readFileSync(join(box.state, 'printer.out')).subarray(before)), /打印机测试页/);
+  assert.ok(readFileSync(join(box.state, 'dev', 'printer.out')).length > before);
+  assert.match(await escposText(readFileSync(join(box.state, 'dev', 'printer.out')).subarray(before)), /打印机测试页/);
   await page.locator('body[data-scan-seq]').waitFor({ state: 'attached' });
   box.scan('1234567890128', 'E0');
   await page.locator('#device-scans li', { hasText: '[E0] 1234567890128' }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator('#devices-view').isVisible(), true, 'the test page stays');
   // The panel: a press shows up live, an LED is switched from the page.
   await page.locator('#device-states', { hasText: '模拟器（演示）' }).waitFor();
-  appendFileSync(join(box.state, 'gpio-sim'), 'CALL-1\n');
+  appendFileSync(join(box.state, 'dev', 'gpio-sim'), 'CALL-1\n');
   await page.locator('#device-presses li', { hasText: 'call:1（CALL-1）' }).waitFor({ timeout: 5000 });
   await page.click('#device-leds button[data-led=ready]');
   await page.locator('#device-leds button[data-led=ready][aria-pressed=true]').waitFor({ timeout: 5000 });

@@ -70,14 +70,14 @@ test('a pickup with a wrong code is refused, the right one hands over and prints
   await page.locator('#flash').filter({ hasText: '取件码或证件号码后四位不正确' }).waitFor();
   assert.equal((await box.json(`/api/v1/cases/${code}`)).body.state, 'ready', 'nothing handed over');
 
-  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const before = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   await page.fill('input[name=pickup_code]', right);
   await page.click('#pickup-form button[type=submit]');
   await page.locator('#flash').filter({ hasText: '交接单已打印' }).waitFor();
   // The case view is drawn again after the flash.
   await page.locator('#case-fields', { hasText: '已领取' }).waitFor();
   // The slip as the printer got it, decoded by npos.
-  const slip = readFileSync(join(box.state, 'printer.out')).subarray(before);
+  const slip = readFileSync(join(box.state, 'dev', 'printer.out')).subarray(before);
   const text = await escposText(slip);
   assert.match(text, /办理结果领取交接单/);
   assert.match(text, new RegExp(code));

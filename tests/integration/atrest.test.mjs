@@ -88,11 +88,11 @@ test('the pickup code, document file names and document hashes are sealed; all t
   assert.equal(sha256(Buffer.from(await dl.arrayBuffer())), docSha);
   assert.equal(decodeURIComponent(dl.headers.get('content-disposition').split("''")[1]), docName);
   // ... and a reprinted receipt carries the same pickup code.
-  const printed = readFileSync(join(box.state, 'printer.out')).length;
+  const printed = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const again = await box.post(`/api/v1/cases/${code}/receipt`);
   assert.equal(again.status, 200, JSON.stringify(again.body));
-  await box.waitUntil(() => readFileSync(join(box.state, 'printer.out')).length > printed, 5000, 'the reprint');
-  const reprint = readFileSync(join(box.state, 'printer.out')).subarray(printed);
+  await box.waitUntil(() => readFileSync(join(box.state, 'dev', 'printer.out')).length > printed, 5000, 'the reprint');
+  const reprint = readFileSync(join(box.state, 'dev', 'printer.out')).subarray(printed);
   assert.ok(reprint.indexOf(Buffer.from(pickup)) >= 0, 'the reprint shows the pickup code');
 });
 

@@ -16,7 +16,7 @@ before(async () => {
 after(async () => { await box.stop(); box.cleanup(); });
 
 function printedBytes() {
-  try { return readFileSync(join(box.state, 'printer.out')).length; } catch { return 0; }
+  try { return readFileSync(join(box.state, 'dev', 'printer.out')).length; } catch { return 0; }
 }
 
 // Asserts the refusal and that no case, document or receipt appeared.

@@ -75,7 +75,7 @@ test('a case with two documents is stored durably and its receipt printed', asyn
   assert.match(detail.body.receipt_text, /居住证办理/);
 
   // The printer file decodes with npos, an ESC/POS parser nobody here wrote.
-  const bytes = readFileSync(join(box.state, 'printer.out'));
+  const bytes = readFileSync(join(box.state, 'dev', 'printer.out'));
   const ast = await escposParser().parse(bytes);
   assert.equal(ast.error ?? null, null);
   const commands = ast.tree.map((n) => `${n.ascii}${n.fn ?? ''}`);
@@ -118,11 +118,11 @@ test('case codes count up per day and a reprint appends another receipt', async 
   const page = (await box.json(`/api/v1/cases?limit=1&before=${ids[0]}`)).body.cases;
   assert.deepEqual(page.map((x) => x.id), [ids[1]]);
   assert.equal((await box.json('/api/v1/cases?limit=0')).status, 400);
-  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const before = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const r = await box.json(`/api/v1/cases/${a.body.code}/receipt`, { method: 'POST', headers: { 'X-CSRF-Token': box.csrf } });
   assert.equal(r.status, 200);
   assert.equal(r.body.receipt.printed, true);
-  assert.ok(readFileSync(join(box.state, 'printer.out')).length > before);
+  assert.ok(readFileSync(join(box.state, 'dev', 'printer.out')).length > before);
 });
 
 test('outpostctl status reports every role, the database and the printer', async () => {
@@ -161,7 +161,7 @@ test('static pages are embedded and served with a content security policy', asyn
 });
 
 test('a receipt waits for paper and prints when the paper is back; a ticket does not wait', async () => {
-  const flag = join(box.state, 'printer.out.paper-out');
+  const flag = join(box.state, 'dev', 'printer.out.paper-out');
   writeFileSync(flag, '');
   try {
     const r = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
@@ -176,7 +176,7 @@ test('a receipt waits for paper and prints when the paper is back; a ticket does
     rmSync(flag);
     await box.waitUntil(async () => (await box.json(`/api/v1/cases/${r.body.code}`)).body.receipt_state === 'printed',
       12000, 'the held receipt to print');
-    assert.ok(readFileSync(join(box.state, 'printer.out')).includes(Buffer.from(r.body.code, 'latin1')));
+    assert.ok(readFileSync(join(box.state, 'dev', 'printer.out')).includes(Buffer.from(r.body.code, 'latin1')));
   } finally {
     rmSync(flag, { force: true });
   }

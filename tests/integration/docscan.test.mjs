@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, goodCase } from '../lib.mjs';
@@ -20,7 +20,10 @@ const cover = (c, pages) => `OUTPOST-COVER:${c};${pages}`;
 const sep = (c, m, pages) => `OUTPOST-SEP:${c};${m};${pages}`;
 
 before(async () => {
+  // Readable by the dev role's user, which may read the private SANE
+  // folder (and the pages the pnm backend reads there) and nothing else.
   dir = mkdtempSync(join(tmpdir(), 'outpost-sane-'));
+  chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'sane'));
   // SANE's virtual backends are off by default: a private configuration.
   writeFileSync(join(dir, 'sane', 'dll.conf'), 'test\npnm\n');
@@ -39,7 +42,7 @@ after(async () => { await box.stop(); box.cleanup(); rmSync(dir, { recursive: tr
 // file named in its filename option), then finishes the job.
 async function scanStack(pages, extra = {}) {
   const files = pages.map((p, i) => {
-    const f = join(dir, `page-${Date.now()}-${i}.pgm`);
+    const f = join(dir, 'sane', `page-${Date.now()}-${i}.pgm`);
     if (p === 'P') contentPage(f, i); else if (typeof p === 'string') sheetPage(f, p); else printedSheetPage(f, p);
     return f;
   });
@@ -70,11 +73,11 @@ const caseDocs = async () => (await box.json(`/api/v1/cases/${code}`)).body.docu
 // The sheets the box prints for the case: its cover and one separator per
 // material, found among the printed raster images by what zbarimg reads.
 async function printedSheets() {
-  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const before = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const r = await box.post(`/api/v1/cases/${code}/cover`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const sheets = {};
-  for (const img of rasterImages(readFileSync(join(box.state, 'printer.out')).subarray(before))) {
+  for (const img of rasterImages(readFileSync(join(box.state, 'dev', 'printer.out')).subarray(before))) {
     if (img.w < 100 || Math.abs(img.w - img.h) > 8) continue; /* text lines are wide and low; QR codes square */
     const f = join(dir, 'sheet.pbm');
     writeFileSync(f, pbm(img));
@@ -123,7 +126,7 @@ test('a missed separator is caught by the page counts, and nothing is filed', as
 test('the scanner\'s conditions become clear messages: jammed, cover open, no documents', async () => {
   for (const [option, status, text] of [['status-jammed', 'jammed', /卡纸/], ['status-coveropen', 'cover_open', /盖板打开/],
     ['status-nodocs', 'no_docs', /没有纸张/]]) {
-    const f = join(dir, 'p.pgm');
+    const f = join(dir, 'sane', 'p.pgm');
     contentPage(f, 1);
     const r = await box.post('/api/v1/scan-jobs', { source: 'flatbed', options: { filename: f, [option]: 'yes' } });
     assert.equal(r.status, 202);

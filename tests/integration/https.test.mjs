@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, buildDir, httpsFetch } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
+import { escposText } from '../escpos.mjs';
 
 let box;
 before(async () => { box = await startBox(); });
@@ -55,6 +56,29 @@ test('the console is served over HTTPS with the self-signed certificate whose fi
   // A client that trusts only another certificate is refused.
   const other = makeTls(mkdtempSync(join(tmpdir(), 'outpost-other-')), 'other');
   await assert.rejects(httpsFetch(`${box.secureBase}/staff/`, {}, [readFileSync(other.ca)]), /certificate/);
+});
+
+test('a new box prints its setup slip with the console address and the fingerprint; once; outpostctl prints it again', async () => {
+  const out = join(box.state, 'dev', 'printer.out');
+  const fp = box.status().tls.fingerprint;
+  const slips = async (from = 0) => (await escposText(readFileSync(out).subarray(from))).split('设备设置单').length - 1;
+  await box.waitUntil(async () => (await slips()) === 1, 5000, 'the setup slip of the first start');
+  const text = await escposText(readFileSync(out));
+  assert.ok(text.includes(`https://127.0.0.1:${box.httpsPort}/staff/`), text);
+  // The fingerprint in four lines of eight bytes, as a clerk compares it.
+  for (let i = 0; i < 4; i++) assert.ok(text.includes(fp.slice(i * 24, i * 24 + 23)), `${fp}\n${text}`);
+  assert.match(text, /服务站编码：SQ01/);
+  assert.match(text, /请核对证书指纹/);
+  // The same certificate at the next start: no second slip.
+  const printed = readFileSync(out).length;
+  await box.restart();
+  await box.waitUntil(async () => box.status().roles.dev.state === 'up', 5000, 'dev up again');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await slips(printed), 0, 'printed once');
+  const ctl = execFileSync(join(buildDir, 'outpostctl'), ['-c', box.config, 'setup-slip'], { encoding: 'utf8' });
+  assert.match(ctl, /设置单已送往打印机/);
+  await box.waitUntil(async () => (await slips(printed)) === 1, 5000, 'the slip printed again');
+  assert.ok((await escposText(readFileSync(out).subarray(printed))).includes(fp.slice(0, 23)));
 });
 
 test('HTTPS answers carry HSTS; the session cookie is Secure, HttpOnly and SameSite=Strict', async () => {

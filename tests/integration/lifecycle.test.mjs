@@ -49,13 +49,13 @@ test('received → queued → sent → accepted → decided → ready → collec
   const ready = await box.json('/api/v1/cases?view=ready');
   assert.ok(ready.body.cases.some((c) => c.code === code), 'on the ready-for-pickup list');
 
-  const printed = readFileSync(join(box.state, 'printer.out')).length;
+  const printed = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const r = await box.post(`/api/v1/cases/${code}/pickup`, { pickup_code: extractPickup(code),
     collector: { kind: 'applicant' } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.state, 'collected');
   assert.equal(r.body.slip.printed, true);
-  assert.ok(readFileSync(join(box.state, 'printer.out')).length > printed, 'handover slip printed');
+  assert.ok(readFileSync(join(box.state, 'dev', 'printer.out')).length > printed, 'handover slip printed');
   const close = await box.post(`/api/v1/cases/${code}/close`);
   assert.equal(close.status, 200);
   assert.equal(close.body.state, 'closed');
@@ -207,11 +207,11 @@ test('finding cases: by name, state, department and dates; the overdue view; the
   const overdue = await box.json('/api/v1/cases?view=overdue');
   assert.deepEqual(overdue.body.cases.map((c) => c.code), [a]);
 
-  const printed = readFileSync(join(box.state, 'printer.out')).length;
+  const printed = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const cover = await box.post(`/api/v1/cases/${b}/cover`);
   assert.equal(cover.status, 200);
   assert.equal(cover.body.slip.printed, true);
-  const text = await escposText(readFileSync(join(box.state, 'printer.out')).subarray(printed));
+  const text = await escposText(readFileSync(join(box.state, 'dev', 'printer.out')).subarray(printed));
   assert.match(text, /材料扫描封面页/);
   assert.match(text, /材料页数：4 页/, 'the pages the scanner must see');
 });

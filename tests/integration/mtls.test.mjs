@@ -11,14 +11,15 @@ import { join } from 'node:path';
 import { startBox, goodCase, samples, top, buildDir } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
 
-let central, tls, office, rogue;
+let central, tls, office, neighbour, rogue;
 const boxes = [];
 const curl = (...args) => spawnSync('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', '--cacert', tls.ca, ...args], { encoding: 'utf8' });
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-mtls-'));
   tls = makeTls(dir);
-  office = makeTls(dir, 'office'); // signed by central's CA
+  office = makeTls(dir, 'office', ['127.0.0.1'], 'SQ01'); // signed by central's CA, for office SQ01
+  neighbour = makeTls(dir, 'neighbour', ['127.0.0.1'], 'SQ02'); // the same CA, another office
   rogue = makeTls(mkdtempSync(join(tmpdir(), 'outpost-rogue-')), 'rogue'); // another CA
   central = await startCentral(`tls_client_ca = ${tls.ca}\n`, { tls, dir });
 });
@@ -56,9 +57,20 @@ test('a box without its certificate cannot enrol, and says why; with it, cases r
   const stranger = await boxWith(`client_cert = ${rogue.cert}\nclient_key = ${rogue.key}\n`);
   assert.equal((await stranger.post('/api/v1/sync/enrol', { url: central.base, token: central.token() })).status, 502);
 
+  // Another office's certificate from the same CA: refused, by name.
+  const borrowed = await boxWith(`client_cert = ${neighbour.cert}\nclient_key = ${neighbour.key}\n`);
+  const lent = await borrowed.post('/api/v1/sync/enrol', { url: central.base, token: central.token() });
+  assert.equal(lent.status, 502);
+  assert.match(lent.body.central_message, /客户端证书不属于这个服务站/);
+
   const box = await boxWith(`client_cert = ${office.cert}\nclient_key = ${office.key}\n`);
   const r = await box.post('/api/v1/sync/enrol', { url: central.base, token: central.token() });
   assert.equal(r.status, 200, JSON.stringify(r.body));
+  // Its signed requests with SQ02's certificate are refused too.
+  const asNeighbour = curl('--cert', neighbour.cert, '--key', neighbour.key, '-H', 'Outpost-Office: SQ01',
+    `${central.base}/v1/catalog`);
+  assert.equal(asNeighbour.stdout.split('\n').pop(), '403');
+  assert.equal(JSON.parse(asNeighbour.stdout.split('\n')[0]).error, 'client_certificate_office');
   const created = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
   await box.waitUntil(async () => (await box.caseState(created.body.code)) === 'sent', 20000, 'the case to reach central');
 });

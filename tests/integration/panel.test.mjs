@@ -13,7 +13,7 @@ import { startBox, sleep } from '../lib.mjs';
 
 let box;
 
-const press = (...lines) => appendFileSync(join(box.state, 'gpio-sim'), lines.map((l) => `${l}\n`).join(''));
+const press = (...lines) => appendFileSync(join(box.state, 'dev', 'gpio-sim'), lines.map((l) => `${l}\n`).join(''));
 const devices = async () => (await box.json('/api/v1/devices')).body;
 const waiting = async (prefix) => (await box.json('/api/v1/display')).body.waiting.find((w) => w.prefix === prefix).count;
 const lastPress = async () => (await devices()).panel.presses.at(-1);
@@ -37,12 +37,12 @@ after(async () => { await box.stop(); box.cleanup(); });
 
 test('a ticket button prints a ticket; a bounce within debounce_ms is one press', async () => {
   const before = await waiting('A');
-  const printedBefore = readFileSync(join(box.state, 'printer.out')).length;
+  const printedBefore = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   press('TICKET-A', 'TICKET-A');
   await box.waitUntil(async () => (await waiting('A')) === before + 1, 5000, 'the ticket to be issued');
   await sleep(500);
   assert.equal(await waiting('A'), before + 1, 'the bounce did not issue a second ticket');
-  const printed = readFileSync(join(box.state, 'printer.out')).subarray(printedBefore).toString('latin1');
+  const printed = readFileSync(join(box.state, 'dev', 'printer.out')).subarray(printedBefore).toString('latin1');
   assert.match(printed, /A001/);
   await sleep(250);
   press('TICKET-A');
@@ -96,7 +96,7 @@ test('LEDs follow the box: online, paper out and back; the device page switches 
   assert.equal(d.panel.state, 'simulated');
   assert.equal(d.panel.leds.online, true);
   assert.equal(d.panel.leds.paper, false);
-  const flag = join(box.state, 'printer.out.paper-out');
+  const flag = join(box.state, 'dev', 'printer.out.paper-out');
   writeFileSync(flag, '');
   await box.waitUntil(async () => (await devices()).panel.leds.paper === true, 12000, 'the paper LED');
   rmSync(flag);

@@ -20,7 +20,7 @@ test('a receipt printed as images: no GB18030 text, the QR read by zbarimg from 
   const r = await box.createCase(goodCase, [{ name: 'a.pdf', type: 'application/pdf', data: samples.pdf() }]);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.receipt.printed, true, JSON.stringify(r.body.receipt));
-  const bytes = readFileSync(join(box.state, 'printer.out'));
+  const bytes = readFileSync(join(box.state, 'dev', 'printer.out'));
   const images = rasterImages(bytes);
   assert.ok(images.length >= 12, `every line is an image (${images.length})`);
   for (const img of images) assert.ok(img.w <= 576 && img.h > 0 && img.bits.some((b) => b !== 0), 'not blank');
@@ -39,11 +39,11 @@ test('a receipt printed as images: no GB18030 text, the QR read by zbarimg from 
 });
 
 test('a ticket printed as images on the same printer', async () => {
-  const before = readFileSync(join(box.state, 'printer.out')).length;
+  const before = readFileSync(join(box.state, 'dev', 'printer.out')).length;
   const t = await fetch(`${box.base}/api/v1/kiosk/tickets`, { method: 'POST',
     headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ category: 'P' }) });
   assert.equal(t.status, 201);
-  const images = rasterImages(readFileSync(join(box.state, 'printer.out')).subarray(before));
+  const images = rasterImages(readFileSync(join(box.state, 'dev', 'printer.out')).subarray(before));
   assert.ok(images.length >= 6);
   // The number is drawn four times larger than the office's name.
   assert.ok(Math.max(...images.map((i) => i.h)) >= 3 * Math.min(...images.map((i) => i.h)));

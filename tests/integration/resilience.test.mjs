@@ -4,10 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { appendFileSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBox, samples, goodCase, buildDir, sleep } from '../lib.mjs';
+
+const testBuild = buildDir.endsWith('build/san');
 
 let box;
 before(async () => {
@@ -90,12 +92,54 @@ test('a core that does not answer: the web answers 504 and drops the late answer
   assert.equal(box.status().roles.web.restarts, webRestarts, 'the web survived the late answer');
 });
 
-test('every child runs without new privileges and under seccomp', () => {
-  const pids = box.pids();
-  for (const role of ['web', 'dev', 'sync']) {
-    const status = readFileSync(`/proc/${pids[role]}/status`, 'utf8');
+// F3: after start-up no process of the box is root or holds a capability,
+// each runs under its own seccomp allow-list, and each role is its own user.
+test('every process runs as its own user, with no capability, no new privileges and under seccomp', () => {
+  const pids = { core: box.proc.pid, ...box.pids() };
+  const uids = {};
+  for (const [role, pid] of Object.entries(pids)) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const uid = status.match(/^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m).slice(1).map(Number);
+    assert.ok(uid.every((u) => u !== 0), `${role} runs as uid ${uid}`);
+    assert.ok(uid.every((u) => u === uid[0]), `${role}: real, effective, saved and file uids agree`);
+    assert.ok(status.match(/^Gid:\s+(.*)$/m)[1].split(/\s+/).every((g) => g !== '0'), `${role} is not in group root`);
+    assert.match(status, /^CapEff:\s+0{16}$/m, role);
     assert.match(status, /^NoNewPrivs:\s+1$/m, role);
     assert.match(status, /^Seccomp:\s+2$/m, role);
+    uids[role] = uid[0];
+  }
+  assert.equal(new Set(Object.values(uids)).size, 4, `four users: ${JSON.stringify(uids)}`);
+  for (const role of ['web', 'dev', 'sync']) {
+    const status = readFileSync(`/proc/${pids[role]}/status`, 'utf8');
+    assert.match(status, /^CapPrm:\s+0{16}$/m, `${role} cannot get a capability back`);
+  }
+  // The database and the key are the core's user's alone.
+  for (const f of ['outpost.db', 'box.key']) {
+    const st = statSync(join(box.state, f));
+    assert.equal(st.uid, uids.core, f);
+    assert.equal(st.mode & 0o077, 0, `${f} is private`);
+  }
+  assert.equal(statSync(join(box.state, 'dev')).uid, uids.dev);
+  assert.equal(statSync(join(box.state, 'sync')).uid, uids.sync);
+});
+
+test('dev and sync cannot open the database or the box key (test hook)', { skip: !testBuild &&
+  'SKIPPED LOUDLY: the probe hook exists only in the test build (SANITIZE=1); the sanitized tier runs this' }, async () => {
+  const probed = await startBox();
+  try {
+    // The probe runs at each role's start, once it is sandboxed.
+    await probed.restart(() => {}, { OUTPOST_TEST_PROBE: ['box.key', 'outpost.db', 'tls.key'].map((f) => join(probed.state, f)).join(':') });
+    for (const role of ['web', 'dev', 'sync']) {
+      for (const f of ['box.key', 'outpost.db', 'tls.key']) {
+        const path = join(probed.state, f);
+        await probed.waitUntil(() => probed.log.includes(`probe: ${role} cannot open ${path}: Permission denied`), 5000,
+          `${role} refused ${f}`);
+      }
+      assert.ok(!probed.log.includes(`probe: ${role} opened`), probed.log);
+    }
+  } finally {
+    await probed.stop();
+    probed.cleanup();
   }
 });
 
