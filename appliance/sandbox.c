@@ -142,6 +142,8 @@ static const int dev_only[] = {
     SCMP_SYS(rename),
     SCMP_SYS(mknodat),
     SCMP_SYS(mknod),
+    SCMP_SYS(chmod), /* fontconfig, on the cache folder it tries to make */
+    SCMP_SYS(fadvise64), /* and on the caches it reads */
     SCMP_SYS(fchmod),
     SCMP_SYS(fchmodat),
     SCMP_SYS(inotify_init1),
@@ -398,6 +400,8 @@ static void landlock_dev(const struct config *cfg, const char *config_path)
 	landlock_allow(&ll, "/sys", FS_READ);
 	landlock_allow(&ll, "/run/udev", FS_READ);
 	landlock_allow(&ll, "/proc/asound", FS_READ);
+	/* The raster painter's fonts: fontconfig's cache saves a scan of them. */
+	landlock_allow(&ll, "/var/cache/fontconfig", FS_READ);
 	snprintf(path, sizeof(path), "%s/dev", cfg->state_dir);
 	landlock_allow(&ll, path, FS_RW);
 	/* A SANE configuration of its own (the virtual test backends read

@@ -88,10 +88,10 @@ test('a case with two documents is stored durably and its receipt printed', asyn
   const code128 = ast.tree.find((n) => n.ascii === 'GS' && n.fn === 'k');
   assert.equal(bytes.subarray(code128.offset + 6, code128.offset + code128.length).toString('latin1'), c.code);
   // (The box's setup slip, printed at its first start, carries a QR too.)
-  const stored = (n) => bytes.subarray(n.offset + 8, n.offset + n.length).toString('utf8');
+  const qrData = (n) => bytes.subarray(n.offset + 8, n.offset + n.length).toString('utf8');
   const qr = ast.tree.filter((n) => n.ascii === 'GS' && n.fn === '(k')
-    .find((n) => bytes[n.offset + 6] === 80 && stored(n).startsWith('OUTPOST-CASE:'));
-  const payload = stored(qr);
+    .find((n) => bytes[n.offset + 6] === 80 && qrData(n).startsWith('OUTPOST-CASE:'));
+  const payload = qrData(qr);
   assert.equal(payload, `OUTPOST-CASE:${c.code};幸福街道便民服务站`);
   // Read back by ZBar: the printer draws native codes itself, so their
   // contents are drawn again with qrencode and zint and then decoded.

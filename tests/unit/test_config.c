@@ -62,7 +62,7 @@ static void test_good(void **state)
 	/* Relative paths are taken from the file's folder, derived paths follow. */
 	assert_non_null(strstr(cfg.state_dir, dir));
 	assert_non_null(strstr(cfg.control_socket, "state/control.sock"));
-	assert_non_null(strstr(cfg.printer_path, "state/printer.out"));
+	assert_non_null(strstr(cfg.printer_path, "state/dev/printer.out"));
 	/* The panel's lines, split and checked. */
 	assert_int_equal(load_text("[gpio]\nchip = /dev/gpiochip0\nbuttons = call:1=17, recall:1 = CALLER-1-RECALL ,"
 				   "ticket:A=5,rate:5=6\nleds = paper=LED-PAPER,buzzer=12\n",
