@@ -146,7 +146,7 @@ test('the test backend\'s 10-page feeder gives 10 pages; one job at a time', asy
   const r = await box.post('/api/v1/scan-jobs', { device: 'test:0', source: 'adf', resolution: 100, test: true });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   const busy = await box.post('/api/v1/scan-jobs', { test: true });
-  assert.equal(busy.status, 409);
+  assert.equal(busy.status, 409, `the first job: ${JSON.stringify((await box.json(`/api/v1/scan-jobs/${r.body.job}`)).body)}`);
   assert.equal(busy.body.error, 'scanner_busy');
   let j;
   await box.waitUntil(async () => ['done', 'failed'].includes((j = (await box.json(`/api/v1/scan-jobs/${r.body.job}`)).body).state), 20000, 'the ADF job');
