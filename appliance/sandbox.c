@@ -142,8 +142,10 @@ static const int dev_only[] = {
     SCMP_SYS(rename),
     SCMP_SYS(mknodat),
     SCMP_SYS(mknod),
-    SCMP_SYS(chmod), /* fontconfig, on the cache folder it tries to make */
-    SCMP_SYS(fadvise64), /* and on the caches it reads */
+    /* fontconfig (the raster painter): chmod on the cache folder it tries
+     * to make, fadvise on the caches it reads */
+    SCMP_SYS(chmod),
+    SCMP_SYS(fadvise64),
     SCMP_SYS(fchmod),
     SCMP_SYS(fchmodat),
     SCMP_SYS(inotify_init1),
