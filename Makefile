@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Outpost: one non-recursive build.  Each folder adds its sources through its
 # module.mk; objects go to build/plain or, with SANITIZE=1, build/san.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON API under /api/v1, answered by the core.  The web process turns
  * each HTTP request into an API request message (method, path, session

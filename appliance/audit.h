@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit log: one row for every staff action and every display of
  * personal data, chained so that no row can be edited, removed or moved

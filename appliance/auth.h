@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Staff accounts, sessions and login lockout (core only).  Passwords are
  * stored as argon2id hashes.  Sessions live in a fixed table in the core's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A growable byte buffer with a hard limit (curl's dynbuf).  Appends past the
  * limit fail with ST_TOO_LARGE and leave the buffer as it was.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The GPIO panel seen from the core: what a button press means now, and
  * what the LEDs show.  The dev process only reports presses and sets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Case codes that work offline (DESIGN 3.2): <office>-<YYMMDD>-<seq><check>,
  * e.g. "SQ01-261128-0007K".  The sequence counts per office and day, so a code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cases at the office end: intake, the lifecycle of lifecycle.h, pickup,
  * finding cases, and purging personal data after retention.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The service catalog (事项目录): the category tree of the take-a-number
  * kiosk and the service items with their required materials.  It comes as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A channel is one end of a SEQPACKET socketpair between the core and a
  * child, driven by an sd-event loop.  Each received message is decoded,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Supervision of the core's children.  Each role (web, dev, sync) runs as a
  * fresh execution of outpostd itself with "--role NAME", its channel on

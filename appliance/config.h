@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one INI configuration file (libinih).  config_load() parses into a
  * caller-owned struct; on any error it returns ST_CONFIG with "line N: why"

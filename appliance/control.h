@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The local control socket (a UNIX stream socket, mode 0600, in the state
  * folder) that outpostctl talks to.  One request line per connection, one

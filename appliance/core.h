@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The core: the parent process.  It owns the database, the document store
  * and every key, keeps the business rules, and supervises the web, dev and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outpostctl: the admin's command line.  It talks to the core over the
  * control socket, never to the database.

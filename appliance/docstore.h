@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The document store beside the database: <dir>/<first two hex
  * digits>/<random name in hex>, encrypted.  A document is written to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Random bytes from the kernel's CSPRNG (getrandom(2)), for keys, nonces,
  * salts, session tokens and ids; shared by outpostd and outpost-central.

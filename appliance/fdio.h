@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small descriptor helpers shared by the core and the children. */
 #ifndef OUTPOST_FDIO_H
 #define OUTPOST_FDIO_H

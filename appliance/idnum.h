@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Chinese resident identity numbers (GB 11643-1999): 6-digit region, 8-digit
  * birth date, 3-digit sequence, and an ISO 7064 MOD 11-2 check character

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The box's TLS identity on the office LAN, kept by the core in the state
  * folder:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The case lifecycle (DESIGN 3.1) as a pure state machine: states, events
  * and the one table that says which event moves which state where.  No I/O;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Login lockout per user name: failures counted in a table of fixed size,
  * a name locked for a while after too many.  Names are counted whether an

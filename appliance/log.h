@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging to stderr with levels.  Under systemd (JOURNAL_STREAM set) each line
  * carries the sd-daemon "<N>" priority prefix so journald stores the level;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outpostd: the Outpost appliance daemon.  One binary; started plainly it is
  * the core, which re-executes this binary with "--role NAME" for each child.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A few rendered answers kept for asking again: text under a key, good for
  * one version of whatever it was rendered from.  The caller says what the

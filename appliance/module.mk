@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared modules (pure code and helpers used by every program) and the core.
 COMMON_SRCS += appliance/status.c appliance/log.c appliance/buf.c appliance/config.c \
 	appliance/msg.c appliance/idnum.c appliance/casecode.c appliance/channel.c appliance/fdio.c \

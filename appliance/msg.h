@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Messages between outpostd's processes.  One message is one SOCK_SEQPACKET
  * datagram: a fixed header and a payload.  The payload is a JSON object,

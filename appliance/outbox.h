@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The outbox: what goes to central and how it stands (the core's side of
  * sync; the sync process does the talking).  Received cases are put in a

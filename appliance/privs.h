@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Who each process runs as.  The core starts as root, makes its state and
  * binds its sockets, then becomes the user "outpost": it keeps no effective

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Take-a-number (取号叫号): tickets by queue category, windows and what each
  * serves, calling, the call display's state, ratings and statistics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Rate limits per key (a client's address, a queue category): a token
  * bucket each, refilled at the key's rate per minute and as deep as one

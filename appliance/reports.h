@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reports for the office: daily and monthly counts by item, department and
  * state, handling times, and the monthly agency (代办) report as CSV and as

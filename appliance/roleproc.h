@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What every child role shares: the configuration, an sd-event loop, and
  * the channel to the core on descriptor 3, greeted with a hello.  When the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a process gives up once it is set up (after it has dropped root,
  * privs.h): new privileges (PR_SET_NO_NEW_PRIVS), every system call not on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Document scan jobs seen from the core.  The console starts a job; the
  * dev process scans in its SANE worker (drivers/docscan.h), splits the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Staff accounts, managed by admins: list, create, disable and enable,
  * set a new password.  Two roles: a clerk works cases; an admin also

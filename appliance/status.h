@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One status code for every recoverable outcome in Outpost.  Functions return
  * it; the web answers it as an HTTP status and a message in the user's

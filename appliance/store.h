@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The database: SQLite in WAL mode with synchronous=FULL (a printed receipt
  * promises the row is on disk), foreign keys on, STRICT tables, migrations by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sd-event has one-shot timers only: a repeating one re-arms itself from
  * its handler.  usec is the time the handler was given, so the period

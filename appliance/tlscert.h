@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * X.509 for the office LAN's TLS: the box's key and its self-signed
  * certificate, the office CA that outpost-central keeps, and the

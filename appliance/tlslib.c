@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #define OUTPOST_TLSLIB_LOADER
 #include "tlslib.h"
 

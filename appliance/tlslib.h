@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GnuTLS, loaded when it is needed.  libmicrohttpd terminates the box's TLS
  * with GnuTLS, so the web process has it mapped anyway; the core needs it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The box's keys and what they protect (PIPL-minded storage, DESIGN 3).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One worker thread for the core's blocking work (password hashing now;
  * PDF assembly and the like later), so the event loop keeps answering.

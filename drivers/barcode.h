@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Barcode scanners, the pure part: keyboard-wedge scanners type their
  * code as key presses (Linux evdev codes, US layout), line-mode scanners

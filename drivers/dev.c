@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dev role: it alone holds the device descriptors.  It takes print jobs
  * from the core, renders them to ESC/POS and reports each job's outcome and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Document scanning through SANE, in a worker thread of the dev process
  * (a scan takes seconds to minutes; the loop keeps serving the printer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ESC/POS command encoder (Epson-compatible receipt printers).  Pure: every
  * function appends commands to a caller-owned struct buf, whose limit bounds

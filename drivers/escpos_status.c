@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "escpos_status.h"
 
 #include <linux/lp.h>

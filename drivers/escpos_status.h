@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Real-time status of an ESC/POS printer (DLE EOT n), decoded.  The printer
  * answers each query with one byte whose bits 0, 1, 4 and 7 are fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The GPIO panel: buttons (ticket categories, a caller per window, the
  * five rating buttons) and LEDs and a buzzer, on lines named in the

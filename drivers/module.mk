@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The dev role and the device drivers.
 COMMON_SRCS += drivers/escpos.c drivers/receipt.c drivers/escpos_status.c drivers/barcode.c drivers/sheets.c
 OUTPOSTD_SRCS += drivers/dev.c drivers/printer.c drivers/printer_file.c drivers/printer_stream.c drivers/printer_usb.c \

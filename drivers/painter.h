@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the dev process draws with cairo.  The raster profile's painter
  * (receipt.h): text lines in the box's Chinese font, QR codes made with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The GPIO panel in the dev process's loop (panel.h). */
 #include "panel.h"
 

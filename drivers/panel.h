@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The GPIO panel in the dev process's loop: the configured buttons become
  * actions for the core (call:1, ticket:A, rate:5 ...), the core's LED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The receipt printer behind its transports.  Each backend is a struct
  * printer_ops: file (the simulator for the demo and tests: appends the

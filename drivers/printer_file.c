@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file printer: appends each job's bytes to a file, so the demo and the
  * tests hold exactly what a printer would have received.  A simulator, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Printers on a byte stream: a serial line (RS-232, or USB CDC-ACM) and a
  * network printer on TCP port 9100.  Both take the job's bytes and answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A USB printer-class receipt printer through the kernel's usblp driver
  * (/dev/usb/lp0).  Its status is the IEEE 1284 status byte the driver

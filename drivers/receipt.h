@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The intake receipt (回执单): what the citizen takes home.  The core fills a
  * struct receipt, sends it to the dev process as JSON, and the dev process

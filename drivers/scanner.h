@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Barcode scanners on the box: a keyboard-wedge scanner through evdev
  * (grabbed exclusively, so its codes never reach a console), and a

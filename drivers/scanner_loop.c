@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The configured scanners in the dev process's loop (scanner.h). */
 #include <stdio.h>
 #include <unistd.h>

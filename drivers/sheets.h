@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cover and separator sheets, and the split of a scanned stack.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Call announcements by voice: espeak-ng in Mandarin ("请 A零一二号到二号
  * 窗口办理"), synthesised in a worker thread of the dev process, then

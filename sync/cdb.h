@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outpost-central's database, as the rest of central sees it: statements
  * with numbered parameters, rows, columns, transactions.  Nothing outside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cdb.h on SQLite, through the box's own store code (appliance/store.h):
  * WAL, synchronous=FULL, the statement cache.  The handles are SQLite's
  * own, cast: no allocation and no copy per call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outpost-central: the reference receiver of the sync protocol
  * (sync/PROTOCOL.md).  One process around sd-event: libmicrohttpd in

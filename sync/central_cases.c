@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Batches, case records, events and their feed at outpost-central
  * (sync/PROTOCOL.md sections 5 to 7).

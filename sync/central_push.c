@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Events pushed to the offices that gave a webhook URL at enrolment, as
  * Standard Webhooks (sync/PROTOCOL.md section 6): webhook-id (the event's

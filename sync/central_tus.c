@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tus 1.0.0 receiver at /v1/uploads: core, creation, termination and
  * checksum (sha256).  Creation is a signed box request; the upload's URL

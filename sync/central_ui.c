@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The central clerks' side of outpost-central: accounts (argon2id), login
  * sessions with a CSRF token, the inbox per department, a case with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #define OUTPOST_CURL_LOADER
 #include "curlfn.h"
 

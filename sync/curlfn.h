@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl, loaded by the sync process alone (and outpost-central).
  * outpostd is one binary for four processes; linked, libcurl would map

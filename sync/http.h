@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP requests of the sync process: libcurl's multi-socket interface in
  * the process's sd-event loop (DESIGN 2.2), every transfer with the

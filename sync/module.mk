@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The sync role, and outpost-central, the other end of sync.
 OUTPOSTD_SRCS += sync/sync.c sync/sign.c sync/http.c sync/curlfn.c
 

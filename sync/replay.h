@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The signatures central has seen, so a signed box request is taken once
  * (sync/PROTOCOL.md section 2).  Each is kept as long as its timestamp

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- outpost-central's schema for PostgreSQL: the tables the SQLite steps in
 -- central_cases.c arrive at (version 7), in PostgreSQL's types.  It is the
 -- first half of a PostgreSQL backend for sync/cdb.h; the test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "sign.h"
 
 #include <nettle/base64.h>

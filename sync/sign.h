@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The protocol's cryptography (sync/PROTOCOL.md sections 2, 5, 6), shared
  * by the box's sync process and outpost-central: Ed25519 keys, request and

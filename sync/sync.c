@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sync role: the only process that talks to central (DESIGN 4,
  * sync/PROTOCOL.md).  It holds the box's Ed25519 identity (state/sync/,

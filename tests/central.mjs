@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // outpost-central for the tests: a private state folder, a free port, the
 // command line (tokens, clerks' events), and a box identity that signs
 // requests as sync/PROTOCOL.md section 2 says, with Node's own crypto.

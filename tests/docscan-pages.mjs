@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pages for the SANE pnm backend: PGM files of a sheet with a QR code (as
 // `qrencode` makes it, or as the box printed it), or of a content page
 // (text-like strokes, no code).

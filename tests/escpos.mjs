@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // npos, the independent ESC/POS parser, set up for what Outpost prints.
 import { createRequire } from 'node:module';
 

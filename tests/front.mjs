@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in for the network in front of central, for the fault tests: an
 // HTTPS server with central's own certificate (the box's pin holds) that
 // passes requests on to central, adding delay, and answers some itself as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test tool: speaks to the core as if it were one of its children.  It
  * takes a duplicate of the child's channel (descriptor 3) with

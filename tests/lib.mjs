@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared helpers for the integration and browser tests: start the real
 // outpostd in a temporary folder on a free loopback port, and talk to it.
 import { spawn, execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
 UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)

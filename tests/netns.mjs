@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A network namespace of the test's own, joined to the host by a veth
 // pair, and the faults this kernel can make on it (FACTS.md: no netem):
 // rate with tbf, random loss with nftables numgen, a link cut by a drop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test tool: a simulated ESC/POS printer on a serial line (a pseudo
  * terminal) or on TCP, for the tests of the serial and tcp printer

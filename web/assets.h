@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Static pages embedded in the binary at build time (web/embed.c writes
  * assets.c from web/static/), so the web role opens no file to serve them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Build tool: writes a C file embedding the given static files, with their
  * media types and content hashes (ETags).  Usage: embed ROOT FILE... > out.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #define OUTPOST_MHD_LOADER
 #include "mhd.h"
 

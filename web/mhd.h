@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libmicrohttpd, loaded by the web process alone.  outpostd is one binary
  * for four processes; linked, libmicrohttpd would map itself and GnuTLS

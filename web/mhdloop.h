@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libmicrohttpd in external-epoll mode inside an sd-event loop: its epoll
  * descriptor is one io source, its timeout one timer, and a kick one defer

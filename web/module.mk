@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The web role, and its static pages embedded at build time.
 OUTPOSTD_SRCS += web/web.c web/request.c web/sse.c web/mhd.c web/mhdloop.c web/webtls.c
 STATIC_FILES := $(shell find web/static -type f | sort)

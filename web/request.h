@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One HTTP request as the web role collects it before handing it to the
  * core: a JSON body (bounded) or, for intake, a multipart form whose "case"

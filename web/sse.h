@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The call display's live feed: Server-Sent Events at
  * GET /api/v1/display/events.  The core sends the display's state on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The web role: libmicrohttpd in external-epoll mode inside an sd-event
  * loop.  It serves the embedded pages itself and turns every /api/ request

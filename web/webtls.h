@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The certificate the web serves HTTPS with, and the libmicrohttpd
  * certificate callback (MHD_OPTION_HTTPS_CERT_CALLBACK) that hands it to

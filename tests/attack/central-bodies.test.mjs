@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The review's attack 54 (F9): anonymous 8 MiB bodies, 16 at once, to a
 // path that does not exist, to the clerks' login, to the clerks' API
 // without a session and to a box path without a signature.  Central judges

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The review's attacks 29 and 55 (F2) on outpost-central: 300 idle TCP
 // connections from one address, held and released.  Central keeps one
 // address to [central] max_connections_per_address, so another client is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The review's attacks 52 and 53 (F8) on central's clerk login: wrong
 // passwords in a row lock the name (429 "locked", the right password too,
 // until the lock runs out); a name no clerk has costs the same argon2 work

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The review's attack 57 (F15): a signed box request captured on the way
 // (a terminating proxy, a log) and sent again within central's 300 s
 // window.  Central takes each signature once: the copy is refused 409

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The review's attack 64 (F11): an office (or whoever holds its enrolment
 // token) gives a webhook_url on central's own loopback, and central would
 // POST every event there.  Only https:// to public addresses is taken,

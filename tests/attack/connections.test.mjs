@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F2 of the 2026-12-03 review: idle connections filled the web's table and,
 // once they closed, the web often never accepted again.  Here the table is
 // filled and released, 1,000 idle connections are held from one address

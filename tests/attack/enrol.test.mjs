@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F12 of the 2026-12-03 review: the box enrolled with a plain-http://
 // central and then sent ID numbers and documents over it in clear.
 import { test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F6 of the 2026-12-03 review: the public kiosk API had one ticket budget
 // for the whole box (anyone on the LAN could take the day's numbers) and
 // took cross-origin text/plain POSTs from any web page.  Now tickets are

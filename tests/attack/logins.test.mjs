@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F5 of the 2026-12-03 review: anonymous logins under random names
 // starved the shared password worker, so the admin's logins, reports and
 // password changes got 503.  Now attempts are limited per address before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F13 of the 2026-12-03 review: libmicrohttpd announces a file part twice
 // at offset 0 (first with no data) when its buffer ends just after the
 // part's headers; the web took that as two files and the intake was

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F1 of the 2026-12-03 review: text from the network that is not UTF-8,
 // in every place a request carries text, is answered 400 in words by the
 // web; the web process itself lives on (the core kills a web whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // F4 of the 2026-12-03 review: the web stored whole uploads before the
 // session was checked (5 anonymous uploads held 255 MiB and blocked every
 // intake).  Now an upload is admitted from its headers (session, CSRF,

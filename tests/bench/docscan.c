@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * make bench: document scanning, pages per second through SANE to PDF
  * (outpost's pipeline: SANE read, ZBar, JPEG, split, cairo PDF) against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The intake floor: what one case costs the disk at the least.  Each round
  * writes a 1 MiB file, fsyncs it, renames it, fsyncs the folder, and inserts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fills a state folder with N generated cases for the lookup benchmark,
  * the way outpostd stores them: the same schema (store_open migrates), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Intake benchmark: starts a box, logs in, and lets the libcurl client
 // (bench_intake) create the cases (argv: rounds, documents per case);
 // prints its "cases_per_s p50_ms p99_ms".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Intake benchmark client: creates ROUNDS cases one at a time, each with DOCS
  * (default 1) PDFs of its own of 1 MiB, over one kept-alive connection, and

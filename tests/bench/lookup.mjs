@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lookup benchmark: N generated cases (bench_gen, the core's own storage
 // code), then outpostd on them over HTTP: find a case by code, by ID number
 // and by phone, and the ready-for-pickup list.  Prints one line per figure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GPIO edge to the first printer byte of a ticket, through the panel
 // simulator (a press is a line written to the state folder's FIFO) and
 // the tcp printer transport to a printer stand-in on loopback that

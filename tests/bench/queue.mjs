@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Take-a-number benchmarks: ticket issue latency including the printer
 // write, and 1,000 call-display clients on Server-Sent Events: the web
 // process's added memory and the time from a call to the last client

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Read-path and memory benchmark: wrk (64 connections) against
 // GET /api/v1/health and the case list, and against nginx serving static
 // files of the same sizes, all in this run; resident memory of outpostd's

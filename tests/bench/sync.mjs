@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sync benchmarks, measured in one run against baselines in the same run:
 //  1. upload goodput of DOCS documents of 3 MiB from the box to central
 //     over a link in a network namespace shaped to 20 Mbit/s (tbf) with

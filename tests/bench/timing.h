@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timing helpers shared by the benchmark programs. */
 #ifndef OUTPOST_BENCH_TIMING_H
 #define OUTPOST_BENCH_TIMING_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin pages in Chromium: a new clerk added, the daily report with its
 // counts and the agency report's PDF behind its link.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The case lifecycle in the staff console, in Chromium: an intake refused
 // for a missing material and then recorded as 容缺; a pickup refused for a
 // wrong code and then handed over with its slip printed; hostile names

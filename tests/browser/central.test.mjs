@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole loop with a central clerk in Chromium: a case taken in at the
 // box travels to outpost-central over TLS (a CA made by the test, central's
 // key pinned); the department's clerk logs in, finds it in the inbox, views

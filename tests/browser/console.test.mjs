@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The staff console in Chromium (Debian's, driven by playwright-core): log
 // in, take in a case with an upload, see the receipt preview with its code.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Take-a-number with three pages open at once in Chromium: the kiosk issues
 // a ticket, the staff console calls it, the call display shows it within a
 // second without reloading; recall and no-show show; a rating is recorded.

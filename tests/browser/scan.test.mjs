@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Document scanning from the console in Chromium, on SANE's test backend:
 // a flatbed scan page by page (the open job's buttons), refused with a
 // clear message when the pages carry no cover sheet; the device page's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The console's texts: every Chinese text has its English one, and every
 // text the pages name (data-t, data-tp, t('...')) exists in both.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: scanner lines and wedge key streams (drivers/barcode.c). */
 #include <stdint.h>
 #include <string.h>

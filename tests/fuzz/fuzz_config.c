@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the INI configuration (appliance/config.c via inih). */
 #include <stdint.h>
 #include <stdio.h>

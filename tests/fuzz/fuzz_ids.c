@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: ID numbers, credit codes and case codes (pure checks). */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: message framing from a child (appliance/msg.c). */
 #include <stddef.h>
 #include <stdint.h>

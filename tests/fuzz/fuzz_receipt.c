@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: a print job's receipt from JSON, rendered to ESC/POS
  * and to the text preview (drivers/receipt.c, drivers/escpos.c). */
 #include <jansson.h>

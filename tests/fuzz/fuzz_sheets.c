@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: sheet payloads and the split of a scanned stack
  * (drivers/sheets.c).  The input is lines; each line is one page's code
  * ("" for a content page). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: printer status replies (drivers/escpos_status.c). */
 #include <stdint.h>
 

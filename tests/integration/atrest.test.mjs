@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a copy of the state folder holds (review F14, F16): no pickup code,
 // document file name or document hash in clear in the database or its WAL,
 // no initial admin password once it was changed, no files a crash left.

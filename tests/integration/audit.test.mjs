@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit chain's ends (security review F7): logins are rows of the chain;
 // rows cut from its end, or all of them, while the box is off are seen by
 // `outpostctl audit verify` through the sealed anchor; an older copy of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bad input: each refused with a 4xx and a clear message in Chinese (English
 // when chosen), and nothing stored.
 import { test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The first vertical slice over real HTTP: login, a case with two documents,
 // durable files, the receipt on the printer as independent tools read it.
 import { test, before, after } from 'node:test';

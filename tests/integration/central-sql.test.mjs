@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // outpost-central's SQL is PostgreSQL's too (sync/cdb.h): every statement
 // the central sources hand to cdb_prepare() or cdb_int_of() is PREPAREd by a
 // real PostgreSQL server, started here in a temporary folder on a Unix

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // outpost-central's protocol end, checked by independent clients: Node's
 // crypto signs as a box would, tus-js-client uploads to the tus endpoint
 // (files byte-identical), and every bad input is refused with nothing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Document scanning through SANE's real library and its pnm and test
 // backends: the cover and separator sheets the box printed (raster
 // profile: the printed QR images themselves) laid before content pages,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sync under faults, between network namespaces the test makes: central
 // runs in its own namespace behind a veth link shaped to 20 Mbit/s with 5%
 // random loss both ways (tbf, nftables), 300 ms added by a relay, a link

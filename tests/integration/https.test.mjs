@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The office LAN is encrypted: the console is served over HTTPS, first with
 // the self-signed certificate the box makes at first start (its
 // fingerprint in the first-start output and in outpostctl status), after

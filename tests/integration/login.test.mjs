@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Password checks run off the core's event loop and are bounded: while
 // logins hash, the box keeps answering; past the bound logins get 503.
 import { test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A manifest central cannot store (review F17): a document without a file
 // name made central answer 503 "try again", so the box retried forever.
 // Central answers 400 bad_manifest naming the case and the field; the box

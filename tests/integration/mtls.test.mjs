@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Mutual TLS between offices and outpost-central: with [central]
 // tls_client_ca set, the box's endpoints under /v1/ answer only a client
 // certificate signed by that CA ([sync] client_cert at the box); the clerks'

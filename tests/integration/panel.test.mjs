@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The GPIO panel through the panel simulator ([gpio] chip = sim): a write
 // of a button's line name to the state folder's FIFO is a press, as an
 // edge on the real chip is (the real chip path is tested in the qemu

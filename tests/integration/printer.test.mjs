@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The serial and network printer transports against a simulated ESC/POS
 // printer (tests/printer_sim: a pseudo terminal, or TCP) that answers DLE
 // EOT status questions: receipts and tickets print, a printer out of paper

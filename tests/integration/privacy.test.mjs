@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Personal data at rest (sealed numbers, encrypted files, purge by
 // crypto-shredding), the audit chain, hostile input and organisation
 // applicants, against the real outpostd.

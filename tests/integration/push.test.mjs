@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // outpost-central pushes events to the offices that gave a webhook URL:
 // the box receives them as Standard Webhooks (checked by the box's own
 // handler, the same one the webhook tests drive with the standardwebhooks

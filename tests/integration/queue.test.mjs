@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Take-a-number against the real outpostd: concurrent tickets, a power cut
 // mid-day, printer failure, calling and its refusals, ratings, the daily
 // reset (fake clock, test build only), the voice WAV checked with sox.

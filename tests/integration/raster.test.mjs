@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The raster profile, for printers without a Chinese font or native QR:
 // every line and the QR code are sent as GS v 0 images drawn by the box;
 // ZBar reads the QR straight from the printed image.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reports: daily and monthly counts and handling times, and the monthly
 // agency (代办) report as CSV and as an A4 PDF that poppler's pdftotext (a
 // reader nobody here wrote) reads back.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Supervision: crashed or misbehaving children are restarted, the core and
 // its data stay; configuration checks and reloads.
 import { test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Roles: an admin manages staff (create, disable, reset a password); a clerk
 // works cases but cannot manage staff or replace the catalog.
 import { test, before, after } from 'node:test';

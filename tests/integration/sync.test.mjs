@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole loop between a box and outpost-central, both real, over TLS
 // with a CA made by the test and central's key pinned at enrolment:
 // enrolment from the console with a one-time token; a case taken in at the box goes

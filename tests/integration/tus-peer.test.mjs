@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The box's uploader against an independent tus server: @tus/server with
 // @tus/file-store stands where central's tus endpoint would be (a small
 // stand-in answers enrolment, the manifest and the event feed around it,

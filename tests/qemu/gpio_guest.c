@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Runs inside the qemu guest against gpio-sim (a simulated GPIO chip, built
  * out of tree for Debian's kernel): a button press is made by pulling the

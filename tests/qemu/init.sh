@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of the test guest: real kernel modules, a USB printer gadget on
 # dummy_hcd, then the checks.  Its console is the serial port qemu prints.
 /bin/busybox --install -s /bin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Runs inside the qemu guest (tests/qemu/run), against real kernel drivers
  * and USB gadgets on dummy_hcd:

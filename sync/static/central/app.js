@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The central clerks' pages: login, the department's inbox, a case with its
 // documents viewed inline, the actions that send the office its result,
 // and the offices' last contact.

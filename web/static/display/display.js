@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The call display (TV): live from the box by Server-Sent Events; the
 // browser's EventSource reconnects by itself after the box restarts.
 const $ = (id) => document.getElementById(id);

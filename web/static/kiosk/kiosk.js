@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The self-service kiosk (自助取号) on a touch screen: at most two taps to a
 // ticket, large targets, Chinese first.  Public: it can only take a number.
 const $ = (id) => document.getElementById(id);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rating tablet at the window (好差评): five levels; a low one may add a
 // reason from a list.  Public: it can only rate a finished ticket, once.
 const $ = (id) => document.getElementById(id);

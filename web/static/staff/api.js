@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place that talks to /api/v1.  Every change carries the CSRF token,
 // and every request the console's language, so server messages match it.
 import { currentLang } from './i18n.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The staff console: login, finding cases, the intake wizard, the case with
 // its actions (submit, withdraw, supplement, pickup, close, print).
 // Everything the server sends is put on the page as text, never as HTML.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // User-facing text: Simplified Chinese first, English second.
 const zh = {
   title: '便民服务站 · 工作台', logout: '退出', login: '工作人员登录', username: '用户名', password: '密码',
