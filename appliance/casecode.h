@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Case codes that work offline (DESIGN 3.2): <office>-<YYMMDD>-<seq><check>,
+ * Case codes that work offline (docs/design.md 4.1): <office>-<YYMMDD>-<seq><check>,
  * e.g. "SQ01-261128-0007K".  The sequence counts per office and day, so a code
  * is unique per office forever without asking central.  The check character
  * is ISO/IEC 7064 MOD 37,36 over the letters and digits, which catches every

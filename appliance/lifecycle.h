@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The case lifecycle (DESIGN 3.1) as a pure state machine: states, events
+ * The case lifecycle (docs/design.md 4.1) as a pure state machine: states, events
  * and the one table that says which event moves which state where.  No I/O;
  * cases.c applies a transition together with its audit row.
  *

@@ -6,10 +6,12 @@
  * logs the call), and, where the kernel has Landlock, every file but those
  * its role needs:
  *   web   its configuration file;
- *   dev   the system's libraries and configuration, /sys, /dev, its own
- *         folder <state_dir>/dev and the printer's file;
- *   sync  the same libraries and configuration, its own <state_dir>/sync
- *         and the CA and client files the configuration names.
+ *   dev   the system's libraries and configuration, /sys, /dev, what
+ *         udev, ALSA, fontconfig and SANE read, its own folder
+ *         <state_dir>/dev, the printer's file and the voice folder;
+ *   sync  the same libraries and configuration, /dev/urandom, /dev/null,
+ *         its own <state_dir>/sync and the CA and client files the
+ *         configuration names.
  * Neither dev nor sync can open the database or the box key.  The core owns
  * both and keeps the file system, with the allow-list of all its children
  * (their filters stack on its own).

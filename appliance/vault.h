@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The box's keys and what they protect (PIPL-minded storage, DESIGN 3).
+ * The box's keys and what they protect (PIPL-minded storage, docs/design.md 3.3).
  *
  * One 256-bit box key lives in <state_dir>/box.key (mode 0600, read by the
  * core only).  From it, by HKDF-Expand (SHA-256) with fixed labels, come

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP requests of the sync process: libcurl's multi-socket interface in
- * the process's sd-event loop (DESIGN 2.2), every transfer with the
+ * the process's sd-event loop (docs/design.md 2.7), every transfer with the
  * configured TLS trust, central's pinned key once enrolled, and bounded
  * answers.  A request is built, sent, and its done callback gets the HTTP
  * status (0 for a network error, with curl's reason), the answer's

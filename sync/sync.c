@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sync role: the only process that talks to central (DESIGN 4,
+ * The sync role: the only process that talks to central (docs/design.md 5,
  * sync/PROTOCOL.md).  It holds the box's Ed25519 identity (state/sync/,
  * never sent anywhere) and central's pinned keys, and runs every transfer
  * through libcurl's multi interface in its sd-event loop (sync/http.h).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The case lifecycle of DESIGN 3.1 through the real API: every transition,
+// The case lifecycle of docs/design.md 4.1 through the real API: every transition,
 // the illegal ones refused with a clear message and the state unchanged,
 // pickup with its checks, supplements, withdrawal, drafts and the purge.
 import { test, before, after } from 'node:test';

@@ -10,7 +10,7 @@
 
 #include "appliance/lifecycle.h"
 
-/* The diagram of DESIGN 3.1 written out edge by edge, by name, so a slip in
+/* The diagram of docs/design.md 4.1 written out edge by edge, by name, so a slip in
  * the table (or in the names) shows here. */
 static const char *const edges[][3] = {
     {"draft", "submit", "received"},	 {"draft", "discard", "discarded"},	{"received", "withdraw", "withdrawn"},
