@@ -78,7 +78,12 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *ud)
 	struct child *c = ud;
 
 	(void)s;
-	if (si->si_code == CLD_EXITED)
+	/* Asked to stop, a child that exits 0 or dies of the SIGTERM it was
+	 * sent did what it was told; anything else is worth a warning. */
+	if (c->env->stopping && ((si->si_code == CLD_EXITED && si->si_status == 0) ||
+				 (si->si_code != CLD_EXITED && si->si_status == SIGTERM)))
+		log_info("%s (pid %d) stopped", role_name(c->role), (int)si->si_pid);
+	else if (si->si_code == CLD_EXITED)
 		log_warn("%s (pid %d) exited with status %d", role_name(c->role), (int)si->si_pid, si->si_status);
 	else
 		log_warn("%s (pid %d) killed by signal %d", role_name(c->role), (int)si->si_pid, si->si_status);

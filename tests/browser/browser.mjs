@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Debian's Chromium through playwright-core, as every browser test uses it.
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,15 @@ export async function launch() {
   return browser;
 }
 
+// The elements a page marks hidden that are drawn all the same (a
+// stylesheet's display rule beats the hidden attribute unless [hidden]
+// wins): their ids or tag names.  What a person would see by mistake.
+export async function hiddenShown(page) {
+  return page.evaluate(() => [...document.querySelectorAll('[hidden]')]
+    .filter((e) => getComputedStyle(e).display !== 'none')
+    .map((e) => e.id || e.tagName.toLowerCase()));
+}
+
 // A page logged in as the demo admin; page errors are collected in errors.
 export async function loggedIn(browser, box) {
   const page = await browser.newPage();
@@ -32,6 +42,8 @@ export async function loggedIn(browser, box) {
   await page.fill('input[name=password]', box.adminPassword());
   await page.click('#login-form button[type=submit]');
   await page.locator('#cases-view').waitFor();
+  assert.equal(await page.locator('#login-form').isVisible(), false, 'the login form is gone once logged in');
+  assert.deepEqual(await hiddenShown(page), [], 'nothing hidden is drawn');
   return { page, errors };
 }
 

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, loggedIn } from './browser.mjs';
+import { launch, loggedIn, hiddenShown } from './browser.mjs';
 import { startBox, goodCase, samples } from '../lib.mjs';
 import { startCentral, makeTls } from '../central.mjs';
 
@@ -98,6 +98,10 @@ test('a central clerk accepts, decides and readies the case; the box follows; pi
   await page.fill('#login-form input[name=password]', password);
   await page.click('#login-form button[type=submit]');
   await page.locator(`#inbox-table tr[data-code="${code}"]`).waitFor();
+  // Logged in: the form is gone, not merely covered (issue 12: a display
+  // rule once beat its hidden attribute).
+  assert.equal(await page.locator('#login-form').isVisible(), false);
+  assert.deepEqual(await hiddenShown(page), []);
   assert.match(await page.locator(`#inbox-table tr[data-code="${code}"]`).textContent(), /张三丰.*待受理/);
   await page.click(`#inbox-table tr[data-code="${code}"]`);
   await page.locator('#case-code', { hasText: code }).waitFor();
@@ -150,6 +154,7 @@ test('another department\'s clerk does not see the case', async () => {
   await page.fill('#login-form input[name=password]', other);
   await page.click('#login-form button[type=submit]');
   await page.locator('#department', { hasText: '区民政局' }).waitFor();
+  assert.equal(await page.locator('#login-form').isVisible(), false);
   assert.equal(await page.locator(`#inbox-table tr[data-code="${code}"]`).count(), 0);
   const r = await page.request.get(`${central.base}/central/api/cases/SQ01/${code}/1`);
   assert.equal(r.status(), 404);
