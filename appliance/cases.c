@@ -16,6 +16,7 @@
 #include "log.h"
 #include "msg.h"
 #include "store.h"
+#include "timefmt.h"
 #include "vault.h"
 
 #define NAME_MAX_CHARS	   40
@@ -1752,19 +1753,11 @@ enum status cases_list(struct core *c, const struct session *s, json_t *query, c
 
 static json_t *local_time(sqlite3_stmt *q, int col)
 {
-	time_t t;
-	struct tm tm;
-	char buf[32];
+	char buf[TIMEFMT_RFC3339_LEN];
 
 	if (sqlite3_column_type(q, col) == SQLITE_NULL)
 		return json_null();
-	t = (time_t)sqlite3_column_int64(q, col);
-	localtime_r(&t, &tm);
-	/* RFC 3339: the offset with a colon, +08:00. */
-	if (strftime(buf, sizeof(buf) - 1, "%Y-%m-%dT%H:%M:%S%z", &tm) == 24) {
-		memmove(buf + 23, buf + 22, 3);
-		buf[22] = ':';
-	}
+	timefmt_rfc3339((time_t)sqlite3_column_int64(q, col), buf);
 	return json_string(buf);
 }
 
@@ -2019,14 +2012,12 @@ enum status cases_document(struct core *c, const struct session *s, const char *
 enum status cases_manifest(struct core *c, const char *code, json_t **out, json_t *docs, int *fds, unsigned max_fds,
 			   unsigned *nfds)
 {
-	char id[ID_MAX + 1] = "", phone[ID_MAX + 1] = "", agent_id[ID_MAX + 1] = "", received[32];
+	char id[ID_MAX + 1] = "", phone[ID_MAX + 1] = "", agent_id[ID_MAX + 1] = "", received[TIMEFMT_RFC3339_LEN];
 	uint8_t key[VAULT_KEY_LEN];
 	sqlite3_stmt *q = NULL, *d;
 	json_t *j = NULL, *list = json_array();
 	enum status st = load_case(c, code, &q);
 	int64_t case_id;
-	time_t t;
-	struct tm tm;
 
 	*out = NULL;
 	if (st != ST_OK) {
@@ -2037,9 +2028,7 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 	st = case_key(c, q, key);
 	if (st == ST_OK)
 		st = unseal_person(q, key, id, phone, agent_id);
-	t = (time_t)sqlite3_column_int64(q, COL_RECEIVED);
-	localtime_r(&t, &tm);
-	strftime(received, sizeof(received), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	timefmt_rfc3339((time_t)sqlite3_column_int64(q, COL_RECEIVED), received);
 	/* The documents, decrypted into memfds for the sync process. */
 	d = st == ST_OK ? store_prepare(c->db, "SELECT position, material, filename_sealed, media_type, size, "
 					       "sha256_sealed, file FROM case_documents WHERE case_id = ?1 "

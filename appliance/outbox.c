@@ -18,6 +18,7 @@
 #include "log.h"
 #include "store.h"
 #include "sync/sign.h"
+#include "timefmt.h"
 #include "timer.h"
 #include "vault.h"
 
@@ -69,10 +70,9 @@ static enum status send_batch(struct core *c, const char *id)
 	json_t *cases = json_array(), *docs = json_array(), *manifest = NULL, *msg = NULL;
 	int *fds = calloc(MAX_BATCH_DOCUMENTS, sizeof(int));
 	unsigned nfds = 0;
-	char office[16] = "", department[128] = "", now[40];
+	char office[16] = "", department[128] = "", now[TIMEFMT_RFC3339_LEN];
 	enum status st = q && cases && docs && fds && enrolled(c, office) ? ST_OK : ST_IO;
 	time_t t = (time_t)core_now();
-	struct tm tm;
 
 	if (st == ST_OK)
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -115,8 +115,7 @@ static enum status send_batch(struct core *c, const char *id)
 		}
 	}
 	store_finish(q);
-	localtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	timefmt_rfc3339(t, now);
 	if (st == ST_OK)
 		manifest = json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "protocol", 1, "batch_id", id, "office", office,
 				     "department", department, "created_at", now, "cases", cases);

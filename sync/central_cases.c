@@ -15,6 +15,7 @@
 #include "appliance/entropy.h"
 #include "appliance/fdio.h"
 #include "appliance/log.h"
+#include "appliance/timefmt.h"
 #include "appliance/timer.h"
 #include "cdb.h"
 #include "central.h"
@@ -156,6 +157,28 @@ struct doc_ref {
 
 /* The first document of a case that lacks what central stores of it, and
  * why (a field's name); NULL when every one is whole. */
+/* Whether a time in the manifest is not RFC 3339; field names the first:
+ * "created_at" or "cases[i].received_at" (either may be left out). */
+static bool time_malformed(json_t *m, json_t *cases, char *field, size_t cap)
+{
+	json_t *at = json_object_get(m, "created_at"), *cs;
+	size_t i;
+
+	if (at && !timefmt_is_rfc3339(json_string_value(at))) {
+		snprintf(field, cap, "created_at");
+		return true;
+	}
+	json_array_foreach(cases, i, cs)
+	{
+		at = json_object_get(cs, "received_at");
+		if (at && !timefmt_is_rfc3339(json_string_value(at))) {
+			snprintf(field, cap, "cases[%zu].received_at", i);
+			return true;
+		}
+	}
+	return false;
+}
+
 static const char *document_malformed(json_t *cs, const char **what)
 {
 	json_t *docs = json_object_get(cs, "documents"), *d;
@@ -398,6 +421,7 @@ enum MHD_Result cases_batch(struct creq *r)
 	json_error_t err;
 	struct cdb_stmt *q;
 	bool any_refused = false, have_key = false;
+	char bad_time[48];
 	size_t i;
 	enum status st;
 	int code;
@@ -453,6 +477,21 @@ enum MHD_Result cases_batch(struct creq *r)
 	    !json_is_array(cases) || json_array_size(cases) == 0 || json_array_size(cases) > BATCH_MAX_CASES) {
 		json_decref(m);
 		return central_error(r, 400, "bad_manifest", "批次清单格式不正确", "the manifest is malformed");
+	}
+	/* Times are RFC 3339 (PROTOCOL 1): a box that writes them otherwise is
+	 * told which, permanently. */
+	if (time_malformed(m, cases, bad_time, sizeof(bad_time))) {
+		char zh[200], en[200];
+
+		snprintf(zh, sizeof(zh), "批次清单的时间格式不正确（%s），应为 RFC 3339，如 2026-11-28T10:00:00+08:00",
+			 bad_time);
+		snprintf(en, sizeof(en), "the manifest's %s is not an RFC 3339 time (2026-11-28T10:00:00+08:00)",
+			 bad_time);
+		log_warn("batch from %s: %s", r->office, en);
+		answer = json_pack("{s:s, s:s, s:s, s:s}", "error", "bad_manifest", "message", zh, "message_en", en,
+				   "field", bad_time);
+		json_decref(m);
+		return central_json(r, 400, answer);
 	}
 	/* A case central cannot store is named, so the box can leave it out
 	 * and send the others: 400, a permanent answer, never "try again". */

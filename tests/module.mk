@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay timefmt
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))

@@ -72,6 +72,32 @@ async function refusesNamelessDocument(central) {
   assert.equal(rows("SELECT count(*) AS n FROM cases WHERE office = 'SQ07'")[0].n, 0, 'nothing of it stored');
 }
 
+test('central refuses a manifest time that is not RFC 3339, naming it; the box writes its times as RFC 3339', async () => {
+  const plain = await startCentral();
+  try {
+    const office = new BoxIdentity('SQ08');
+    assert.equal((await office.enrol(plain, plain.token('SQ08', '第八服务站'))).status, 201);
+    const cases = [{ code: 'SQ08-261203-0001X', version: 1, received_at: '2026-12-03T09:30:00+0800',
+      item: { code: 'GA-JZZ-01', name: '居住证办理' }, applicant: { name: '王五' }, documents: [] }];
+    for (const [m, field] of [
+      [{ created_at: '2026-12-03T10:00:00+0800', cases }, 'created_at'],
+      [{ created_at: '2026-12-03T10:00:00+08:00', cases }, 'cases[0].received_at']]) {
+      const body = JSON.stringify({ protocol: 1, batch_id: randomUUID(), office: 'SQ08', department: '区公安分局', ...m });
+      const id = JSON.parse(body).batch_id;
+      const r = await office.fetch(plain, 'POST', '/v1/batches', body, { 'Idempotency-Key': id,
+        'Outpost-Manifest-Signature': office.signManifest(Buffer.from(body)) });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error, 'bad_manifest');
+      assert.equal(r.body.field, field);
+      assert.match(r.body.message, /时间格式不正确/);
+      assert.match(r.body.message_en, /not an RFC 3339 time/);
+    }
+  } finally {
+    await plain.stop();
+    plain.cleanup();
+  }
+});
+
 test('the box keeps the named case as a permanent error and sends the others', { timeout: 60_000 }, async () => {
   box = await startBox(`[sync]\nbatch_seconds = 3600\nheartbeat_seconds = 3600\npoll_seconds = 2\nca_file = ${join(dir, 'ca.pem')}\n`);
   assert.equal((await box.login()).status, 200);
@@ -86,6 +112,9 @@ test('the box keeps the named case as a permanent error and sends the others', {
   assert.equal((await box.post('/api/v1/sync/now')).status, 202);
   await box.waitUntil(async () => (await box.json('/api/v1/sync')).body.batches[0]?.state === 'partial', 30_000, 'the batch delivered without the case');
   assert.equal(await box.caseState(good), 'sent');
+  // The box's times as PROTOCOL 1 writes them: +08:00, not strftime's +0800.
+  const stored = JSON.parse(rows(`SELECT data FROM cases WHERE code = '${good}'`)[0].data);
+  assert.match(stored.received_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
   assert.equal(await box.caseState(bad), 'queued', 'the refused case waits at the box');
   const view = (await box.json(`/api/v1/cases/${bad}`)).body;
   assert.match(view.central_note, /永久错误/);
