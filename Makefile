@@ -50,9 +50,11 @@ CTL_SRCS :=
 UNIT_TESTS :=
 OUTPOSTD_EXTRA_OBJS :=
 
+include appliance/common/module.mk
 include appliance/module.mk
 include drivers/module.mk
 include sync/module.mk
+include sync/central/module.mk
 include web/module.mk
 include image/module.mk
 include tests/module.mk

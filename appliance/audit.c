@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fdio.h"
-#include "log.h"
-#include "store.h"
+#include "common/buf.h"
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/store.h"
 
 /* The bytes a row's mac covers: the previous mac, then each field with its
  * length, so no two different rows give the same bytes. */

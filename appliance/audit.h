@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "common/status.h"
 #include "vault.h"
 
 /* Appends a row in the caller's transaction (or on its own when there is

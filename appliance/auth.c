@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "entropy.h"
-#include "lockout.h"
-#include "log.h"
-#include "store.h"
+#include "common/entropy.h"
+#include "common/lockout.h"
+#include "common/log.h"
+#include "common/store.h"
 
 /* argon2id, OWASP's 2023 minimum: 19 MiB, 2 passes, 1 lane. */
 #define ARGON_T	      2

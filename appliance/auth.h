@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "worker.h"
+#include "common/config.h"
+#include "common/worker.h"
 
 #define AUTH_TOKEN_HEX	  65 /* 32 random bytes in hex and a NUL */
 #define AUTH_NAME_MAX	  64

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "api.h"
-#include "log.h"
+#include "common/log.h"
 #include "queue.h"
-#include "store.h"
+#include "common/store.h"
 
 #define BUZZ_MS 150
 

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "casecode.h"
-#include "entropy.h"
-#include "idnum.h"
-#include "log.h"
-#include "msg.h"
-#include "store.h"
-#include "timefmt.h"
+#include "common/casecode.h"
+#include "common/entropy.h"
+#include "common/idnum.h"
+#include "common/log.h"
+#include "common/msg.h"
+#include "common/store.h"
+#include "common/timefmt.h"
 #include "vault.h"
 
 #define NAME_MAX_CHARS	   40

@@ -20,7 +20,7 @@
 #include "auth.h"
 #include "core.h"
 #include "drivers/receipt.h"
-#include "lifecycle.h"
+#include "common/lifecycle.h"
 
 /* What went wrong beyond the status: the field it concerns, and extra
  * members for the error body ({"missing": [...]}, {"state": "sent"}),

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "audit.h"
-#include "log.h"
-#include "store.h"
+#include "common/log.h"
+#include "common/store.h"
 
 #define MAX_DEPTH 4
 

@@ -12,30 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 #include "privs.h"
-
-static const char *const role_names[__ROLE_MAX] = {"web", "dev", "sync"};
 
 /* A child that ran this long is healthy again: its next restart is quick. */
 #define CHILD_STABLE_USEC    (10 * 1000000ULL)
 #define CHILD_BACKOFF_MIN_MS 200
-
-const char *role_name(enum role role)
-{
-	return (unsigned)role < __ROLE_MAX ? role_names[role] : "unknown";
-}
-
-bool role_parse(const char *name, enum role *out)
-{
-	for (int i = 0; i < __ROLE_MAX; i++) {
-		if (strcmp(name, role_names[i]) == 0) {
-			*out = (enum role)i;
-			return true;
-		}
-	}
-	return false;
-}
 
 static uint64_t now_usec(sd_event *ev)
 {
@@ -134,10 +116,10 @@ static _Noreturn void exec_child(struct child *c, int sock)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(sock, CHILD_CHANNEL_FD) < 0)
+	if (dup2(sock, ROLE_CHANNEL_FD) < 0)
 		_exit(127);
 	if (c->role == ROLE_WEB &&
-	    (dup2(c->env->listen_fd, CHILD_LISTEN_FD) < 0 || dup2(c->env->tls_listen_fd, CHILD_TLS_LISTEN_FD) < 0))
+	    (dup2(c->env->listen_fd, ROLE_LISTEN_FD) < 0 || dup2(c->env->tls_listen_fd, ROLE_TLS_LISTEN_FD) < 0))
 		_exit(127);
 	/* Everything else the core holds (database, keys) is close-on-exec.
 	 * The binary is run from the descriptor the core opened as root, so

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Supervision of the core's children.  Each role (web, dev, sync) runs as a
- * fresh execution of outpostd itself with "--role NAME", its channel on
- * descriptor 3 and, for web, the listening sockets on descriptors 4 (plain
- * HTTP) and 5 (HTTPS), so the
- * socket outlives a crashed web process and clients only wait.  A child that
- * exits or misbehaves is restarted with exponential backoff.
+ * Supervision of the core's children: each role (common/role.h) runs as a
+ * fresh execution of outpostd itself with "--role NAME", its descriptors
+ * in place.  A child that exits or misbehaves is restarted with
+ * exponential backoff.
  */
 #ifndef OUTPOST_CHILD_H
 #define OUTPOST_CHILD_H
@@ -15,16 +13,8 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
-#include "channel.h"
-
-#define CHILD_CHANNEL_FD    3
-#define CHILD_LISTEN_FD	    4
-#define CHILD_TLS_LISTEN_FD 5 /* web: the HTTPS socket */
-
-enum role { ROLE_WEB = 0, ROLE_DEV, ROLE_SYNC, __ROLE_MAX };
-
-const char *role_name(enum role role);
-bool role_parse(const char *name, enum role *out);
+#include "common/channel.h"
+#include "common/role.h"
 
 struct child_env {
 	sd_event *ev;

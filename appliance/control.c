@@ -12,7 +12,7 @@
 
 #include "api.h"
 #include "audit.h"
-#include "log.h"
+#include "common/log.h"
 
 #define CONTROL_CLIENTS	     8
 #define CONTROL_LINE_MAX     256

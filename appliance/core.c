@@ -21,13 +21,13 @@
 #include "cases.h"
 #include "catalog.h"
 #include "control.h"
-#include "log.h"
+#include "common/log.h"
 #include "outbox.h"
 #include "privs.h"
-#include "sandbox.h"
+#include "common/sandbox.h"
 #include "scanjobs.h"
-#include "store.h"
-#include "timer.h"
+#include "common/store.h"
+#include "common/timer.h"
 
 #define SHUTDOWN_GRACE_USEC (3 * 1000000ULL)
 /* How soon a new audit row is anchored (audit.h). */
@@ -505,8 +505,8 @@ int core_main(const char *config_path)
 
 	/* Above the descriptors a child's are moved to (child.h). */
 	exe_fd = open(c.exe, O_PATH | O_CLOEXEC);
-	if (exe_fd >= 0 && exe_fd <= CHILD_TLS_LISTEN_FD) {
-		int high = fcntl(exe_fd, F_DUPFD_CLOEXEC, CHILD_TLS_LISTEN_FD + 1);
+	if (exe_fd >= 0 && exe_fd <= ROLE_TLS_LISTEN_FD) {
+		int high = fcntl(exe_fd, F_DUPFD_CLOEXEC, ROLE_TLS_LISTEN_FD + 1);
 
 		close(exe_fd);
 		exe_fd = high;

@@ -14,12 +14,12 @@
 
 #include "auth.h"
 #include "child.h"
-#include "config.h"
-#include "memo.h"
+#include "common/config.h"
+#include "common/memo.h"
 #include "docstore.h"
 #include "lantls.h"
 #include "vault.h"
-#include "worker.h"
+#include "common/worker.h"
 
 #define CORE_MAX_SCANS 32
 

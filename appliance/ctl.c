@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "common/config.h"
 
 static _Noreturn void usage(void)
 {

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "entropy.h"
-#include "fdio.h"
-#include "log.h"
+#include "common/entropy.h"
+#include "common/fdio.h"
+#include "common/log.h"
 #include "vault.h"
 
 struct docstore {

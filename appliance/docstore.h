@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "status.h"
+#include "common/status.h"
 #include "vault.h"
 
 #define DOCSTORE_SHA_HEX 65

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fdio.h"
-#include "log.h"
-#include "tlslib.h"
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/tlslib.h"
 
 #define SELF_DAYS 3650
 

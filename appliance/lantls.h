@@ -19,8 +19,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "config.h"
-#include "tlscert.h"
+#include "common/config.h"
+#include "common/tlscert.h"
 
 struct lantls {
 	char key[TLSCERT_PEM_MAX];

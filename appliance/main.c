@@ -10,14 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "child.h"
-#include "config.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/role.h"
 #include "core.h"
-#include "log.h"
-
-int web_main(const char *config_path);
-int dev_main(const char *config_path);
-int sync_main(const char *config_path);
 
 static _Noreturn void usage(void)
 {
@@ -34,6 +30,7 @@ int main(int argc, char **argv)
 	const char *role_arg = NULL;
 	bool check_only = false;
 	enum role role;
+	static char ident[32]; /* log_init keeps it */
 	int ch;
 
 	/* Everything Outpost creates (database, documents, keys, sockets) is
@@ -82,10 +79,8 @@ int main(int argc, char **argv)
 	}
 	if (!role_parse(role_arg, &role))
 		usage();
-	log_init(role == ROLE_WEB   ? "outpostd[web]"
-		 : role == ROLE_DEV ? "outpostd[dev]"
-				    : "outpostd[sync]",
-		 LOG_LVL_INFO);
+	snprintf(ident, sizeof(ident), "outpostd[%s]", role_name(role));
+	log_init(ident, LOG_LVL_INFO);
 	switch (role) {
 	case ROLE_WEB:
 		return web_main(config_path);

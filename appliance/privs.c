@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define CORE_USER  "outpost"
 #define MAX_GROUPS 32

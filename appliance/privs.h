@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "child.h"
-#include "status.h"
+#include "common/role.h"
+#include "common/status.h"
 
 /* Looks the users up (as root, before anything else); false when not root. */
 enum status privs_load(bool *active);

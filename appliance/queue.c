@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "audit.h"
-#include "buf.h"
-#include "log.h"
-#include "store.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/store.h"
 
 static const char *col(sqlite3_stmt *q, int i)
 {

@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fdio.h"
-#include "log.h"
-#include "store.h"
+#include "common/buf.h"
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/store.h"
 
 /* [from, to) in local time for a day or a month; false when malformed. */
 static bool period_bounds(json_t *query, int64_t *from, int64_t *to, char *label, size_t cap)

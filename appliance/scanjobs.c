@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "drivers/sheets.h"
-#include "log.h"
+#include "common/log.h"
 
 #define KEPT 8
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "store.h"
+#include "common/store.h"
 
 enum status staff_list(struct core *c, json_t **out)
 {

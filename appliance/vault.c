@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "entropy.h"
-#include "fdio.h"
-#include "log.h"
+#include "common/entropy.h"
+#include "common/fdio.h"
+#include "common/log.h"
 
 struct vault {
 	uint8_t wrap[VAULT_KEY_LEN];

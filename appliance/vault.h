@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define VAULT_KEY_LEN	  32
 #define VAULT_NONCE_LEN	  12

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "appliance/log.h"
-#include "appliance/roleproc.h"
-#include "appliance/sandbox.h"
-#include "appliance/timer.h"
+#include "appliance/common/log.h"
+#include "appliance/common/roleproc.h"
+#include "appliance/common/sandbox.h"
+#include "appliance/common/timer.h"
 #include "docscan.h"
 #include "painter.h"
 #include "panel.h"
@@ -21,8 +21,6 @@
 #include "receipt.h"
 
 #define JOB_MAX_BYTES (1024 * 1024) /* a raster receipt is some 100 KiB */
-
-int dev_main(const char *config_path);
 
 static struct printer printer;
 

@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <zbar.h>
 
-#include "appliance/fdio.h"
-#include "appliance/log.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
 #include "painter.h"
 
 #define PAGE_MAX_BYTES (256u << 20) /* A3 colour at 600 dpi is some 200 MiB */

@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/casecode.h"
-#include "appliance/status.h"
+#include "appliance/common/casecode.h"
+#include "appliance/common/status.h"
 #include "sheets.h"
 
 #define DOCSCAN_MAX_OPTIONS 8

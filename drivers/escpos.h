@@ -10,7 +10,7 @@
 #include <iconv.h>
 #include <stdbool.h>
 
-#include "../appliance/buf.h"
+#include "appliance/common/buf.h"
 
 enum escpos_align {
 	ESCPOS_LEFT = 0,

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 struct gpio_panel {
 	struct gpiod_chip *chip;

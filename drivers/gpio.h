@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 #define GPIO_MAX_BUTTONS 24
 #define GPIO_MAX_LEDS	 8

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/fdio.h"
-#include "appliance/log.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
 
 #define FONT	  "WenQuanYi Micro Hei"
 #define FONT_DOTS 24.0 /* the height of a printer's 12x24 font */

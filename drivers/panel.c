@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/log.h"
-#include "appliance/timer.h"
+#include "appliance/common/log.h"
+#include "appliance/common/timer.h"
 #include "gpio.h"
 
 #define RETRY_USEC   (2 * 1000000ULL)

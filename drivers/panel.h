@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/config.h"
-#include "appliance/status.h"
+#include "appliance/common/config.h"
+#include "appliance/common/status.h"
 
 /* A press of the button configured as action on line. */
 typedef void panel_cb(void *ud, const char *action, const char *line);

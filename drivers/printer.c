@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 static const char *const state_names[__PRINTER_STATE_MAX] = {
     "ready", "paper_near_end", "paper_out", "cover_open", "offline", "disconnected",

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/config.h"
+#include "appliance/common/config.h"
 
 enum printer_state {
 	PRINTER_READY = 0,

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "appliance/fdio.h"
-#include "appliance/log.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
 #include "printer.h"
 
 static enum status file_open(struct printer *p, const struct config *cfg)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 #include "escpos_status.h"
 #include "printer.h"
 

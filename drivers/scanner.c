@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 int scanner_evdev_open(const char *path)
 {

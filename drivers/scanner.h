@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/config.h"
+#include "appliance/common/config.h"
 #include "barcode.h"
 
 struct scanner_opts {

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "appliance/log.h"
-#include "appliance/timer.h"
+#include "appliance/common/log.h"
+#include "appliance/common/timer.h"
 #include "scanner.h"
 
 #define RETRY_USEC (2 * 1000000ULL)

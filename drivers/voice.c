@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/fdio.h"
-#include "appliance/log.h"
-#include "appliance/worker.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
+#include "appliance/common/worker.h"
 
 #define MAX_SECONDS 30
 #define KEEP_FILES  100

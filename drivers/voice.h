@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/config.h"
+#include "appliance/common/config.h"
 
 enum status voice_init(sd_event *ev, const struct config *cfg);
 /* Queues the call of ticket label to window (1-99); ST_BUSY when the

@@ -4,7 +4,7 @@
 
 #include <dlfcn.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 struct curl_fns curl_fn;
 

@@ -16,7 +16,7 @@
 #define CURL_DISABLE_TYPECHECK /* the calls below go through pointers */
 #include <curl/curl.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 #define CURL_FUNCS(X)                                                                                                  \
 	X(curl_global_init)                                                                                            \

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 static struct {
 	sd_event *ev;

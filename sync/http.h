@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/buf.h"
-#include "appliance/status.h"
+#include "appliance/common/buf.h"
+#include "appliance/common/status.h"
 
 #define HTTP_ANSWER_MAX (1024 * 1024)
 

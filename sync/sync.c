@@ -32,15 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/entropy.h"
-#include "appliance/fdio.h"
-#include "appliance/log.h"
-#include "appliance/roleproc.h"
-#include "appliance/sandbox.h"
+#include "appliance/common/entropy.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
+#include "appliance/common/roleproc.h"
+#include "appliance/common/sandbox.h"
 #include "http.h"
-#include "sign.h"
-
-int sync_main(const char *config_path);
+#include "appliance/common/sign.h"
 
 #define SOFTWARE	"outpost 0.5"
 #define MAX_DOCUMENTS	256

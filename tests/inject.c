@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "appliance/msg.h"
+#include "appliance/common/msg.h"
 
 int main(int argc, char **argv)
 {

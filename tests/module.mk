@@ -11,7 +11,7 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 # central's replay table is central's own, not a shared module.
-$(B)/tests/unit_replay: $(call obj,sync/replay.c)
+$(B)/tests/unit_replay: $(call obj,sync/central/replay.c)
 
 # Test tools used by the integration tests.
 TEST_TOOLS := $(B)/tests/inject $(B)/tests/printer_sim $(B)/tests/bench_floor $(B)/tests/bench_intake \
@@ -37,8 +37,8 @@ $(B)/tests/bench_intake: tests/bench/intake_client.c
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CURL_LIBS)
 
 # The case generator for the lookup benchmark: the core's own storage code.
-$(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS) appliance/store.c \
-		appliance/vault.c appliance/auth.c appliance/worker.c)
+$(B)/tests/bench_gen: $(B)/obj/tests/bench/gen_cases.o $(call obj,$(COMMON_SRCS) appliance/common/store.c \
+		appliance/vault.c appliance/auth.c appliance/common/worker.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 

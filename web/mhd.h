@@ -14,7 +14,7 @@
 
 #include <microhttpd.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 #define MHD_FUNCS(X)                                                                                                   \
 	X(MHD_start_daemon)                                                                                            \

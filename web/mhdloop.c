@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 /* libmicrohttpd's timeouts are its idle connections' (seconds long), so a
  * wake-up up to 250 ms late costs nothing, and the slack lets sd-event keep

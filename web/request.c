@@ -9,8 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "appliance/fdio.h"
-#include "appliance/log.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
 
 struct webreq *webreq_new(const struct config *cfg)
 {

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/buf.h"
-#include "appliance/config.h"
-#include "appliance/msg.h"
+#include "appliance/common/buf.h"
+#include "appliance/common/config.h"
+#include "appliance/common/msg.h"
 
 #define REQUEST_JSON_MAX (48 * 1024)
 /* Longer file names than the core keeps (200 bytes) are refused anyway. */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/log.h"
-#include "appliance/timer.h"
+#include "appliance/common/log.h"
+#include "appliance/common/timer.h"
 
 #define KEEPALIVE_USEC (25ULL * 1000000)
 

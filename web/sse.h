@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 /* kick makes the loop run libmicrohttpd (resumed connections wait for it). */
 enum status sse_init(sd_event *ev, unsigned max_clients, void (*kick)(void));

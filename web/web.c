@@ -15,17 +15,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "appliance/child.h"
-#include "appliance/log.h"
-#include "appliance/roleproc.h"
-#include "appliance/sandbox.h"
+#include "appliance/common/role.h"
+#include "appliance/common/log.h"
+#include "appliance/common/roleproc.h"
+#include "appliance/common/sandbox.h"
 #include "assets.h"
 #include "mhdloop.h"
 #include "request.h"
 #include "sse.h"
 #include "webtls.h"
-
-int web_main(const char *config_path);
 
 /* Upload bytes a staff session has admitted and not yet handed over. */
 struct upload_budget {
@@ -837,7 +835,7 @@ static void start_tls(void)
 	web.tls_loop.header_timeout_s = cfg->header_timeout_s;
 	web.tls_mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL, NULL, on_request,
-	    &web.tls_loop, MHD_OPTION_LISTEN_SOCKET, CHILD_TLS_LISTEN_FD, MHD_OPTION_HTTPS_CERT_CALLBACK,
+	    &web.tls_loop, MHD_OPTION_LISTEN_SOCKET, ROLE_TLS_LISTEN_FD, MHD_OPTION_HTTPS_CERT_CALLBACK,
 	    webtls_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 	    &web.tls_loop, MHD_OPTION_NOTIFY_CONNECTION, mhd_loop_on_connection, &web.tls_loop,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -882,7 +880,7 @@ int web_main(const char *config_path)
 	web.loop.header_timeout_s = cfg->header_timeout_s;
 	web.mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_plain_request, &web.loop,
-	    MHD_OPTION_LISTEN_SOCKET, CHILD_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &web.loop,
+	    MHD_OPTION_LISTEN_SOCKET, ROLE_LISTEN_FD, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &web.loop,
 	    MHD_OPTION_NOTIFY_CONNECTION, mhd_loop_on_connection, &web.loop, MHD_OPTION_CONNECTION_LIMIT,
 	    cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_address,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/log.h"
+#include "appliance/common/log.h"
 
 #define WEBTLS_CHAIN_MAX 4
 /* Certificates replaced while the process runs: a session keeps pointing

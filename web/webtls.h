@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "appliance/tlslib.h"
+#include "appliance/common/tlslib.h"
 
 /* Takes chain (PEM, the leaf first) and key (PEM); ST_BAD_FIELD when
  * GnuTLS cannot read them (the last good pair stays in use). */

@@ -15,10 +15,10 @@
 #include <time.h>
 
 #include "appliance/auth.h"
-#include "appliance/casecode.h"
-#include "appliance/config.h"
-#include "appliance/idnum.h"
-#include "appliance/store.h"
+#include "appliance/common/casecode.h"
+#include "appliance/common/config.h"
+#include "appliance/common/idnum.h"
+#include "appliance/common/store.h"
 #include "appliance/vault.h"
 
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",

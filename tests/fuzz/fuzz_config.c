@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target: the INI configuration (appliance/config.c via inih). */
+/* libFuzzer target: the INI configuration (appliance/common/config.c via inih). */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "appliance/config.h"
-#include "appliance/fdio.h"
+#include "appliance/common/config.h"
+#include "appliance/common/fdio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/casecode.h"
-#include "appliance/idnum.h"
+#include "appliance/common/casecode.h"
+#include "appliance/common/idnum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target: message framing from a child (appliance/msg.c). */
+/* libFuzzer target: message framing from a child (appliance/common/msg.c). */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/msg.h"
+#include "appliance/common/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

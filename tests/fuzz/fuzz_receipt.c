@@ -4,7 +4,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "appliance/buf.h"
+#include "appliance/common/buf.h"
 #include "drivers/receipt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// outpost-central's SQL is PostgreSQL's too (sync/cdb.h): every statement
+// outpost-central's SQL is PostgreSQL's too (sync/central/cdb.h): every statement
 // the central sources hand to cdb_prepare() or cdb_int_of() is PREPAREd by a
 // real PostgreSQL server, started here in a temporary folder on a Unix
-// socket, over sync/schema-postgresql.sql; and no central source but the
+// socket, over sync/central/schema-postgresql.sql; and no central source but the
 // SQLite backend names SQLite.  A statement PostgreSQL cannot parse, or
 // whose names or parameter types it cannot resolve, fails this test.
 import { test, before, after } from 'node:test';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { top, sleep, buildDir } from '../lib.mjs';
 import { writeFileSync } from 'node:fs';
 
-const sources = readdirSync(join(top, 'sync')).filter((f) => /^central.*\.c$/.test(f)).map((f) => join('sync', f));
+const sources = readdirSync(join(top, 'sync/central')).filter((f) => /^central.*\.c$/.test(f)).map((f) => join('sync/central', f));
 
 // The SQL literals passed to cdb_prepare()/cdb_int_of(), adjacent C string
 // literals joined, with where each starts.
@@ -55,7 +55,7 @@ before(async () => {
     '-c', 'fsync=off'], { ...as, stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(join(dir, '.s.PGSQL.5432')); i++) await sleep(100);
   assert.ok(existsSync(join(dir, '.s.PGSQL.5432')), 'PostgreSQL started');
-  const schema = psql(`\\set ON_ERROR_STOP 1\n${readFileSync(join(top, 'sync/schema-postgresql.sql'), 'utf8')}`);
+  const schema = psql(`\\set ON_ERROR_STOP 1\n${readFileSync(join(top, 'sync/central/schema-postgresql.sql'), 'utf8')}`);
   assert.equal(schema.status, 0, schema.stderr);
 });
 after(async () => {
@@ -80,9 +80,9 @@ test('every statement of outpost-central prepares on PostgreSQL', () => {
 });
 
 test('only the SQLite backend names SQLite', () => {
-  const named = [...sources, 'sync/central.h'].filter((f) => /sqlite3|SQLITE_|appliance\/store\.h/.test(readFileSync(join(top, f), 'utf8')));
+  const named = [...sources, 'sync/central/central.h'].filter((f) => /sqlite3|SQLITE_|appliance\/common\/store\.h/.test(readFileSync(join(top, f), 'utf8')));
   assert.deepEqual(named, []);
-  assert.match(readFileSync(join(top, 'sync/cdb_sqlite.c'), 'utf8'), /sqlite3_step/);
+  assert.match(readFileSync(join(top, 'sync/central/cdb_sqlite.c'), 'utf8'), /sqlite3_step/);
 });
 
 test('the PostgreSQL schema has the tables and columns SQLite migrates to', () => {

@@ -17,7 +17,7 @@ import { startCentral, BoxIdentity, centralSigned } from '../central.mjs';
 
 let central, box, enrolled;
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-// A case code with its ISO 7064 MOD 37,36 check character (appliance/casecode.c).
+// A case code with its ISO 7064 MOD 37,36 check character (appliance/common/casecode.c).
 const caseCode = (body) => {
   const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
   let p = 36;

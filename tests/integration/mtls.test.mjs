@@ -78,7 +78,7 @@ test('a box without its certificate cannot enrol, and says why; with it, cases r
 
 test('the shipped example configuration checks; a client CA without a server certificate does not', () => {
   const exe = join(buildDir, 'outpost-central');
-  assert.equal(execFileSync(exe, ['-n', '-c', join(top, 'sync/outpost-central.conf.example')], { encoding: 'utf8' }).trim(),
+  assert.equal(execFileSync(exe, ['-n', '-c', join(top, 'sync/central/outpost-central.conf.example')], { encoding: 'utf8' }).trim(),
     'configuration OK');
   const dir = mkdtempSync(join(tmpdir(), 'outpost-conf-'));
   writeFileSync(join(dir, 'c.conf'), `[central]\nstate_dir = ${dir}\ntls_client_ca = ${tls.ca}\n`);

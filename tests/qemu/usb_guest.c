@@ -22,7 +22,7 @@
 #include <dirent.h>
 #include <linux/input.h>
 
-#include "appliance/config.h"
+#include "appliance/common/config.h"
 #include "drivers/printer.h"
 #include "drivers/scanner.h"
 

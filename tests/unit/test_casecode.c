@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/casecode.h"
+#include "appliance/common/casecode.h"
 
 static void test_format(void **state)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/config.h"
+#include "appliance/common/config.h"
 
 static char dir[] = "/tmp/outpost-config-XXXXXX";
 

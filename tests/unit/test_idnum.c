@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "appliance/idnum.h"
+#include "appliance/common/idnum.h"
 
 #define TODAY 20261128L
 

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "appliance/lifecycle.h"
+#include "appliance/common/lifecycle.h"
 
 /* The diagram of docs/design.md 4.1 written out edge by edge, by name, so a slip in
  * the table (or in the names) shows here. */

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/lockout.h"
+#include "appliance/common/lockout.h"
 
 static void test_locks_after_failures_then_runs_out(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/memo.h"
+#include "appliance/common/memo.h"
 
 static void test_version(void **state)
 {

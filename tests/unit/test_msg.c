@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/msg.h"
+#include "appliance/common/msg.h"
 
 static void test_roundtrip(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/ratelimit.h"
+#include "appliance/common/ratelimit.h"
 
 /* Takes until refused; how many were taken. */
 static unsigned drain(struct ratelimit *rl, const char *key, unsigned per_minute, uint64_t now)

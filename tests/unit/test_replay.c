@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sync/replay.h"
+#include "sync/central/replay.h"
 
 /* Keys whose first four bytes (the index's hash) are chosen: colliding
  * keys fill one probe run. */

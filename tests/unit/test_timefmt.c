@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "appliance/timefmt.h"
+#include "appliance/common/timefmt.h"
 
 static void in_zone(const char *tz)
 {

@@ -4,7 +4,7 @@
  * sessions with a CSRF token, the inbox per department, a case with its
  * applicant data and documents served inline, the clerk's actions (each
  * becomes an event for the box), and the fleet page.  JSON under
- * /central/api/, pages under /central/ (sync/static, embedded).
+ * /central/api/, pages under /central/ (sync/central/static, embedded).
  */
 #include <argon2.h>
 #include <nettle/memops.h>
@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/entropy.h"
-#include "appliance/lockout.h"
-#include "appliance/log.h"
-#include "appliance/ratelimit.h"
-#include "appliance/worker.h"
+#include "appliance/common/entropy.h"
+#include "appliance/common/lockout.h"
+#include "appliance/common/log.h"
+#include "appliance/common/ratelimit.h"
+#include "appliance/common/worker.h"
 #include "cdb.h"
 #include "central.h"
 #include "web/assets.h"

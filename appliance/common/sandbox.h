@@ -19,7 +19,7 @@
 #ifndef OUTPOST_SANDBOX_H
 #define OUTPOST_SANDBOX_H
 
-#include "child.h"
+#include "role.h"
 #include "config.h"
 #include "status.h"
 

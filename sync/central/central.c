@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/entropy.h"
-#include "appliance/fdio.h"
-#include "appliance/log.h"
-#include "appliance/timer.h"
-#include "appliance/tlslib.h"
+#include "appliance/common/entropy.h"
+#include "appliance/common/fdio.h"
+#include "appliance/common/log.h"
+#include "appliance/common/timer.h"
+#include "appliance/common/tlslib.h"
 #include "cdb.h"
 #include "replay.h"
 

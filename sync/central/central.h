@@ -12,14 +12,14 @@
 #ifndef OUTPOST_CENTRAL_H
 #define OUTPOST_CENTRAL_H
 
-#include "appliance/tlscert.h"
+#include "appliance/common/tlscert.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "appliance/buf.h"
-#include "sign.h"
+#include "appliance/common/buf.h"
+#include "appliance/common/sign.h"
 #include "web/mhdloop.h"
 
 #define CENTRAL_WEBHOOK_ALLOW_MAX 16

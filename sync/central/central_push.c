@@ -16,11 +16,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "appliance/log.h"
-#include "appliance/timer.h"
+#include "appliance/common/log.h"
+#include "appliance/common/timer.h"
 #include "cdb.h"
 #include "central.h"
-#include "http.h"
+#include "sync/http.h"
 
 #define PUSH_IN_FLIGHT	 8
 #define PUSH_TICK_USEC	 (1000 * 1000ULL)

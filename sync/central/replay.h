@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 #define REPLAY_KEY_LEN 16 /* of a signature: its first bytes */
 

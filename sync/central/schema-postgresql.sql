@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: Apache-2.0
 -- outpost-central's schema for PostgreSQL: the tables the SQLite steps in
 -- central_cases.c arrive at (version 7), in PostgreSQL's types.  It is the
--- first half of a PostgreSQL backend for sync/cdb.h; the test
+-- first half of a PostgreSQL backend for sync/central/cdb.h; the test
 -- tests/integration/central-sql.test.mjs loads it into a throwaway server
 -- and prepares every statement outpost-central makes against it.
 -- Times are Unix seconds (bigint); keys and secrets are bytea.

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cdb.h on SQLite, through the box's own store code (appliance/store.h):
+/* cdb.h on SQLite, through the box's own store code (appliance/common/store.h):
  * WAL, synchronous=FULL, the statement cache.  The handles are SQLite's
  * own, cast: no allocation and no copy per call. */
 #include "cdb.h"
 
-#include "appliance/store.h"
+#include "appliance/common/store.h"
 
 #define DB(d) ((sqlite3 *)(d))
 #define ST(s) ((sqlite3_stmt *)(s))

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/entropy.h"
-#include "appliance/log.h"
+#include "appliance/common/entropy.h"
+#include "appliance/common/log.h"
 #include "cdb.h"
 #include "central.h"
 

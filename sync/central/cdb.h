@@ -16,7 +16,7 @@
  *   - a comparison selected as a column (SELECT a = ?1) is read with
  *     cdb_col_int, which the backend maps from its boolean.
  * tests/integration/central-sql.test.mjs prepares every statement on a
- * real PostgreSQL over sync/schema-postgresql.sql.
+ * real PostgreSQL over sync/central/schema-postgresql.sql.
  * The schema is the backend's own (SQLite: STRICT tables, AUTOINCREMENT;
  * PostgreSQL would use bytea, bigint and identity columns).
  */
@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/status.h"
+#include "appliance/common/status.h"
 
 struct cdb;	 /* a connection */
 struct cdb_stmt; /* a prepared statement, cached by its SQL */

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/status.h"
+#include "status.h"
 
 #define SIGN_KEY_LEN	32
 #define SIGN_SIG_LEN	64

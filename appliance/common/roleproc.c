@@ -68,7 +68,7 @@ void roleproc_init(struct roleproc *rp, enum role role, const char *config_path,
 	if (sd_event_default(&rp->ev) < 0)
 		fatalx("cannot create the event loop");
 	sd_event_add_signal(rp->ev, NULL, SIGTERM, on_term, rp);
-	rp->ch = channel_new(rp->ev, CHILD_CHANNEL_FD, "core", on_core_msg, on_core_close, rp);
+	rp->ch = channel_new(rp->ev, ROLE_CHANNEL_FD, "core", on_core_msg, on_core_close, rp);
 	if (!rp->ch)
 		fatalx("cannot watch the channel to the core");
 }

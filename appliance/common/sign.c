@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "appliance/entropy.h"
+#include "entropy.h"
 
 enum status sign_keypair(uint8_t priv[SIGN_KEY_LEN], uint8_t pub[SIGN_KEY_LEN])
 {

@@ -8,7 +8,7 @@
 #define OUTPOST_ROLEPROC_H
 
 #include "channel.h"
-#include "child.h"
+#include "role.h"
 #include "config.h"
 
 struct roleproc {
