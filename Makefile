@@ -26,14 +26,16 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 WARN := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Werror
-PKGS := libsystemd libmicrohttpd nettle hogweed sqlite3 jansson inih libargon2 libseccomp libgpiod libcurl
+PKGS := libsystemd libmicrohttpd libcrypto sqlite3 jansson inih libargon2 libseccomp libgpiod libcurl
 # cairo, espeak-ng, libqrencode, SANE, ZBar and libjpeg: headers only;
 # reports.c, voice.c, painter.c and docscan.c load the libraries when they
 # first draw, speak, paint or scan.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) cairo-pdf espeak-ng libqrencode sane-backends zbar libjpeg)
-# libmicrohttpd and libcurl: headers only as well; the web process loads the
-# one (web/mhd.h), the sync process the other (sync/curlfn.h).
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd libcurl,$(PKGS)))
+# libmicrohttpd, libcurl and OpenSSL's libcrypto: headers only as well; the
+# web process loads the first (web/mhd.h), the sync process the second
+# (sync/curlfn.h), the core, sync and outpost-central the third
+# (appliance/common/crypto.h).
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd libcurl libcrypto,$(PKGS)))
 # libgpiod's API (v1 on bookworm, v2 on trixie) from its version.
 GPIOD_API := $(if $(filter 0 1,$(firstword $(subst ., ,$(shell $(PKG_CONFIG) --modversion libgpiod)))),1,2)
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -DOUTPOST_GPIOD_API=$(GPIOD_API) -I. $(PKG_CFLAGS) $(CFLAGS)

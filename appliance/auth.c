@@ -4,13 +4,13 @@
 #include <argon2.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/entropy.h"
 #include "common/lockout.h"
 #include "common/log.h"
@@ -265,7 +265,7 @@ static bool token_equal(const char *a, const char *b)
 {
 	size_t n = strlen(a);
 
-	return n == AUTH_TOKEN_HEX - 1 && strlen(b) == n && memeql_sec(a, b, n);
+	return n == AUTH_TOKEN_HEX - 1 && strlen(b) == n && crypto_equal(a, b, n);
 }
 
 const struct session *auth_session(struct auth *a, const char *id, uint64_t now_s)

@@ -21,6 +21,7 @@
 #include "cases.h"
 #include "catalog.h"
 #include "control.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "outbox.h"
 #include "privs.h"
@@ -515,6 +516,8 @@ int core_main(const char *config_path)
 		fatal("cannot open my own binary");
 	if (privs_load(&privileged) != ST_OK)
 		fatalx("cannot find the users the processes run as");
+	if (crypto_load() != ST_OK)
+		fatalx("cannot load OpenSSL's libcrypto (libssl3)");
 	setup_state(&c);
 	listen_fd = listen_socket(&c.cfg, c.cfg.port);
 	tls_listen_fd = listen_socket(&c.cfg, c.cfg.https_port);

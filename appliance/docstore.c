@@ -4,9 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/gcm.h>
-#include <nettle/memops.h>
-#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/entropy.h"
 #include "common/fdio.h"
 #include "common/log.h"
@@ -162,11 +160,8 @@ struct hash_job {
 static void *hash_run(void *arg)
 {
 	struct hash_job *h = arg;
-	struct sha256_ctx cx;
 
-	sha256_init(&cx);
-	sha256_update(&cx, h->len, h->data);
-	sha256_digest(&cx, sizeof(h->digest), h->digest);
+	crypto_sha256(h->data, h->len, h->digest);
 	h->ok = true;
 	return NULL;
 }
@@ -188,16 +183,17 @@ static enum status encrypt_to(int out, const uint8_t *data, size_t len, const ui
 			      const char *aad)
 {
 	uint8_t nonce[VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
-	struct gcm_aes256_ctx cx;
+	struct crypto_gcm *g = NULL;
 	uint8_t *buf = malloc(CHUNK);
 	enum status st = ST_IO;
 
 	if (!buf)
 		goto out;
 	entropy_fill(nonce, sizeof(nonce));
-	gcm_aes256_set_key(&cx, key);
-	gcm_aes256_set_iv(&cx, sizeof(nonce), nonce);
-	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
+	if (!(g = crypto_gcm_start(true, key, nonce, sizeof(nonce), aad, strlen(aad)))) {
+		st = ST_NOMEM;
+		goto out;
+	}
 	if (!fdio_write_all(out, file_magic, sizeof(file_magic)) || !fdio_write_all(out, nonce, sizeof(nonce))) {
 		st = io_status();
 		goto out;
@@ -205,21 +201,29 @@ static enum status encrypt_to(int out, const uint8_t *data, size_t len, const ui
 	for (size_t off = 0; off < len; off += CHUNK) {
 		size_t take = len - off < CHUNK ? len - off : CHUNK;
 
-		gcm_aes256_encrypt(&cx, take, buf, data + off);
+		if (!crypto_gcm_update(g, data + off, take, buf)) {
+			st = ST_NOMEM;
+			goto out;
+		}
 		if (!fdio_write_all(out, buf, take)) {
 			st = io_status();
 			goto out;
 		}
 	}
-	gcm_aes256_digest(&cx, sizeof(tag), tag);
+	if (!crypto_gcm_finish(g, tag)) {
+		g = NULL;
+		st = ST_NOMEM;
+		goto out;
+	}
+	g = NULL;
 	if (!fdio_write_all(out, tag, sizeof(tag))) {
 		st = io_status();
 		goto out;
 	}
 	st = ST_OK;
 out:
+	crypto_gcm_abort(g);
 	free(buf);
-	vault_wipe(&cx, sizeof(cx));
 	return st;
 }
 
@@ -322,8 +326,9 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 			  int *memfd)
 {
 	char path[3 + DOCSTORE_NAME_HEX], aad[16 + DOCSTORE_NAME_HEX];
-	uint8_t head[sizeof(file_magic) + VAULT_NONCE_LEN], tag[VAULT_TAG_LEN], mac[VAULT_TAG_LEN];
-	struct gcm_aes256_ctx cx;
+	uint8_t head[sizeof(file_magic) + VAULT_NONCE_LEN], tag[VAULT_TAG_LEN];
+	struct crypto_gcm *g = NULL;
+	bool intact;
 	uint8_t *in = NULL, *plain = NULL;
 	struct stat sb;
 	int fd = -1, mfd = -1;
@@ -342,25 +347,26 @@ enum status docstore_read(struct docstore *ds, const char *name, const uint8_t k
 	plain = malloc(CHUNK);
 	mfd = memfd_create("outpost-document", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	docstore_aad(name, aad, sizeof(aad));
-	gcm_aes256_set_key(&cx, key);
 	if (!in || !plain || mfd < 0 || pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, file_magic, sizeof(file_magic)) != 0 ||
 	    pread(fd, tag, sizeof(tag), (off_t)(sizeof(head) + size)) != (ssize_t)sizeof(tag))
 		goto out;
-	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, head + sizeof(file_magic));
-	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
+	if (!(g = crypto_gcm_start(false, key, head + sizeof(file_magic), VAULT_NONCE_LEN, aad, strlen(aad)))) {
+		st = ST_NOMEM;
+		goto out;
+	}
 	for (uint64_t off = 0; off < size; off += CHUNK) {
 		size_t take = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
 
 		if (!fdio_pread_all(fd, in, take, (off_t)(sizeof(head) + off)))
 			goto out;
-		gcm_aes256_decrypt(&cx, take, plain, in);
-		if (!fdio_write_all(mfd, plain, take))
+		if (!crypto_gcm_update(g, in, take, plain) || !fdio_write_all(mfd, plain, take))
 			goto out;
 	}
 	/* Nothing leaves before the tag proves the whole file unaltered. */
-	gcm_aes256_digest(&cx, sizeof(mac), mac);
-	if (!memeql_sec(mac, tag, sizeof(tag))) {
+	intact = crypto_gcm_finish(g, tag);
+	g = NULL;
+	if (!intact) {
 		log_err("document %s does not decrypt: altered, or its case key is gone", name);
 		st = ST_PROTO;
 		goto out;
@@ -375,7 +381,7 @@ out:
 		vault_wipe(plain, CHUNK);
 	free(plain);
 	free(in);
-	vault_wipe(&cx, sizeof(cx));
+	crypto_gcm_abort(g);
 	if (mfd >= 0)
 		close(mfd);
 	close(fd);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "outbox.h"
 
-#include <nettle/memops.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,6 +12,7 @@
 #include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
+#include "common/crypto.h"
 #include "common/entropy.h"
 #include "common/fdio.h"
 #include "common/log.h"
@@ -768,7 +768,7 @@ static bool webhook_signed(struct core *c, const char *sigs, const char *msg, si
 			else if (secret_len > 0 && strncmp(one, "v1,", 3) == 0 &&
 				 sign_unb64(one + 3, sig, sizeof(sig)) == sizeof(mac)) {
 				sign_hmac_sha256(secret, (size_t)secret_len, msg, len, mac);
-				ok = memeql_sec(mac, sig, sizeof(mac));
+				ok = crypto_equal(mac, sig, sizeof(mac));
 			}
 		}
 		p += n;

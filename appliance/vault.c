@@ -3,14 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/gcm.h>
-#include <nettle/hmac.h>
-#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/entropy.h"
 #include "common/fdio.h"
 #include "common/log.h"
@@ -24,12 +22,7 @@ struct vault {
 
 static bool hmac(const uint8_t *key, const void *data, size_t len, uint8_t out[VAULT_HASH_LEN])
 {
-	struct hmac_sha256_ctx cx;
-
-	hmac_sha256_set_key(&cx, VAULT_KEY_LEN, key);
-	hmac_sha256_update(&cx, len, data);
-	hmac_sha256_digest(&cx, VAULT_HASH_LEN, out);
-	vault_wipe(&cx, sizeof(cx));
+	crypto_hmac_sha256(key, VAULT_KEY_LEN, data, len, out);
 	return true;
 }
 
@@ -122,36 +115,38 @@ void vault_free(struct vault **v)
 
 enum status vault_seal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const void *in, size_t len, uint8_t *out)
 {
-	struct gcm_aes256_ctx cx;
 	uint8_t *nonce = out, *ct = out + VAULT_NONCE_LEN;
+	struct crypto_gcm *g;
 
 	entropy_fill(nonce, VAULT_NONCE_LEN);
-	gcm_aes256_set_key(&cx, key);
-	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, nonce);
-	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
-	gcm_aes256_encrypt(&cx, len, ct, in);
-	gcm_aes256_digest(&cx, VAULT_TAG_LEN, ct + len);
-	vault_wipe(&cx, sizeof(cx));
-	return ST_OK;
+	g = crypto_gcm_start(true, key, nonce, VAULT_NONCE_LEN, aad, strlen(aad));
+	if (!g)
+		return ST_NOMEM;
+	if (!crypto_gcm_update(g, in, len, ct)) {
+		crypto_gcm_abort(g);
+		return ST_NOMEM;
+	}
+	return crypto_gcm_finish(g, ct + len) ? ST_OK : ST_NOMEM;
 }
 
 enum status vault_unseal(const uint8_t key[VAULT_KEY_LEN], const char *aad, const uint8_t *in, size_t len, void *out)
 {
-	struct gcm_aes256_ctx cx;
 	uint8_t tag[VAULT_TAG_LEN];
+	struct crypto_gcm *g;
 	size_t clen;
 	bool ok;
 
 	if (len < VAULT_SEAL_EXTRA)
 		return ST_PROTO;
 	clen = len - VAULT_SEAL_EXTRA;
-	gcm_aes256_set_key(&cx, key);
-	gcm_aes256_set_iv(&cx, VAULT_NONCE_LEN, in);
-	gcm_aes256_update(&cx, strlen(aad), (const uint8_t *)aad);
-	gcm_aes256_decrypt(&cx, clen, out, in + VAULT_NONCE_LEN);
-	gcm_aes256_digest(&cx, VAULT_TAG_LEN, tag);
-	ok = memeql_sec(tag, in + VAULT_NONCE_LEN + clen, VAULT_TAG_LEN);
-	vault_wipe(&cx, sizeof(cx));
+	if (!(g = crypto_gcm_start(false, key, in, VAULT_NONCE_LEN, aad, strlen(aad))))
+		return ST_NOMEM;
+	memcpy(tag, in + VAULT_NONCE_LEN + clen, VAULT_TAG_LEN);
+	ok = crypto_gcm_update(g, in + VAULT_NONCE_LEN, clen, out);
+	if (ok)
+		ok = crypto_gcm_finish(g, tag);
+	else
+		crypto_gcm_abort(g);
 	if (!ok) {
 		vault_wipe(out, clen);
 		return ST_PROTO;

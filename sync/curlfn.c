@@ -30,10 +30,9 @@ enum status curl_load(void)
 
 	if (curl_fn.curl_easy_init)
 		return ST_OK; /* loaded before */
-	/* libcurl's GnuTLS flavour: the same TLS library (and nettle) as the
-	 * web process's libmicrohttpd, where the OpenSSL flavour would load a
-	 * second, larger one. */
-	if (!(h = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL))) {
+	/* libcurl's OpenSSL flavour: the same libcrypto as the sync process's
+	 * signatures (appliance/common/crypto.h). */
+	if (!(h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL))) {
 		log_err("cannot load libcurl: %s", dlerror());
 		return ST_UNAVAILABLE;
 	}

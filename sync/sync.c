@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/common/crypto.h"
 #include "appliance/common/entropy.h"
 #include "appliance/common/fdio.h"
 #include "appliance/common/log.h"
@@ -1175,6 +1176,8 @@ int sync_main(const char *config_path)
 	snprintf(sy.dir, sizeof(sy.dir), "%s/sync", rp->cfg.state_dir);
 	if (mkdir(sy.dir, 0700) < 0 && errno != EEXIST)
 		fatal("cannot make %s", sy.dir);
+	if (crypto_load() != ST_OK)
+		fatalx("cannot load OpenSSL's libcrypto (libssl3)");
 	if (http_init(rp->ev) != ST_OK)
 		fatalx("cannot start libcurl");
 	sy.enrolled = load_identity();

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay timefmt
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay timefmt sign
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
@@ -12,6 +12,7 @@ $(B)/tests/unit_%: $(B)/obj/tests/unit/test_%.o $(call obj,$(COMMON_SRCS))
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 # central's replay table is central's own, not a shared module.
 $(B)/tests/unit_replay: $(call obj,sync/central/replay.c)
+$(B)/tests/unit_sign: $(call obj,appliance/common/sign.c)
 
 # Test tools used by the integration tests.
 TEST_TOOLS := $(B)/tests/inject $(B)/tests/printer_sim $(B)/tests/bench_floor $(B)/tests/bench_intake \

@@ -1,29 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "entropy.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "crypto.h"
 #include "log.h"
 
 void entropy_fill(void *out, size_t n)
 {
-	uint8_t *p = out;
-
-	/* Blocks only until the pool is first seeded, early in boot; a large
-	 * request may come back short and an interrupted one with EINTR. */
-	while (n > 0) {
-		ssize_t got = getrandom(p, n, 0);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			fatal("getrandom");
-		p += got;
-		n -= (size_t)got;
-	}
+	crypto_random(out, n);
 }
 
 void entropy_hex(char *out, size_t bytes)

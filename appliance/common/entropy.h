@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Random bytes from the kernel's CSPRNG (getrandom(2)), for keys, nonces,
- * salts, session tokens and ids; shared by outpostd and outpost-central.
- * getrandom() does not fail once the pool is seeded.  Should it ever, no
- * caller may go on with bytes an attacker could guess, so the process dies
- * (fatal) and its supervisor starts it again: there is no error to check.
+ * Random bytes from OpenSSL's CSPRNG (crypto.h, itself seeded by
+ * getrandom(2)), for keys, nonces, salts, session tokens and ids; shared by
+ * outpostd and outpost-central.  Should it ever fail, no caller may go on
+ * with bytes an attacker could guess, so the process dies (fatal) and its
+ * supervisor starts it again: there is no error to check.
  */
 #ifndef OUTPOST_ENTROPY_H
 #define OUTPOST_ENTROPY_H

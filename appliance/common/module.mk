@@ -6,7 +6,8 @@ COMMON_SRCS += appliance/common/status.c appliance/common/log.c appliance/common
 	appliance/common/config.c appliance/common/msg.c appliance/common/idnum.c appliance/common/casecode.c \
 	appliance/common/channel.c appliance/common/fdio.c appliance/common/lifecycle.c appliance/common/memo.c \
 	appliance/common/entropy.c appliance/common/ratelimit.c appliance/common/tlslib.c \
-	appliance/common/tlscert.c appliance/common/lockout.c appliance/common/timefmt.c appliance/common/role.c
+	appliance/common/tlscert.c appliance/common/lockout.c appliance/common/timefmt.c appliance/common/role.c \
+	appliance/common/crypto.c
 # What outpostd's processes share (a role's set-up and sandbox) and what the
 # core shares with outpost-central (the SQLite store, the worker thread,
 # signatures and hashes, which sync uses too).

@@ -2,7 +2,7 @@
 /*
  * The protocol's cryptography (sync/PROTOCOL.md sections 2, 5, 6), shared
  * by the box's sync process and outpost-central: Ed25519 keys, request and
- * manifest signatures, Standard Webhooks signatures, base64.  Nettle.
+ * manifest signatures, Standard Webhooks signatures, base64 (crypto.h).
  */
 #ifndef OUTPOST_SIGN_H
 #define OUTPOST_SIGN_H

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/common/crypto.h"
 #include "appliance/common/entropy.h"
 #include "appliance/common/fdio.h"
 #include "appliance/common/log.h"
@@ -999,7 +1000,7 @@ int main(int argc, char **argv)
 		cdb_close(&c.db);
 		return ret;
 	}
-	if (mhd_load() != ST_OK)
+	if (mhd_load() != ST_OK || crypto_load() != ST_OK)
 		return 1;
 	if (!load_office_ca(&c)) {
 		fprintf(stderr, "outpost-central: cannot read or make the office CA in %s\n", c.cfg.state_dir);

@@ -9,13 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/common/crypto.h"
 #include "appliance/common/entropy.h"
 #include "appliance/common/log.h"
 #include "cdb.h"
@@ -27,7 +27,7 @@ struct tus_patch {
 	char id[ID_HEX + 1];
 	int fd;
 	uint64_t offset, length, written;
-	struct sha256_ctx chunk; /* the chunk's SHA-256, when Upload-Checksum came */
+	struct crypto_sha256 *chunk; /* the chunk's SHA-256, when Upload-Checksum came */
 	uint8_t want[32];
 	bool checksum, failed;
 };
@@ -272,6 +272,7 @@ static void patch_free(struct creq *r)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
+	crypto_sha256_abort(p->chunk);
 	free(p);
 	r->patch = NULL;
 }
@@ -316,11 +317,12 @@ static enum MHD_Result patch_begin(struct creq *r, const char *id)
 			return tus_answer(r, 400, NULL, 0);
 		}
 		p->checksum = true;
-		sha256_init(&p->chunk);
+		p->chunk = crypto_sha256_start();
 	}
 	file_path(r->c, id, path, sizeof(path));
 	p->fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (p->fd < 0) {
+		crypto_sha256_abort(p->chunk);
 		free(p);
 		return tus_answer(r, 404, NULL, 0);
 	}
@@ -348,7 +350,7 @@ static void patch_data(struct creq *r, const char *data, size_t size)
 			return;
 		}
 		if (p->checksum)
-			sha256_update(&p->chunk, (size_t)n, (const uint8_t *)data + done);
+			crypto_sha256_update(p->chunk, (const uint8_t *)data + done, (size_t)n);
 		p->written += (uint64_t)n;
 		done += (size_t)n;
 	}
@@ -365,9 +367,10 @@ static enum MHD_Result patch_end(struct creq *r)
 		return tus_answer(r, 400, NULL, 0);
 	}
 	if (p->checksum) {
-		uint8_t d[SHA256_DIGEST_SIZE];
+		uint8_t d[CRYPTO_SHA256_LEN];
 
-		sha256_digest(&p->chunk, sizeof(d), d);
+		crypto_sha256_finish(p->chunk, d);
+		p->chunk = NULL;
 		if (memcmp(d, p->want, 32) != 0) {
 			/* The chunk is dropped; the box sends it again. */
 			log_warn("upload %s: chunk at %" PRIu64 " fails its checksum", p->id, p->offset);

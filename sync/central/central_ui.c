@@ -7,7 +7,6 @@
  * /central/api/, pages under /central/ (sync/central/static, embedded).
  */
 #include <argon2.h>
-#include <nettle/memops.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/common/crypto.h"
 #include "appliance/common/entropy.h"
 #include "appliance/common/lockout.h"
 #include "appliance/common/log.h"
@@ -87,7 +87,7 @@ static struct session *session_of(struct creq *r)
 	for (int i = 0; token && strlen(token) == 64 && i < SESSIONS; i++) {
 		struct session *s = &sessions[i];
 
-		if (s->token[0] && now - s->last_used < SESSION_IDLE_SECONDS && memeql_sec(s->token, token, 64)) {
+		if (s->token[0] && now - s->last_used < SESSION_IDLE_SECONDS && crypto_equal(s->token, token, 64)) {
 			s->last_used = now;
 			return s;
 		}
@@ -628,7 +628,7 @@ enum MHD_Result central_ui(struct creq *r, json_t *body)
 	if (strcmp(r->method, "GET") != 0) {
 		const char *csrf = central_header(r, "X-CSRF-Token");
 
-		if (!csrf || strlen(csrf) != 64 || !memeql_sec(csrf, s->csrf, 64))
+		if (!csrf || strlen(csrf) != 64 || !crypto_equal(csrf, s->csrf, 64))
 			return central_error(r, 403, "csrf", "页面已过期，请刷新后重试",
 					     "the page is stale: reload it");
 	}

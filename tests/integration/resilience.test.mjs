@@ -124,6 +124,21 @@ test('every process runs as its own user, with no capability, no new privileges 
   assert.equal(statSync(join(box.state, 'sync')).uid, uids.sync);
 });
 
+test('OpenSSL\'s libcrypto is mapped in the processes that seal or sign, core and sync, and not in web and dev', () => {
+  const pids = { core: box.proc.pid, ...box.pids() };
+  const maps = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, readFileSync(`/proc/${pid}/maps`, 'utf8')]));
+  for (const role of ['core', 'sync']) assert.match(maps[role], /libcrypto\.so\.3/, `${role} maps libcrypto`);
+  for (const role of ['web', 'dev']) assert.doesNotMatch(maps[role], /libcrypto\.so/, `${role} does not map libcrypto`);
+  // sync's libcurl is the OpenSSL flavour, its TLS OpenSSL's libssl.
+  // (Debian's build still maps GnuTLS there, for librtmp.)
+  assert.match(maps.sync, /libcurl\.so\.4/);
+  assert.match(maps.sync, /libssl\.so\.3/);
+  assert.doesNotMatch(maps.sync, /libcurl-gnutls/);
+  // And the binary links no nettle of its own.
+  const needed = execFileSync('readelf', ['-d', join(buildDir, 'outpostd')], { encoding: 'utf8' });
+  assert.doesNotMatch(needed, /libnettle|libhogweed/);
+});
+
 test('dev and sync cannot open the database or the box key (test hook)', { skip: !testBuild &&
   'SKIPPED LOUDLY: the probe hook exists only in the test build (SANITIZE=1); the sanitized tier runs this' }, async () => {
   const probed = await startBox();
