@@ -29,7 +29,7 @@ $(B)/tests/printer_sim: tests/printer_sim.c
 # The intake floor for make bench.
 $(B)/tests/bench_floor: tests/bench/floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
 
 # The intake client for make bench: libcurl, so the client costs little.
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl)

@@ -15,6 +15,7 @@
 /* The libcrypto calls made here, looked up once: each pointer has the type
  * of OpenSSL's own declaration. */
 #define CRYPTO_FUNCS(X)                                                                                                \
+	X(OPENSSL_init_crypto)                                                                                         \
 	X(EVP_CIPHER_CTX_new)                                                                                          \
 	X(EVP_CIPHER_CTX_free)                                                                                         \
 	X(EVP_CIPHER_CTX_ctrl)                                                                                         \
@@ -67,6 +68,10 @@ enum status crypto_load(void)
 	}
 	CRYPTO_FUNCS(CRYPTO_FN_LOAD)
 	loaded = true;
+	/* openssl.cnf names nothing the box uses (engines, providers beyond
+	 * the default): not read, and no exit handler to run in a process that
+	 * ends with _exit after a fork. */
+	lib.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 	warm_up();
 	return ST_OK;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lookup benchmark: N generated cases (bench_gen, the core's own storage
-// code), then outpostd on them over HTTP: find a case by code, by ID number
+// code), then outpostd on them over HTTPS: find a case by code, by ID number
 // and by phone, and the ready-for-pickup list.  Prints one line per figure.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, existsSync } from 'node:fs';
@@ -42,7 +42,7 @@ try {
   if (!found.body.cases.some((c) => c.code === pick[0][0])) throw new Error('a generated case is not found by its ID');
   const db = join(box.state, 'outpost.db');
   const bytes = statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
-  console.log(`lookups over ${n} generated cases (generated in ${genSeconds.toFixed(0)} s), ${pick.length} each, over HTTP`);
+  console.log(`lookups over ${n} generated cases (generated in ${genSeconds.toFixed(0)} s), ${pick.length} each, over HTTPS`);
   console.log(`  by case code  ${await timed(pick.map((s) => `/api/v1/cases?q=${s[0]}`))} (target p99 < 5 ms)`);
   console.log(`  by ID number  ${await timed(pick.map((s) => `/api/v1/cases?q=${s[1]}`))} (target p99 < 5 ms; audited)`);
   console.log(`  by phone      ${await timed(pick.map((s) => `/api/v1/cases?q=${s[2]}`))} (target p99 < 5 ms; audited)`);

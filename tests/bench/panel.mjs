@@ -34,6 +34,7 @@ await new Promise((r) => printer.listen(0, '127.0.0.1', r));
 
 const box = await startBox(`[queue]
 kiosk_tickets_per_minute = 100000
+kiosk_tickets_per_address_per_minute = 100000
 kiosk_tickets_per_category_per_minute = 100000
 number_max = 9999
 [printer]
@@ -59,7 +60,7 @@ try {
   const fifo = join(box.state, 'dev', 'gpio-sim');
   const button = [], http = [];
   for (let i = 0; i < ROUNDS; i++) {
-    button.push(await round(() => appendFileSync(fifo, 'TICKET-A\n')));
+    button.push(await round(() => appendFileSync(fifo, 'TICKET-A\n')).catch((e) => { throw new Error(`round ${i}, button: ${e.message}\n${box.log.slice(-1500)}`); }));
     await sleep(20); /* the ticket's bookkeeping, and past the debounce */
     let answer;
     http.push(await round(() => {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Read-path and memory benchmark: wrk (64 connections) against
-// GET /api/v1/health and the case list, and against nginx serving static
-// files of the same sizes, all in this run; resident memory of outpostd's
+// Read-path and memory benchmark: wrk (64 connections, keep-alive) against
+// GET /api/v1/health and the case list over the console's HTTPS, and
+// against nginx serving static files of the same sizes over HTTPS with the
+// same certificate and key, all in this run; resident memory of outpostd's
 // four processes idle and under that load.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -17,6 +18,7 @@ async function wrk(url, headers = []) {
   const args = ['-t2', '-c64', `-d${seconds}s`, ...headers.flatMap((h) => ['-H', h]), url];
   const { stdout: out } = await promisify(execFile)('wrk', args, { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  // (wrk counts a redirect as a success: a 3xx is an error here too.)
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) throw new Error(`wrk saw ${non2xx[1]} error responses from ${url}`);
   return rps;
@@ -82,11 +84,14 @@ try {
   writeFileSync(join(dir, 'health.json'), health);
   writeFileSync(join(dir, 'cases.json'), list);
   const port = box.port + 1;
+  writeFileSync(join(dir, 'cert.pem'), readFileSync(join(box.state, 'tls-self.crt')));
+  writeFileSync(join(dir, 'key.pem'), readFileSync(join(box.state, 'tls.key')));
   writeFileSync(join(dir, 'nginx.conf'), `worker_processes 2; daemon off; pid ${dir}/nginx.pid;
 error_log ${dir}/error.log; events { worker_connections 1024; }
 http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir};
 uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; } }`);
+server { listen 127.0.0.1:${port} ssl; ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem;
+root ${dir}; default_type application/json; } }`);
   nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   await sleep(500);
 
@@ -98,16 +103,16 @@ server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json; }
     sampleCount++;
     if (now.rss > peak.rss) peak = now;
   }, 50);
-  const healthRps = await wrk(`${box.base}/api/v1/health`);
-  const listRps = await wrk(`${box.base}/api/v1/cases`, cookie);
+  const healthRps = await wrk(`${box.secureBase}/api/v1/health`);
+  const listRps = await wrk(`${box.secureBase}/api/v1/cases`, cookie);
   clearInterval(sampler);
   const loadedTogether = togetherKiB(pids); // heaps keep what the load made them grow to
   if (sampleCount === 0) throw new Error('no memory sample was taken under load');
-  const nginxHealth = await wrk(`http://127.0.0.1:${port}/health.json`);
-  const nginxList = await wrk(`http://127.0.0.1:${port}/cases.json`);
+  const nginxHealth = await wrk(`https://127.0.0.1:${port}/health.json`);
+  const nginxList = await wrk(`https://127.0.0.1:${port}/cases.json`);
 
   const mib = (k) => (k / 1024).toFixed(1);
-  console.log(`read path, wrk 64 connections ${seconds}s (bytes: health ${health.length}, list ${list.length})`);
+  console.log(`read path over HTTPS, wrk 64 connections ${seconds}s (bytes: health ${health.length}, list ${list.length})`);
   console.log(`  GET /api/v1/health   ${healthRps.toFixed(0)} req/s   nginx same size ${nginxHealth.toFixed(0)} req/s   ratio ${(healthRps / nginxHealth).toFixed(2)} (target >= 0.5)`);
   console.log(`  GET /api/v1/cases    ${listRps.toFixed(0)} req/s   nginx same size ${nginxList.toFixed(0)} req/s   ratio ${(listRps / nginxList).toFixed(2)} (target >= 0.5)`);
   console.log('memory of the four processes (core, web, dev, sync)');
