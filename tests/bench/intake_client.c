@@ -16,9 +16,18 @@
 
 #define DOC_BYTES (1u << 20)
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
+/* The answer's first bytes, for the message when a case is refused. */
+static char answer[512];
+static size_t answer_len;
+
+static size_t keep_head(char *p, size_t size, size_t n, void *ud)
 {
-	(void)p, (void)ud;
+	size_t take = size * n < sizeof(answer) - 1 - answer_len ? size * n : sizeof(answer) - 1 - answer_len;
+
+	(void)ud;
+	memcpy(answer + answer_len, p, take);
+	answer_len += take;
+	answer[answer_len] = '\0';
 	return size * n;
 }
 
@@ -66,7 +75,7 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_CAINFO"))
 		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("BENCH_CAINFO"));
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_head);
 
 	start = now_ms();
 	for (int i = 0; i < rounds; i++) {
@@ -90,13 +99,14 @@ int main(int argc, char **argv)
 		}
 		curl_easy_setopt(c, CURLOPT_MIMEPOST, form);
 
+		answer_len = 0;
 		t0 = now_ms();
 		CURLcode rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		lat[i] = now_ms() - t0;
 		curl_mime_free(form);
 		if (rc != CURLE_OK || status != 201) {
-			fprintf(stderr, "bench_intake: case %d: %s, HTTP %ld\n", i, curl_easy_strerror(rc), status);
+			fprintf(stderr, "bench_intake: case %d: %s, HTTP %ld: %s\n", i, curl_easy_strerror(rc), status, answer);
 			return 1;
 		}
 	}
