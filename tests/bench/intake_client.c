@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 		lat[i] = now_ms() - t0;
 		curl_mime_free(form);
 		if (rc != CURLE_OK || status != 201) {
-			fprintf(stderr, "bench_intake: case %d: %s, HTTP %ld: %s\n", i, curl_easy_strerror(rc), status, answer);
+			fprintf(stderr, "bench_intake: case %d: %s, HTTP %ld: %s\n", i, curl_easy_strerror(rc), status,
+				answer);
 			return 1;
 		}
 	}
