@@ -42,6 +42,11 @@ CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIE -D_GNU_SOURCE -DOUTPOST_GPIOD_API=$
 LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+# The modules every program may use, as an archive: each program links only
+# the members it calls (outpostctl and outpost-central carry no ESC/POS).
+COMMON_LIB := $(B)/libcommon.a
+# A link's inputs: the objects, then the archive.
+linked = $(filter-out %.a,$^) $(filter %.a,$^)
 
 .DEFAULT_GOAL := all
 
@@ -61,6 +66,10 @@ include web/module.mk
 include image/module.mk
 include tests/module.mk
 
+$(COMMON_LIB): $(call obj,$(COMMON_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 OUTPOSTD := $(B)/outpostd
 OUTPOSTCTL := $(B)/outpostctl
 
@@ -71,11 +80,11 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(OUTPOSTD): $(call obj,$(OUTPOSTD_SRCS) $(COMMON_SRCS)) $(OUTPOSTD_EXTRA_OBJS)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(OUTPOSTD): $(call obj,$(OUTPOSTD_SRCS)) $(COMMON_LIB) $(OUTPOSTD_EXTRA_OBJS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(linked) $(PKG_LIBS)
 
-$(OUTPOSTCTL): $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(OUTPOSTCTL): $(call obj,$(CTL_SRCS)) $(COMMON_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(linked) $(PKG_LIBS)
 
 deps:
 	@.ci/deps

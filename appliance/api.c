@@ -13,6 +13,9 @@
 #include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
+#include "kiosk.h"
+#include "printjobs.h"
+#include "reply.h"
 #include "common/casecode.h"
 #include "common/fdio.h"
 #include "common/log.h"
@@ -30,26 +33,6 @@
 /* Client addresses (or categories) each rate limit keeps apart: an office
  * network has far fewer. */
 #define API_RATELIMIT_KEYS 256
-
-/*
- * A case whose receipt is printing: the clerk's request is answered when the
- * dev process reports the job or the printer timeout passes.
- */
-struct print_wait {
-	uint32_t job;
-	uint32_t web_id; /* 0: no one waits (reprint, or the web restarted) */
-	int64_t case_id;
-	enum receipt_kind kind;
-	enum lang lang;
-	json_t *answer; /* the case, sent with the receipt outcome */
-	int answer_http;
-	sd_event_source *timer;
-	struct core *core;
-	/* Set for a queue ticket: called with the outcome instead of the
-	 * usual answer, and the ticket it prints. */
-	void (*done)(struct print_wait *w, enum status outcome);
-	struct queue_ticket ticket;
-};
 
 struct request {
 	struct core *core;
@@ -69,63 +52,9 @@ struct request {
 	json_t *req; /* the whole request message, for what only one route reads */
 };
 
-/*
- * Answers request id: a small JSON header (the HTTP status, plus extra such
- * as set_cookie or file) and the HTTP body text (len bytes, none with a
- * file) as the message's tail, which the web passes on without parsing.
- * Steals extra; text and fd (a file to serve) stay the caller's.
- */
-static enum status reply_text(struct core *c, uint32_t id, int http, const char *text, size_t len, json_t *extra,
-			      int fd)
-{
-	json_t *head = json_pack("{s:i}", "status", http);
-	enum status st;
-
-	if (!head) {
-		json_decref(extra);
-		return ST_NOMEM;
-	}
-	if (extra)
-		json_object_update_new(head, extra);
-	st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, text, len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
-	if (st == ST_TOO_LARGE) {
-		json_t *err = status_json(ST_TOO_LARGE, LANG_ZH, NULL);
-		char small[512];
-		size_t n = json_dumpb(err, small, sizeof(small), JSON_COMPACT);
-
-		log_err("answer %u is larger than a message (%zu bytes)", id, len);
-		json_decref(err);
-		json_object_set_new(head, "status", json_integer(500));
-		st = core_send(c, ROLE_WEB, MSG_API_RESPONSE, id, head, small, n, NULL, 0);
-	}
-	if (st != ST_OK)
-		log_warn("answer %u to web not sent: %s", id, status_name(st));
-	json_decref(head);
-	return ST_OK;
-}
-
-/* The same with a JSON body, serialised once here.  Steals body and extra. */
-static enum status reply(struct core *c, uint32_t id, int http, json_t *body, json_t *extra, int fd)
-{
-	char *text = NULL;
-	enum status st;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		if (!text) {
-			json_decref(extra);
-			return ST_NOMEM;
-		}
-	}
-	st = reply_text(c, id, http, text, text ? strlen(text) : 0, extra, fd);
-	free(text);
-	return st;
-}
-
 static enum status fail(struct request *r, enum status st, const char *field)
 {
-	return reply(r->core, r->id, status_http(st), status_json(st, r->lang, field), NULL, -1);
+	return reply_json(r->core, r->id, status_http(st), status_json(st, r->lang, field), NULL, -1);
 }
 
 /* An error with the details a case function gave (why.extra is taken). */
@@ -137,12 +66,12 @@ static enum status fail_why(struct request *r, enum status st, struct case_error
 		json_object_update(body, why->extra);
 	json_decref(why->extra);
 	why->extra = NULL;
-	return reply(r->core, r->id, status_http(st), body, NULL, -1);
+	return reply_json(r->core, r->id, status_http(st), body, NULL, -1);
 }
 
 static enum status ok(struct request *r, int http, json_t *body)
 {
-	return reply(r->core, r->id, http, body, NULL, -1);
+	return reply_json(r->core, r->id, http, body, NULL, -1);
 }
 
 static json_t *session_json(const struct session *s)
@@ -240,13 +169,13 @@ static void login_done(struct worker_job *job)
 		/* The web process that asked is gone; its ids mean nothing now. */
 	} else if (st != ST_OK) {
 		log_warn("failed login for '%s': %s", l->at.username, status_name(st));
-		reply(c, l->web_id, status_http(st), status_json(st, l->lang, NULL), NULL, -1);
+		reply_json(c, l->web_id, status_http(st), status_json(st, l->lang, NULL), NULL, -1);
 	} else {
 		log_info("%s logged in", s->username);
 		/* The session id never leaves the cookie; pages get the CSRF token. */
 		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
 			 s->id);
-		reply(c, l->web_id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
+		reply_json(c, l->web_id, 200, session_json(s), json_pack("{s:s}", "set_cookie", cookie), -1);
 	}
 	auth_login_clear(&l->at);
 	free(l);
@@ -325,11 +254,12 @@ static void staff_hash_done(struct worker_job *job)
 			    : staff_set_password(c, &j->by, j->username, j->hash);
 	if (j->web_epoch == c->web_epoch) {
 		if (st == ST_OK && staff_list(c, &list) == ST_OK)
-			reply(c, j->web_id, j->who ? 201 : 200, json_pack("{s:o}", "staff", list), NULL, -1);
+			reply_json(c, j->web_id, j->who ? 201 : 200, json_pack("{s:o}", "staff", list), NULL, -1);
 		else
-			reply(c, j->web_id, status_http(st == ST_OK ? ST_IO : st),
-			      status_json(st == ST_OK ? ST_IO : st, j->lang, st == ST_BAD_FIELD ? "username" : NULL),
-			      NULL, -1);
+			reply_json(
+			    c, j->web_id, status_http(st == ST_OK ? ST_IO : st),
+			    status_json(st == ST_OK ? ST_IO : st, j->lang, st == ST_BAD_FIELD ? "username" : NULL),
+			    NULL, -1);
 	}
 	vault_wipe(j->password, sizeof(j->password));
 	vault_wipe(j->hash, sizeof(j->hash));
@@ -419,16 +349,6 @@ static enum status h_report_summary(struct request *r)
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
 
-/* Sends a report file (a sealed memfd) with its name and type. */
-static void reply_file(struct core *c, uint32_t web_id, int fd, const char *name, const char *type)
-{
-	off_t size = lseek(fd, 0, SEEK_END);
-
-	lseek(fd, 0, SEEK_SET);
-	reply(c, web_id, 200, NULL,
-	      json_pack("{s:{s:s, s:s, s:I}}", "file", "filename", name, "type", type, "size", (json_int_t)size), fd);
-}
-
 /* The agency report's PDF, drawn in the worker thread. */
 struct pdf_job {
 	struct worker_job job;
@@ -460,7 +380,7 @@ static void pdf_done(struct worker_job *job)
 		if (j->st == ST_OK)
 			reply_file(j->core, j->web_id, j->fd, name, "application/pdf");
 		else
-			reply(j->core, j->web_id, status_http(j->st), status_json(j->st, j->lang, NULL), NULL, -1);
+			reply_json(j->core, j->web_id, status_http(j->st), status_json(j->st, j->lang, NULL), NULL, -1);
 	}
 	if (j->fd >= 0)
 		close(j->fd);
@@ -542,7 +462,7 @@ static enum status h_scans(struct request *r)
 static enum status h_logout(struct request *r)
 {
 	auth_logout(r->core->auth, r->session_id);
-	return reply(
+	return reply_json(
 	    r->core, r->id, 200, json_object(),
 	    json_pack("{s:s}", "set_cookie", SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"),
 	    -1);
@@ -582,7 +502,7 @@ static enum status h_catalog_replace(struct request *r)
 	if (st == ST_BAD_FIELD) {
 		err = status_json(ST_BAD_CATALOG, r->lang, NULL);
 		json_object_set_new(err, "detail", json_string(why ? why : ""));
-		return reply(r->core, r->id, 400, err, NULL, -1);
+		return reply_json(r->core, r->id, 400, err, NULL, -1);
 	}
 	return st == ST_OK ? h_catalog(r) : fail(r, st, NULL);
 }
@@ -597,248 +517,6 @@ static enum status h_case_list(struct request *r)
 	st = reply_text(r->core, r->id, 200, list, strlen(list), NULL, -1);
 	free(list);
 	return st;
-}
-
-static void wait_free(struct print_wait *w)
-{
-	w->timer = sd_event_source_disable_unref(w->timer);
-	json_decref(w->answer);
-	memset(w, 0, sizeof(*w));
-}
-
-/* Answers a waiting clerk with the case and what became of its receipt. */
-static void wait_answer(struct print_wait *w, enum status outcome, const char *printer)
-{
-	json_t *receipt;
-
-	if (w->done) {
-		w->done(w, outcome);
-	} else if (w->web_id) {
-		static const char *const done[__RECEIPT_KIND_MAX][__LANG_MAX] = {
-		    {"回执已打印", "receipt printed"},
-		    {"封面页已打印", "cover sheet printed"},
-		    {"交接单已打印", "handover slip printed"},
-		    {"取号凭条已打印", "ticket printed"},
-		};
-
-		receipt = json_pack("{s:b, s:s, s:s}", "printed", outcome == ST_OK, "printer", printer, "message",
-				    outcome == ST_OK ? done[w->kind][w->lang] : status_message(outcome, w->lang));
-		json_object_set_new(w->answer, w->kind == RECEIPT_INTAKE ? "receipt" : "slip", receipt);
-		if (w->kind == RECEIPT_INTAKE)
-			json_object_set_new(w->answer, "receipt_state",
-					    json_string(outcome == ST_OK ? "printed" : "failed"));
-		reply(w->core, w->web_id, w->answer_http, json_incref(w->answer), NULL, -1);
-	}
-	wait_free(w);
-}
-
-static int on_print_timeout(sd_event_source *s, uint64_t usec, void *ud)
-{
-	struct print_wait *w = ud;
-	struct core *c = w->core;
-	int64_t case_id = w->case_id;
-
-	(void)s;
-	(void)usec;
-	bool intake = w->kind == RECEIPT_INTAKE;
-
-	log_warn("print job %u: no answer from the printer in %u s", w->job, c->cfg.printer_timeout_s);
-	wait_answer(w, ST_TIMEOUT, c->printer_state);
-	if (intake)
-		cases_set_receipt_state(c, case_id, "failed");
-	return 0;
-}
-
-/*
- * Sends a slip (receipt JSON, stolen) to the dev process.  With web_id set
- * the clerk's answer (stolen) waits for the outcome; with done set, done
- * is told instead.  case_id names the case whose receipt it is (0: none).
- */
-static enum status print_send(struct core *c, json_t *receipt, enum receipt_kind kind, int64_t case_id, uint32_t web_id,
-			      int http, json_t *answer, enum lang lang,
-			      void (*done)(struct print_wait *w, enum status outcome),
-			      const struct queue_ticket *ticket)
-{
-	struct print_wait *w = NULL;
-	json_t *job = NULL;
-	enum status st = receipt ? ST_OK : ST_NOMEM;
-
-	for (unsigned i = 0; i < c->nwaits; i++) {
-		if (c->waits[i].job == 0) {
-			w = &c->waits[i];
-			break;
-		}
-	}
-	if (st == ST_OK && !w)
-		st = ST_BUSY;
-	if (st == ST_OK) {
-		if (++c->next_job == 0) /* 0 marks a free slot */
-			c->next_job = 1;
-		*w = (struct print_wait){.job = c->next_job,
-					 .web_id = web_id,
-					 .case_id = case_id,
-					 .kind = kind,
-					 .lang = lang,
-					 .answer = answer,
-					 .answer_http = http,
-					 .core = c,
-					 .done = done};
-		if (ticket)
-			w->ticket = *ticket;
-		answer = NULL;
-		/* Receipts and slips may wait for paper; a ticket may not. */
-		job = json_pack("{s:I, s:o, s:b}", "job", (json_int_t)w->job, "receipt", receipt, "hold",
-				kind != RECEIPT_TICKET);
-		receipt = NULL;
-		st = job ? core_send(c, ROLE_DEV, MSG_PRINT_JOB, w->job, job, NULL, 0, NULL, 0) : ST_NOMEM;
-	}
-	if (st == ST_OK &&
-	    sd_event_add_time_relative(c->ev, &w->timer, CLOCK_MONOTONIC, (uint64_t)c->cfg.printer_timeout_s * 1000000,
-				       100000, on_print_timeout, w) < 0)
-		st = ST_NOMEM;
-	json_decref(job);
-	json_decref(receipt);
-	if (st != ST_OK) {
-		log_warn("slip not printed: %s", status_name(st));
-		if (case_id && kind == RECEIPT_INTAKE)
-			cases_set_receipt_state(c, case_id, "failed");
-		if (w && w->job) {
-			wait_answer(w, st == ST_UNAVAILABLE ? ST_PRINTER : st, c->printer_state);
-		} else if (done) {
-			struct print_wait failed = {.core = c, .web_id = web_id, .lang = lang, .done = done};
-
-			if (ticket)
-				failed.ticket = *ticket;
-			done(&failed, st == ST_UNAVAILABLE ? ST_PRINTER : st);
-		} else if (answer && web_id) {
-			reply(c, web_id, http, answer, NULL, -1), answer = NULL;
-		}
-		json_decref(answer);
-	}
-	return st;
-}
-
-static void setup_printed(struct print_wait *w, enum status outcome)
-{
-	(void)w;
-	if (outcome == ST_OK)
-		log_info("setup slip printed: console address and certificate fingerprint");
-	else
-		log_warn("setup slip not printed: %s (outpostctl setup-slip prints it again)", status_name(outcome));
-}
-
-enum status api_print_setup(struct core *c)
-{
-	char office[64], url[320], fp[4][40];
-	const char *fingerprint = c->tls.fingerprint;
-	struct receipt r = receipt_blank(RECEIPT_SETUP);
-
-	r.office_name = c->cfg.office_name;
-	r.case_code = c->cfg.office_code;
-	r.inquiry = url;
-	snprintf(office, sizeof(office), "服务站编码：%s", c->cfg.office_code);
-	/* The box's first LAN name when it has some, else its address. */
-	{
-		char host[256];
-		size_t n;
-
-		snprintf(host, sizeof(host), "%s", c->cfg.tls_names);
-		n = strcspn(host, ", ");
-		host[n] = '\0';
-		snprintf(url, sizeof(url), "https://%s:%u/staff/", n ? host : c->cfg.listen_address, c->cfg.https_port);
-	}
-	/* 95 characters: four lines of eight bytes ("AB:CD:..."). */
-	for (int i = 0; i < 4; i++)
-		snprintf(fp[i], sizeof(fp[i]), "%.23s",
-			 strlen(fingerprint) > (size_t)i * 24 ? fingerprint + i * 24 : "");
-	r.lines[r.nlines++] = office;
-	r.lines[r.nlines++] = "工作人员控制台 Staff console:";
-	r.lines[r.nlines++] = url;
-	r.lines[r.nlines++] = c->tls.issued ? "证书（中心签发）SHA-256 指纹：" : "证书（自签名）SHA-256 指纹：";
-	for (int i = 0; i < 4; i++)
-		r.lines[r.nlines++] = fp[i];
-	r.lines[r.nlines++] = "浏览器提示证书不受信任时，";
-	r.lines[r.nlines++] = "请核对证书指纹与本单一致再继续；";
-	r.lines[r.nlines++] = "不一致请勿输入密码。";
-	r.lines[r.nlines++] = "登记到中心后，证书由中心签发。";
-	r.lines[r.nlines++] = "If the browser warns, compare the";
-	r.lines[r.nlines++] = "fingerprint with this slip first.";
-	return print_send(c, receipt_to_json(&r), RECEIPT_SETUP, 0, 0, 0, NULL, LANG_ZH, setup_printed, NULL);
-}
-
-/* Prints a slip of a committed case; see print_send(). */
-static enum status print_slip(struct core *c, const char *code, enum receipt_kind kind, uint32_t web_id, int http,
-			      json_t *answer, enum lang lang)
-{
-	json_t *receipt = NULL;
-	int64_t case_id = 0;
-	enum status st = cases_slip(c, code, kind, &receipt, &case_id);
-
-	if (st != ST_OK) {
-		if (answer && web_id)
-			reply(c, web_id, http, answer, NULL, -1);
-		else
-			json_decref(answer);
-		return st;
-	}
-	return print_send(c, receipt, kind, case_id, web_id, http, answer, lang, NULL, NULL);
-}
-
-/* The clerk hears that the slip waits for the printer; the slot stays
- * (without anyone waiting) until the printer's final word. */
-static void wait_held(struct print_wait *w, const char *printer)
-{
-	json_t *receipt;
-
-	w->timer = sd_event_source_disable_unref(w->timer);
-	if (!w->web_id)
-		return;
-	receipt = json_pack("{s:b, s:b, s:s, s:s}", "printed", false, "held", true, "printer", printer, "message",
-			    status_message(ST_PRINT_HELD, w->lang));
-	json_object_set_new(w->answer, w->kind == RECEIPT_INTAKE ? "receipt" : "slip", receipt);
-	reply(w->core, w->web_id, w->answer_http, json_incref(w->answer), NULL, -1);
-	json_decref(w->answer);
-	w->answer = NULL;
-	w->web_id = 0;
-}
-
-enum status api_print_result(struct core *c, json_t *body)
-{
-	json_int_t job;
-	const char *status, *printer;
-	bool printed;
-
-	if (json_unpack(body, "{s:I, s:s, s:s}", "job", &job, "status", &status, "printer", &printer) != 0)
-		return ST_PROTO;
-	snprintf(c->printer_state, sizeof(c->printer_state), "%s", printer);
-	printed = strcmp(status, "ok") == 0;
-	for (unsigned i = 0; i < c->nwaits; i++) {
-		struct print_wait *w = &c->waits[i];
-
-		int64_t case_id = w->case_id;
-		bool intake = w->kind == RECEIPT_INTAKE;
-
-		if (w->job == 0 || w->job != job)
-			continue;
-		if (strcmp(status, "held") == 0) {
-			wait_held(w, printer);
-			return ST_OK;
-		}
-		/* The clerk (or the kiosk's queue, even with nobody waiting any
-		 * more) hears first; the bookkeeping commit follows. */
-		wait_answer(w, printed ? ST_OK : ST_PRINTER, printer);
-		if (intake)
-			cases_set_receipt_state(c, case_id, printed ? "printed" : "failed");
-		return ST_OK;
-	}
-	log_warn("print result for unknown job %lld", (long long)job);
-	return ST_OK;
-}
-
-void api_web_gone(struct core *c)
-{
-	for (unsigned i = 0; i < c->nwaits; i++)
-		c->waits[i].web_id = 0;
 }
 
 static enum status h_case_create(struct request *r)
@@ -856,8 +534,8 @@ static enum status h_case_create(struct request *r)
 		return fail_why(r, st, &why);
 	if (strcmp(json_string_value(json_object_get(created, "state")), "draft") == 0)
 		return ok(r, 201, created);
-	print_slip(r->core, json_string_value(json_object_get(created, "code")), RECEIPT_INTAKE, r->id, 201, created,
-		   r->lang);
+	printjobs_slip(r->core, json_string_value(json_object_get(created, "code")), RECEIPT_INTAKE, r->id, 201,
+		       created, r->lang);
 	return ST_OK;
 }
 
@@ -899,7 +577,7 @@ static enum status answer_case(struct request *r, const char *code, bool print, 
 		return ok(r, 200, j);
 	if (kind != RECEIPT_INTAKE)
 		cases_audit_print(r->core, r->session, code, kind);
-	print_slip(r->core, code, kind, r->id, 200, j, r->lang);
+	printjobs_slip(r->core, code, kind, r->id, 200, j, r->lang);
 	return ST_OK;
 }
 
@@ -958,150 +636,12 @@ static enum status h_case_document(struct request *r, const char *code, const ch
 	if (st != ST_OK)
 		return fail(r, st, NULL);
 	log_info("%s opened document %lu of case %s", r->session->username, n, code);
-	reply(r->core, r->id, 200, NULL, json_pack("{s:o}", "file", meta), fd);
+	reply_json(r->core, r->id, 200, NULL, json_pack("{s:o}", "file", meta), fd);
 	close(fd);
 	return ST_OK;
 }
 
 /* --- take-a-number ---------------------------------------------------------- */
-
-/* A kiosk's request for a ticket, waiting its turn: tickets are printed one
- * at a time, so numbers go out in order and a failed print leaves no gap. */
-struct kiosk_request {
-	uint32_t web_id;
-	uint32_t web_epoch;
-	enum lang lang;
-	json_t *body;
-};
-
-static void kiosk_next(struct core *c);
-
-void api_queue_changed(struct core *c, json_t *announce)
-{
-	json_t *d = queue_display(c);
-
-	if (d)
-		core_send(c, ROLE_WEB, MSG_DISPLAY, 0, d, NULL, 0, NULL, 0);
-	json_decref(d);
-	if (announce && strcmp(c->cfg.voice_output, "off") != 0)
-		core_send(c, ROLE_DEV, MSG_ANNOUNCE, 0, announce, NULL, 0, NULL, 0);
-	json_decref(announce);
-}
-
-void api_display_push(struct core *c)
-{
-	api_queue_changed(c, NULL);
-}
-
-static void ticket_answer(struct core *c, uint32_t web_id, uint32_t epoch, enum lang lang, enum status st,
-			  struct case_error *why, json_t *ticket)
-{
-	json_t *body;
-
-	if (web_id == 0 || epoch != c->web_epoch) { /* a panel button, or a dead web */
-		if (web_id == 0 && st != ST_OK)
-			buttons_buzz(c);
-		json_decref(ticket);
-		json_decref(why->extra);
-		return;
-	}
-	if (st == ST_OK) {
-		reply(c, web_id, 201, ticket, NULL, -1);
-		return;
-	}
-	body = status_json(st, lang, why->field);
-	if (body && why->extra)
-		json_object_update(body, why->extra);
-	json_decref(why->extra);
-	if (st == ST_PRINTER && body)
-		json_object_set_new(body, "printer", json_string(c->printer_state));
-	reply(c, web_id, status_http(st), body, NULL, -1);
-}
-
-/* The printer's word on a ticket: only a printed ticket is issued. */
-static void ticket_printed(struct print_wait *w, enum status outcome)
-{
-	struct core *c = w->core;
-	struct case_error why = {0};
-	json_t *ticket = NULL;
-	enum status st = outcome;
-
-	if (st == ST_OK)
-		st = queue_commit_ticket(c, &w->ticket, &ticket);
-	if (st == ST_OK)
-		log_info("ticket %s issued (%s)", w->ticket.label, w->ticket.category_name);
-	else
-		log_warn("ticket %s not issued: %s", w->ticket.label, status_name(st));
-	ticket_answer(c, w->web_id, c->web_epoch, w->lang, st, &why, ticket);
-	if (st == ST_OK)
-		api_queue_changed(c, NULL);
-	c->kiosk_busy = false;
-	kiosk_next(c);
-}
-
-/* Takes the next waiting kiosk request, if the printer is free. */
-static void kiosk_next(struct core *c)
-{
-	while (!c->kiosk_busy && c->kiosk_count > 0) {
-		struct kiosk_request *k = &c->kiosk[c->kiosk_head];
-		struct kiosk_request req = *k;
-		struct case_error why = {0};
-		struct queue_ticket t;
-		json_t *ticket = NULL;
-		enum status st;
-
-		c->kiosk_head = (c->kiosk_head + 1) % c->nkiosk;
-		c->kiosk_count--;
-		memset(k, 0, sizeof(*k));
-		if (req.web_id != 0 && req.web_epoch != c->web_epoch) {
-			json_decref(req.body);
-			continue;
-		}
-		st = queue_prepare_ticket(c, req.body, &t, &why);
-		json_decref(req.body);
-		if (st == ST_OK && !c->cfg.print_tickets) {
-			st = queue_commit_ticket(c, &t, &ticket);
-			ticket_answer(c, req.web_id, req.web_epoch, req.lang, st, &why, ticket);
-			if (st == ST_OK)
-				api_queue_changed(c, NULL);
-			continue;
-		}
-		if (st != ST_OK) {
-			ticket_answer(c, req.web_id, req.web_epoch, req.lang, st, &why, NULL);
-			continue;
-		}
-		c->kiosk_busy = true;
-		print_send(c, queue_ticket_slip(c, &t), RECEIPT_TICKET, 0, req.web_id, 201, NULL, req.lang,
-			   ticket_printed, &t);
-	}
-}
-
-enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang)
-{
-	int64_t minute = (int64_t)core_now() / 60;
-	const char *category;
-
-	if (minute != c->kiosk_minute) {
-		c->kiosk_minute = minute;
-		c->kiosk_in_minute = 0;
-	}
-	if (c->kiosk_in_minute >= c->cfg.kiosk_tickets_per_minute)
-		return ST_TOO_MANY_TICKETS;
-	if (c->kiosk_count >= c->nkiosk)
-		return ST_BUSY;
-	/* Kiosks and buttons together: one category cannot be drained in
-	 * minutes, whoever asks. */
-	category = json_string_value(json_object_get(body, "category"));
-	if (!ratelimit_take(c->tickets_by_category, category ? category : "",
-			    c->cfg.kiosk_tickets_per_category_per_minute, core_now()))
-		return ST_TOO_MANY_TICKETS;
-	c->kiosk_in_minute++;
-	c->kiosk[(c->kiosk_head + c->kiosk_count) % c->nkiosk] = (struct kiosk_request){
-	    .web_id = web_id, .web_epoch = c->web_epoch, .lang = lang, .body = json_incref(body)};
-	c->kiosk_count++;
-	kiosk_next(c);
-	return ST_OK;
-}
 
 /* The kiosk page is public: one client (a kiosk, or anyone on the office
  * network) takes only a kiosk's share of the day's numbers. */
@@ -1111,7 +651,7 @@ static enum status h_kiosk_ticket(struct request *r)
 
 	if (ratelimit_take(r->core->tickets_by_address, r->peer, r->core->cfg.kiosk_tickets_per_address_per_minute,
 			   core_now()))
-		st = api_kiosk_enqueue(r->core, r->body, r->id, r->lang);
+		st = kiosk_enqueue(r->core, r->body, r->id, r->lang);
 	else
 		log_warn("kiosk ticket from %s refused: too many from there", r->peer);
 	return st == ST_OK ? ST_OK : fail(r, st, NULL);
@@ -1148,7 +688,7 @@ static enum status h_windows(struct request *r)
 			return fail(r, ST_FORBIDDEN, NULL);
 		if ((st = queue_set_window(r->core, r->session, r->body, &why)) != ST_OK)
 			return fail_why(r, st, &why);
-		api_queue_changed(r->core, NULL);
+		kiosk_queue_changed(r->core, NULL);
 	}
 	st = queue_windows(r->core, &list);
 	return st == ST_OK ? ok(r, 200, json_pack("{s:o}", "windows", list)) : fail(r, st, NULL);
@@ -1169,10 +709,10 @@ static enum status h_window_action(struct request *r)
 	st = queue_window_action(r->core, r->session, (unsigned)n, end + 1, r->body, &ticket, &announce, &why);
 	if (st != ST_OK)
 		return fail_why(r, st, &why);
-	api_queue_changed(r->core,
-			  announce && json_is_object(ticket)
-			      ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
-			      : NULL);
+	kiosk_queue_changed(r->core,
+			    announce && json_is_object(ticket)
+				? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
+				: NULL);
 	return ok(r, 200, json_pack("{s:i, s:o}", "window", (int)n, "ticket", ticket ? ticket : json_null()));
 }
 
@@ -1220,7 +760,8 @@ static enum status h_ticket_reprint(struct request *r)
 	if ((st = queue_reprint_slip(r->core, l, &slip)) != ST_OK)
 		return fail(r, st, NULL);
 	audit_append(r->core->db, r->core->vault, (int64_t)core_now(), r->session->username, "ticket.reprint", NULL, l);
-	print_send(r->core, slip, RECEIPT_TICKET, 0, r->id, 200, json_pack("{s:s}", "label", l), r->lang, NULL, NULL);
+	printjobs_send(r->core, slip, RECEIPT_TICKET, 0, r->id, 200, json_pack("{s:s}", "label", l), r->lang, NULL,
+		       NULL);
 	return ST_OK;
 }
 
@@ -1277,7 +818,7 @@ static enum status h_devices(struct request *r)
 		snprintf(t.category_name, sizeof(t.category_name), "打印机测试页 · %s", when);
 		t.at = (int64_t)now;
 		audit_append(c->db, c->vault, (int64_t)now, r->session->username, "device.test_print", NULL, NULL);
-		print_send(c, queue_ticket_slip(c, &t), RECEIPT_TICKET, 0, r->id, 200, state, r->lang, NULL, NULL);
+		printjobs_send(c, queue_ticket_slip(c, &t), RECEIPT_TICKET, 0, r->id, 200, state, r->lang, NULL, NULL);
 	}
 	return ST_OK;
 }
@@ -1399,13 +940,13 @@ enum status api_sync_rotated(struct core *c, uint32_t id, json_t *body)
 	if (json_unpack(body, "{s:b, s?i, s?s}", "ok", &ok_, "http", &http, "message", &message) != 0)
 		return ST_PROTO;
 	if (ok_)
-		return reply(c, id, 200, json_pack("{s:b}", "rotated", true), NULL, -1);
+		return reply_json(c, id, 200, json_pack("{s:b}", "rotated", true), NULL, -1);
 	err = status_json(ST_ENROL_FAILED, LANG_ZH, NULL);
 	if (err) {
 		json_object_set_new(err, "central_message", json_string(message));
 		json_object_set_new(err, "http", json_integer(http));
 	}
-	return reply(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
+	return reply_json(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
 }
 
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
@@ -1441,14 +982,14 @@ enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body)
 		store_finish(q);
 		outbox_sync_up(c);
 		log_info("enrolled with central as office %s", office);
-		return reply(c, id, 200, json_pack("{s:b, s:s}", "enrolled", true, "office", office), NULL, -1);
+		return reply_json(c, id, 200, json_pack("{s:b, s:s}", "enrolled", true, "office", office), NULL, -1);
 	}
 	err = status_json(ST_ENROL_FAILED, LANG_ZH, NULL);
 	if (err) {
 		json_object_set_new(err, "central_message", json_string(message));
 		json_object_set_new(err, "http", json_integer(http));
 	}
-	return reply(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
+	return reply_json(c, id, status_http(ST_ENROL_FAILED), err, NULL, -1);
 }
 
 /* --- dispatch ------------------------------------------------------------ */
@@ -1590,11 +1131,8 @@ enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds,
 
 enum status api_init(struct core *c)
 {
-	c->nwaits = c->cfg.max_pending;
-	c->waits = calloc(c->nwaits, sizeof(*c->waits));
-	c->nkiosk = c->cfg.max_pending;
-	c->kiosk = calloc(c->nkiosk, sizeof(*c->kiosk));
-	if (!c->waits || !c->kiosk || ratelimit_new(API_RATELIMIT_KEYS, &c->logins_by_address) != ST_OK ||
+	if (printjobs_init(c) != ST_OK || kiosk_init(c) != ST_OK ||
+	    ratelimit_new(API_RATELIMIT_KEYS, &c->logins_by_address) != ST_OK ||
 	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_address) != ST_OK ||
 	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_category) != ST_OK)
 		return ST_NOMEM;
@@ -1603,16 +1141,8 @@ enum status api_init(struct core *c)
 
 void api_free(struct core *c)
 {
-	for (unsigned i = 0; i < c->nwaits; i++) {
-		if (c->waits[i].job)
-			wait_free(&c->waits[i]);
-	}
-	free(c->waits);
-	c->waits = NULL;
-	for (unsigned i = 0; i < c->nkiosk; i++)
-		json_decref(c->kiosk[i].body);
-	free(c->kiosk);
-	c->kiosk = NULL;
+	printjobs_free(c);
+	kiosk_free(c);
 	ratelimit_free(&c->logins_by_address);
 	ratelimit_free(&c->tickets_by_address);
 	ratelimit_free(&c->tickets_by_category);

@@ -16,34 +16,16 @@
 /* Handles one request; fds (nfds) are the uploads, borrowed for the call.
  * ST_PROTO when the request message itself is malformed. */
 enum status api_handle(struct core *c, uint32_t id, json_t *req, const int *fds, unsigned nfds);
-/* A print result from the dev process. */
-enum status api_print_result(struct core *c, json_t *body);
-/* The web process went away: pending answers have nobody to go to. */
-void api_web_gone(struct core *c);
 enum status api_init(struct core *c);
 /* Once a second: writes the audit row that counts the last minute's failed
  * logins beyond those audited one by one. */
 void api_audit_tick(struct core *c, uint64_t now);
 void api_free(struct core *c);
 
-/* Sends the call display's state to the web process. */
-void api_display_push(struct core *c);
-/* Prints the setup slip: the console's HTTPS address and the certificate's
- * fingerprint (at the first start, and on outpostctl setup-slip). */
-enum status api_print_setup(struct core *c);
-
-/* Tells the web process (the call display) and, when announce is a call
- * {"label", "window"}, the dev process (the voice) that the queue changed. */
-void api_queue_changed(struct core *c, json_t *announce);
-
-/* A ticket request {"category", "priority"?} in line for the printer; the
- * answer goes to web request web_id, or nowhere for 0 (a panel button). */
 /* The sync process's word on an enrolment the console asked for (id is
  * the web request waiting for it). */
 enum status api_sync_enrolled(struct core *c, uint32_t id, json_t *body);
 /* The same for a key rotation. */
 enum status api_sync_rotated(struct core *c, uint32_t id, json_t *body);
-
-enum status api_kiosk_enqueue(struct core *c, json_t *body, uint32_t web_id, enum lang lang);
 
 #endif

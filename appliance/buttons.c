@@ -5,21 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "kiosk.h"
+#include "leds.h"
 #include "common/log.h"
 #include "queue.h"
 #include "common/store.h"
-
-#define BUZZ_MS 150
-
-void buttons_buzz(struct core *c)
-{
-	json_t *j = json_pack("{s:i}", "buzz", BUZZ_MS);
-
-	if (j)
-		core_send(c, ROLE_DEV, MSG_LED, 0, j, NULL, 0, NULL, 0);
-	json_decref(j);
-}
 
 /* Who is signed in at window n, as a session of theirs. */
 static bool window_staff(struct core *c, unsigned n, struct session *s)
@@ -61,9 +51,10 @@ static enum status window_button(struct core *c, const char *action, unsigned n)
 		log_info("panel: %s at window %u: %s", action, n, status_name(st));
 		return st;
 	}
-	api_queue_changed(c, announce && json_is_object(ticket)
-				 ? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
-				 : NULL);
+	kiosk_queue_changed(c,
+			    announce && json_is_object(ticket)
+				? json_pack("{s:O, s:i}", "label", json_object_get(ticket, "label"), "window", (int)n)
+				: NULL);
 	json_decref(ticket);
 	return ST_OK;
 }
@@ -85,7 +76,7 @@ static enum status ticket_button(struct core *c, const char *letter)
 		log_warn("panel: no queue category has the letter %s", letter);
 		return ST_NOT_FOUND;
 	}
-	st = api_kiosk_enqueue(c, body, 0, LANG_ZH);
+	st = kiosk_enqueue(c, body, 0, LANG_ZH);
 	json_decref(body);
 	return st;
 }
@@ -155,35 +146,7 @@ enum status buttons_press(struct core *c, json_t *body)
 		return ST_PROTO;
 	/* A ticket's outcome comes with the printer's word; the rest buzz now. */
 	if (st != ST_OK)
-		buttons_buzz(c);
+		leds_buzz(c);
 	remember(c, action, line, st);
 	return ST_OK;
-}
-
-void buttons_update_leds(struct core *c, bool force)
-{
-	/* Online: every process up, and central not known to be out of reach. */
-	bool online = core_all_up(c) && c->central != CENTRAL_UNREACHABLE,
-	     paper = strcmp(c->printer_state, "ready") != 0 && strcmp(c->printer_state, "paper_near_end") != 0;
-	int64_t backlog = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'queued'", 0),
-		ready = store_int(c->db, "SELECT count(*) FROM cases WHERE state = 'ready'", 0);
-	unsigned bits =
-	    (unsigned)online | (unsigned)(backlog > 0) << 1 | (unsigned)paper << 2 | (unsigned)(ready > 0) << 3;
-	json_t *j;
-
-	if (!c->cfg.gpio_chip[0])
-		return;
-	if (c->led_test_until) {
-		if (core_now() < c->led_test_until)
-			return;
-		c->led_test_until = 0;
-		force = true;
-	}
-	if (!force && bits == c->led_bits)
-		return;
-	j = json_pack("{s:{s:b, s:b, s:b, s:b}}", "leds", "online", online, "backlog", backlog > 0, "paper", paper,
-		      "ready", ready > 0);
-	if (j && core_send(c, ROLE_DEV, MSG_LED, 0, j, NULL, 0, NULL, 0) == ST_OK)
-		c->led_bits = bits;
-	json_decref(j);
 }

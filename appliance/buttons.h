@@ -12,8 +12,7 @@
  *   rate:1 .. rate:5            rates the ticket last finished at
  *                               [gpio] rate_window, once
  *
- * LEDs: online (every process up), backlog (cases queued for central),
- * paper (the printer cannot print), ready (results waiting for pickup).
+ * The LEDs and the buzzer are leds.h.
  */
 #ifndef OUTPOST_BUTTONS_H
 #define OUTPOST_BUTTONS_H
@@ -27,12 +26,5 @@
 
 /* A MSG_BUTTON from the dev process: {"action", "line"}. */
 enum status buttons_press(struct core *c, json_t *body);
-
-/* Works out the LED states; tells the dev process when they changed, or
- * always with force (a new dev process). */
-void buttons_update_leds(struct core *c, bool force);
-
-/* A short buzz: a press that did nothing. */
-void buttons_buzz(struct core *c);
 
 #endif

@@ -19,7 +19,7 @@
 
 #include "auth.h"
 #include "core.h"
-#include "drivers/receipt.h"
+#include "common/receipt.h"
 #include "common/lifecycle.h"
 
 /* What went wrong beyond the status: the field it concerns, and extra

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "printjobs.h"
 #include "audit.h"
 #include "common/log.h"
 
@@ -88,7 +88,7 @@ static void run_command(struct control_client *cl)
 	else if (strcmp(cl->line, "audit verify") == 0)
 		answer(cl, audit_verify_json(c));
 	else if (strcmp(cl->line, "setup-slip") == 0)
-		answer(cl, api_print_setup(c) == ST_OK
+		answer(cl, printjobs_setup_slip(c) == ST_OK
 			       ? json_pack("{s:b}", "ok", true)
 			       : json_pack("{s:b, s:s}", "ok", false, "error", "the printer is not available"));
 	else

@@ -93,9 +93,6 @@ struct core {
 	int64_t central_since;
 };
 
-/* Runs the core until SIGTERM or SIGINT; returns the exit code. */
-int core_main(const char *config_path);
-
 /* Wall-clock seconds (the fake clock of test builds would hook here). */
 uint64_t core_now(void);
 

@@ -13,7 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/role.h"
-#include "core.h"
+#include "parent.h"
 
 static _Noreturn void usage(void)
 {

@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "buttons.h"
 #include "cases.h"
 #include "catalog.h"
 #include "common/crypto.h"
 #include "common/entropy.h"
 #include "common/fdio.h"
 #include "common/log.h"
+#include "leds.h"
 #include "common/store.h"
 #include "common/sign.h"
 #include "common/timefmt.h"
@@ -395,7 +395,7 @@ enum status outbox_contact(struct core *c, json_t *body)
 		c->central_since = (int64_t)core_now();
 	c->central = reachable ? CENTRAL_REACHABLE : CENTRAL_UNREACHABLE;
 	snprintf(c->central_message, sizeof(c->central_message), "%s", message);
-	buttons_update_leds(c, false);
+	leds_update(c, false);
 	return ST_OK;
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/sheets.h"
+#include "common/sheets.h"
 #include "common/log.h"
 
 #define KEPT 8

@@ -18,7 +18,7 @@
 #include "printer.h"
 #include "scanner.h"
 #include "voice.h"
-#include "receipt.h"
+#include "appliance/common/receipt.h"
 
 #define JOB_MAX_BYTES (1024 * 1024) /* a raster receipt is some 100 KiB */
 

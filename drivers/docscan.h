@@ -19,7 +19,7 @@
 
 #include "appliance/common/casecode.h"
 #include "appliance/common/status.h"
-#include "sheets.h"
+#include "appliance/common/sheets.h"
 
 #define DOCSCAN_MAX_OPTIONS 8
 

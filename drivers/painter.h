@@ -10,7 +10,7 @@
 #ifndef OUTPOST_PAINTER_H
 #define OUTPOST_PAINTER_H
 
-#include "receipt.h"
+#include "appliance/common/receipt.h"
 
 /* The painter for a printer dots wide (576 for 80 mm paper, 384 for 58 mm). */
 const struct receipt_painter *painter_get(unsigned dots);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: a print job's receipt from JSON, rendered to ESC/POS
- * and to the text preview (drivers/receipt.c, drivers/escpos.c). */
+ * and to the text preview (appliance/common/receipt.c, appliance/common/escpos.c). */
 #include <jansson.h>
 #include <stdint.h>
 
 #include "appliance/common/buf.h"
-#include "drivers/receipt.h"
+#include "appliance/common/receipt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

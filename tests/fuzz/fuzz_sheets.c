@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: sheet payloads and the split of a scanned stack
- * (drivers/sheets.c).  The input is lines; each line is one page's code
+ * (appliance/common/sheets.c).  The input is lines; each line is one page's code
  * ("" for a content page). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/sheets.h"
+#include "appliance/common/sheets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

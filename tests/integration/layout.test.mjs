@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDir } from '../lib.mjs';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const tracked = execFileSync('git', ['ls-files'], { cwd: top, encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -32,10 +33,9 @@ test('every source file the layout table names is in its folder, and every C fil
 // (sync/central/) is a program of its own and may use the sync role's
 // HTTP client and the web role's HTTP loop.
 const roles = { appliance: 'core', drivers: 'dev', sync: 'sync', web: 'web' };
-// What the core still takes from dev's folder: the receipt model and the
-// sheets' codes, pure modules that belong to both (issue 12, step 2, moves
-// them); this list may only shrink.
-const pending = ['appliance/cases.h -> drivers/receipt.h', 'appliance/scanjobs.c -> drivers/sheets.h'];
+// (Empty since the receipt model and the sheets' codes, which the core and
+// dev both use, moved to appliance/common/; it may only stay so.)
+const pending = [];
 
 test('no role folder includes another role\'s files', () => {
   const crossing = [];
@@ -47,4 +47,37 @@ test('no role folder includes another role\'s files', () => {
     }
   }
   assert.deepEqual(crossing.sort(), pending.sort());
+});
+
+// The core's files include each other without a circle: what a module
+// includes it may use, and nothing it includes leads back to it.
+test('the import picture of appliance/ has no circle', () => {
+  const edges = {};
+  for (const f of inFolder('appliance').filter((x) => /\.[ch]$/.test(x))) {
+    const mod = f.slice('appliance/'.length).replace(/\.[ch]$/, '');
+    edges[mod] ??= new Set();
+    for (const m of readFileSync(join(top, f), 'utf8').matchAll(/^#include "([a-z_]+)\.h"/gm)) {
+      if (m[1] !== mod) edges[mod].add(m[1]);
+    }
+  }
+  const state = {};
+  const circle = [];
+  const visit = (m, path) => {
+    if (state[m] === 'done') return;
+    if (state[m] === 'open') { circle.push([...path.slice(path.indexOf(m)), m].join(' -> ')); return; }
+    state[m] = 'open';
+    for (const n of edges[m] ?? []) visit(n, [...path, m]);
+    state[m] = 'done';
+  };
+  for (const m of Object.keys(edges)) visit(m, []);
+  assert.deepEqual(circle, []);
+});
+
+// Each program links only the members of the common archive it calls.
+test('outpostctl and outpost-central carry no ESC/POS or receipt code', () => {
+  for (const program of ['outpostctl', 'outpost-central']) {
+    const symbols = execFileSync('nm', [join(buildDir, program)], { encoding: 'utf8' });
+    assert.doesNotMatch(symbols, / T (escpos|receipt)_/, program);
+  }
+  assert.match(execFileSync('nm', [join(buildDir, 'outpostd')], { encoding: 'utf8' }), / T receipt_escpos/);
 });

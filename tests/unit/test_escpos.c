@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "drivers/escpos.h"
-#include "drivers/receipt.h"
+#include "appliance/common/escpos.h"
+#include "appliance/common/receipt.h"
 
 static const uint8_t *find(const struct buf *b, const void *needle, size_t n)
 {

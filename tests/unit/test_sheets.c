@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drivers/sheets.h"
+#include "appliance/common/sheets.h"
 
 #define CASE_A "SQ01-261128-0007K"
 #define CASE_B "SQ01-261128-0008H"

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "appliance/common/buf.h"
+#include "buf.h"
 #include "escpos.h"
 
 /* What is printed: the intake receipt the citizen keeps, the cover sheet

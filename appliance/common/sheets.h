@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "appliance/common/casecode.h"
+#include "casecode.h"
 
 #define SHEETS_MAX_DOCS	 64
 #define SHEETS_MAX_PAGES 9999

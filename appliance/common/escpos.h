@@ -10,7 +10,7 @@
 #include <iconv.h>
 #include <stdbool.h>
 
-#include "appliance/common/buf.h"
+#include "buf.h"
 
 enum escpos_align {
 	ESCPOS_LEFT = 0,
