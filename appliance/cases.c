@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "cases_rows.h"
 #include "common/casecode.h"
 #include "common/entropy.h"
 #include "common/idnum.h"
@@ -19,73 +20,11 @@
 #include "common/timefmt.h"
 #include "vault.h"
 
-#define NAME_MAX_CHARS	   40
-#define ORG_NAME_MAX_CHARS 60
-#define NOTE_MAX_CHARS	   200
-#define FILENAME_MAX_BYTES 200
-#define ID_MAX		   24
-#define SEALED_MAX	   (FILENAME_MAX_BYTES + VAULT_SEAL_EXTRA)
-#define PICKUP_CODE_MAX	   7 /* six digits and a NUL */
-
 /* --- small checks ---------------------------------------------------------- */
-
-/* Counts UTF-8 characters; -1 for control characters. */
-static int text_chars(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			return -1;
-		n += (c & 0xc0) != 0x80;
-	}
-	return n;
-}
-
-static bool phone_ok(const char *p)
-{
-	size_t n = strlen(p), digits = 0;
-
-	/* Mobile: 1[3-9] and 9 digits.  Landline: 0, area code, optional '-'. */
-	if (n == 11 && p[0] == '1' && p[1] >= '3' && p[1] <= '9') {
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] < '0' || p[i] > '9')
-				return false;
-		}
-		return true;
-	}
-	if (p[0] != '0' || n < 10 || n > 13)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			digits++;
-		else if (p[i] != '-' || i < 3 || i > 4)
-			return false;
-	}
-	return digits >= 10 && digits <= 12;
-}
-
-static long today_yyyymmdd(time_t now)
-{
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	return (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
-static const char *get_text(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-
-	return s && *s ? s : NULL;
-}
 
 static bool name_ok(const char *name, int max)
 {
-	int n = name ? text_chars(name) : -1;
+	int n = name ? case_text_chars(name) : -1;
 
 	return n >= 1 && n <= max;
 }
@@ -101,52 +40,6 @@ static bool person_id_type_ok(const char *t)
 			return true;
 	}
 	return false;
-}
-
-/*
- * Checks an ID number of its type and writes its canonical form (upper
- * case).  Resident IDs carry the GB 11643 check digit, credit codes the
- * GB 32100 check character; other documents are 5 to 20 letters, digits
- * and hyphens.
- */
-static enum status check_id(const char *type, const char *raw, time_t now, char out[ID_MAX])
-{
-	size_t n = raw ? strlen(raw) : 0;
-
-	if (!raw || n == 0)
-		return ST_MISSING_FIELD;
-	if (n >= ID_MAX)
-		return strcmp(type, "uscc") == 0 ? ST_BAD_CREDIT_CODE : ST_BAD_ID_NUMBER;
-	for (size_t i = 0; i <= n; i++)
-		out[i] = (raw[i] >= 'a' && raw[i] <= 'z') ? (char)(raw[i] - 'a' + 'A') : raw[i];
-	if (strcmp(type, "resident") == 0)
-		return idnum_valid(out, today_yyyymmdd(now)) ? ST_OK : ST_BAD_ID_NUMBER;
-	if (strcmp(type, "uscc") == 0)
-		return uscc_valid(out) ? ST_OK : ST_BAD_CREDIT_CODE;
-	if (n < 5 || n > 20)
-		return ST_BAD_ID_NUMBER;
-	for (size_t i = 0; i < n; i++) {
-		if (!((out[i] >= 'A' && out[i] <= 'Z') || (out[i] >= '0' && out[i] <= '9') || out[i] == '-'))
-			return ST_BAD_ID_NUMBER;
-	}
-	return ST_OK;
-}
-
-/* 1101**********002X, 138****8000: the ends only. */
-static void mask_number(const char *s, char *out, size_t cap)
-{
-	size_t n = strlen(s), keep = n >= 11 ? 4 : n >= 6 ? 2 : 0;
-	size_t head = n >= 15 ? 4 : n >= 11 ? 3 : keep;
-
-	if (cap == 0)
-		return;
-	if (n + 1 > cap || keep == 0) {
-		snprintf(out, cap, "%s", n ? "****" : "");
-		return;
-	}
-	memcpy(out, s, head);
-	memset(out + head, '*', n - head - keep);
-	memcpy(out + n - keep, s + n - keep, keep + 1);
 }
 
 /* --- the case's data key and sealed fields -------------------------------- */
@@ -166,146 +59,12 @@ static enum status seal_text(const uint8_t key[VAULT_KEY_LEN], const char *aad, 
 	return vault_seal(key, aad, text, n, out->data);
 }
 
-/* Opens a sealed column into out (NUL-terminated); "" when NULL. */
-static enum status unseal_col(sqlite3_stmt *q, int col, const uint8_t key[VAULT_KEY_LEN], const char *aad, char *out,
-			      size_t cap)
-{
-	int n = sqlite3_column_bytes(q, col);
-
-	out[0] = '\0';
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
-		return ST_OK;
-	if (n < VAULT_SEAL_EXTRA || (size_t)(n - VAULT_SEAL_EXTRA) >= cap)
-		return ST_PROTO;
-	if (vault_unseal(key, aad, sqlite3_column_blob(q, col), (size_t)n, out) != ST_OK)
-		return ST_PROTO;
-	out[n - VAULT_SEAL_EXTRA] = '\0';
-	return ST_OK;
-}
-
 static void bind_sealed(sqlite3_stmt *q, int col, const struct sealed *s)
 {
 	if (s && s->len)
 		sqlite3_bind_blob(q, col, s->data, (int)s->len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(q, col);
-}
-
-static void bind_hash(sqlite3_stmt *q, int col, const struct core *c, const char *purpose, const char *value)
-{
-	uint8_t h[VAULT_HASH_LEN];
-
-	if (!value || !*value) {
-		sqlite3_bind_null(q, col);
-		return;
-	}
-	vault_index(c->vault, purpose, value, h);
-	sqlite3_bind_blob(q, col, h, sizeof(h), SQLITE_TRANSIENT);
-}
-
-/* --- a case row -------------------------------------------------------------- */
-
-#define CASE_COLS                                                                                                      \
-	"id, code, state, version, item_code, item_name, department, applicant_kind, applicant_name, id_type, "        \
-	"id_sealed, phone_sealed, by_agent, agent_name, agent_id_type, agent_id_sealed, ticket, incomplete_note, "     \
-	"pickup_sealed, case_key, official_number, central_note, decision, created_at, received_at, ready_at, "        \
-	"collected_at, closed_at, updated_at, promised_by, receipt_state, pickup_failures, pickup_locked_until, "      \
-	"created_by"
-
-enum {
-	COL_ID,
-	COL_CODE,
-	COL_STATE,
-	COL_VERSION,
-	COL_ITEM_CODE,
-	COL_ITEM_NAME,
-	COL_DEPARTMENT,
-	COL_KIND,
-	COL_NAME,
-	COL_ID_TYPE,
-	COL_ID_SEALED,
-	COL_PHONE_SEALED,
-	COL_BY_AGENT,
-	COL_AGENT_NAME,
-	COL_AGENT_ID_TYPE,
-	COL_AGENT_ID_SEALED,
-	COL_TICKET,
-	COL_NOTE,
-	COL_PICKUP_SEALED,
-	COL_CASE_KEY,
-	COL_OFFICIAL,
-	COL_CENTRAL_NOTE,
-	COL_DECISION,
-	COL_CREATED,
-	COL_RECEIVED,
-	COL_READY,
-	COL_COLLECTED,
-	COL_CLOSED,
-	COL_UPDATED,
-	COL_PROMISED,
-	COL_RECEIPT,
-	COL_PICKUP_FAILURES,
-	COL_PICKUP_LOCKED,
-	COL_CREATED_BY,
-};
-
-/* The row of a case by code; the statement is the caller's to finish. */
-/* The case row's ID number, phone and agent's ID number, in the clear. */
-static enum status unseal_person(sqlite3_stmt *q, const uint8_t key[VAULT_KEY_LEN], char id[ID_MAX + 1],
-				 char phone[ID_MAX + 1], char agent_id[ID_MAX + 1])
-{
-	enum status st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, ID_MAX + 1);
-
-	if (st == ST_OK)
-		st = unseal_col(q, COL_PHONE_SEALED, key, "phone", phone, ID_MAX + 1);
-	if (st == ST_OK)
-		st = unseal_col(q, COL_AGENT_ID_SEALED, key, "agent_id_number", agent_id, ID_MAX + 1);
-	return st;
-}
-
-static enum status load_case(struct core *c, const char *code, sqlite3_stmt **out)
-{
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT " CASE_COLS " FROM cases WHERE code = ?1");
-	int rc;
-
-	*out = NULL;
-	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(q);
-	if (rc != SQLITE_ROW) {
-		store_finish(q);
-		return rc == SQLITE_DONE ? ST_NOT_FOUND : store_status(rc);
-	}
-	*out = q;
-	return ST_OK;
-}
-
-static const char *col_text(sqlite3_stmt *q, int col)
-{
-	const unsigned char *t = sqlite3_column_text(q, col);
-
-	return t ? (const char *)t : "";
-}
-
-static enum case_state row_state(sqlite3_stmt *q)
-{
-	int s = lifecycle_state_parse(col_text(q, COL_STATE));
-
-	return s < 0 ? CS_PURGED : (enum case_state)s;
-}
-
-static enum status case_key(struct core *c, sqlite3_stmt *q, uint8_t key[VAULT_KEY_LEN])
-{
-	if (sqlite3_column_type(q, COL_CASE_KEY) == SQLITE_NULL)
-		return ST_PURGED;
-	return vault_unwrap_case_key(c->vault, col_text(q, COL_CODE), sqlite3_column_blob(q, COL_CASE_KEY),
-				     (size_t)sqlite3_column_bytes(q, COL_CASE_KEY), key);
-}
-
-static const char *actor(const struct session *s)
-{
-	return s ? s->username : "system";
 }
 
 /*
@@ -398,9 +157,9 @@ static enum status load_item(struct core *c, const char *code, struct item_info 
 		return ST_IO;
 	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW) {
-		snprintf(it->name, sizeof(it->name), "%s", col_text(q, 0));
-		snprintf(it->department, sizeof(it->department), "%s", col_text(q, 1));
-		snprintf(it->applicant, sizeof(it->applicant), "%s", col_text(q, 2));
+		snprintf(it->name, sizeof(it->name), "%s", case_col_text(q, 0));
+		snprintf(it->department, sizeof(it->department), "%s", case_col_text(q, 1));
+		snprintf(it->applicant, sizeof(it->applicant), "%s", case_col_text(q, 2));
 		it->days = sqlite3_column_int(q, 3);
 		st = ST_OK;
 	}
@@ -418,15 +177,15 @@ static enum status parse_party(json_t *p, bool org, time_t now, struct party *ou
 			       struct case_error *why)
 {
 	static char fields[4][32];
-	const char *id_raw = get_text(p, "id_number");
+	const char *id_raw = case_get_text(p, "id_number");
 	enum status st;
 
 	/* Field names for messages: "agent_name", "agent_id_number", ... */
 	snprintf(fields[0], sizeof(fields[0]), "%sname", prefix);
 	snprintf(fields[1], sizeof(fields[1]), "%sid_number", prefix);
 	snprintf(fields[2], sizeof(fields[2]), "%sid_type", prefix);
-	out->name = get_text(p, "name");
-	out->id_type = org ? "uscc" : get_text(p, "id_type");
+	out->name = case_get_text(p, "name");
+	out->id_type = org ? "uscc" : case_get_text(p, "id_type");
 	if (!out->id_type)
 		out->id_type = "resident";
 	if (!out->name)
@@ -435,7 +194,7 @@ static enum status parse_party(json_t *p, bool org, time_t now, struct party *ou
 		return fail_field(why, *prefix ? fields[0] : "applicant_name", ST_BAD_FIELD);
 	if (!org && !person_id_type_ok(out->id_type))
 		return fail_field(why, *prefix ? fields[2] : "id_type", ST_BAD_FIELD);
-	st = check_id(out->id_type, id_raw, now, out->id);
+	st = case_check_id(out->id_type, id_raw, now, out->id);
 	if (st != ST_OK)
 		return fail_field(why, *prefix ? fields[1] : "id_number", st);
 	return ST_OK;
@@ -456,7 +215,7 @@ static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct
 		if (v && !json_is_string(v))
 			return fail_field(why, *k, ST_BAD_FIELD);
 	}
-	if (!(in->item = get_text(f, "item")))
+	if (!(in->item = case_get_text(f, "item")))
 		return fail_field(why, "item", ST_MISSING_FIELD);
 	v = json_object_get(f, "draft");
 	if (v && !json_is_boolean(v))
@@ -465,15 +224,15 @@ static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct
 	if (!applicant) {
 		/* The short form: a person with a resident ID. */
 		flat = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?}", "kind", "person", "name",
-				 get_text(f, "applicant_name"), "id_type", "resident", "id_number",
-				 get_text(f, "id_number"), "phone", get_text(f, "phone"));
+				 case_get_text(f, "applicant_name"), "id_type", "resident", "id_number",
+				 case_get_text(f, "id_number"), "phone", case_get_text(f, "phone"));
 		applicant = flat;
 	}
 	if (!json_is_object(applicant)) {
 		json_decref(flat);
 		return fail_field(why, "applicant", ST_BAD_FIELD);
 	}
-	in->kind = get_text(applicant, "kind");
+	in->kind = case_get_text(applicant, "kind");
 	if (!in->kind)
 		in->kind = "person";
 	if (strcmp(in->kind, "person") != 0 && strcmp(in->kind, "org") != 0) {
@@ -481,17 +240,17 @@ static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct
 		return fail_field(why, "applicant_kind", ST_BAD_FIELD);
 	}
 	st = parse_party(applicant, strcmp(in->kind, "org") == 0, now, &in->applicant, "", why);
-	in->phone = get_text(applicant, "phone");
+	in->phone = case_get_text(applicant, "phone");
 	if (st == ST_OK && !in->phone)
 		st = fail_field(why, "phone", ST_MISSING_FIELD);
-	if (st == ST_OK && !phone_ok(in->phone))
+	if (st == ST_OK && !case_phone_ok(in->phone))
 		st = fail_field(why, "phone", ST_BAD_PHONE);
 	/* The strings point into fields; flat only repeats them. */
 	if (flat) {
 		in->kind = "person";
-		in->applicant.name = get_text(f, "applicant_name");
+		in->applicant.name = case_get_text(f, "applicant_name");
 		in->applicant.id_type = "resident";
-		in->phone = get_text(f, "phone");
+		in->phone = case_get_text(f, "phone");
 	}
 	json_decref(flat);
 	if (st != ST_OK)
@@ -503,7 +262,7 @@ static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct
 			return st;
 		in->has_agent = true;
 	}
-	in->ticket = get_text(f, "ticket");
+	in->ticket = case_get_text(f, "ticket");
 	if (in->ticket) {
 		size_t n = strlen(in->ticket);
 		bool ok = n >= 2 && n <= 6 && in->ticket[0] >= 'A' && in->ticket[0] <= 'Z';
@@ -513,8 +272,8 @@ static enum status parse_intake(json_t *f, time_t now, struct intake *in, struct
 		if (!ok)
 			return fail_field(why, "ticket", ST_BAD_FIELD);
 	}
-	in->note = get_text(f, "incomplete_note");
-	if (in->note && (text_chars(in->note) < 1 || text_chars(in->note) > NOTE_MAX_CHARS))
+	in->note = case_get_text(f, "incomplete_note");
+	if (in->note && (case_text_chars(in->note) < 1 || case_text_chars(in->note) > NOTE_MAX_CHARS))
 		return fail_field(why, "incomplete_note", ST_BAD_FIELD);
 	in->materials = json_object_get(f, "materials");
 	if (in->materials && !json_is_array(in->materials))
@@ -542,7 +301,7 @@ static enum status check_documents(struct core *c, json_t *docs, const int *fds,
 
 		if (!docstore_fd_sealed(fds[i]))
 			return ST_PROTO;
-		if (!filename || strlen(filename) > FILENAME_MAX_BYTES || text_chars(filename) < 1)
+		if (!filename || strlen(filename) > FILENAME_MAX_BYTES || case_text_chars(filename) < 1)
 			return ST_BAD_FIELD;
 		types[i] = doc_type_declared(json_string_value(json_object_get(d, "type")), filename);
 		if (types[i] == DOC_UNKNOWN || doc_type_of_fd(fds[i]) != types[i])
@@ -662,13 +421,13 @@ static enum status insert_materials(struct core *c, int64_t case_id, const char 
 			sqlite3_reset(ins);
 			sqlite3_bind_int64(ins, 1, case_id);
 			sqlite3_bind_int(ins, 2, pos);
-			sqlite3_bind_text(ins, 3, col_text(q, 1), -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 4, col_text(q, 2), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 3, case_col_text(q, 1), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 4, case_col_text(q, 2), -1, SQLITE_TRANSIENT);
 			sqlite3_bind_int(ins, 5, sqlite3_column_int(q, 3));
 			sqlite3_bind_int(ins, 6, sqlite3_column_int(q, 4));
 			sqlite3_bind_int(ins, 7, received);
 			if (received)
-				sqlite3_bind_text(ins, 8, form ? form : col_text(q, 2), -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(ins, 8, form ? form : case_col_text(q, 2), -1, SQLITE_TRANSIENT);
 			else
 				sqlite3_bind_null(ins, 8);
 			sqlite3_bind_int(ins, 9, received ? (int)json_integer_value(json_object_get(m, "pages")) : 0);
@@ -735,7 +494,7 @@ static json_t *missing_materials(struct core *c, int64_t case_id)
 	}
 	sqlite3_bind_int64(q, 1, case_id);
 	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(list, json_string(col_text(q, 0)));
+		json_array_append_new(list, json_string(case_col_text(q, 0)));
 	store_finish(q);
 	return list;
 }
@@ -854,14 +613,14 @@ static enum status insert_case(struct core *c, const struct session *s, const st
 	sqlite3_bind_text(q, 7, in->applicant.name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, in->applicant.id_type, -1, SQLITE_STATIC);
 	bind_sealed(q, 9, &id);
-	bind_hash(q, 10, c, "id", in->applicant.id);
+	case_bind_hash(q, 10, c, "id", in->applicant.id);
 	bind_sealed(q, 11, &phone);
-	bind_hash(q, 12, c, "phone", in->phone);
+	case_bind_hash(q, 12, c, "phone", in->phone);
 	sqlite3_bind_int(q, 13, in->has_agent);
 	sqlite3_bind_text(q, 14, in->has_agent ? in->agent.name : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 15, in->has_agent ? in->agent.id_type : NULL, -1, SQLITE_STATIC);
 	bind_sealed(q, 16, in->has_agent ? &agent_id : NULL);
-	bind_hash(q, 17, c, "id", in->has_agent ? in->agent.id : NULL);
+	case_bind_hash(q, 17, c, "id", in->has_agent ? in->agent.id : NULL);
 	sqlite3_bind_text(q, 18, in->ticket, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 19, in->note, -1, SQLITE_STATIC);
 	bind_sealed(q, 20, &code_sealed);
@@ -970,7 +729,7 @@ static enum status begin_on(struct core *c, const char *code, sqlite3_stmt **q)
 
 	if (st != ST_OK)
 		return st;
-	st = load_case(c, code, q);
+	st = case_load(c, code, q);
 	if (st != ST_OK)
 		store_rollback(c->db);
 	return st;
@@ -990,22 +749,22 @@ enum status cases_submit(struct core *c, const struct session *s, const char *co
 			 struct case_error *why)
 {
 	sqlite3_stmt *q;
-	const char *note = get_text(body, "incomplete_note");
+	const char *note = case_get_text(body, "incomplete_note");
 	enum status st;
 
 	why->field = NULL;
 	why->extra = NULL;
-	if (note && (text_chars(note) < 1 || text_chars(note) > NOTE_MAX_CHARS))
+	if (note && (case_text_chars(note) < 1 || case_text_chars(note) > NOTE_MAX_CHARS))
 		return fail_field(why, "incomplete_note", ST_BAD_FIELD);
 	if ((st = begin_on(c, code, &q)) != ST_OK)
 		return st;
-	if (row_state(q) != CS_DRAFT) {
-		why->extra = json_pack("{s:s}", "state", col_text(q, COL_STATE));
+	if (case_row_state(q) != CS_DRAFT) {
+		why->extra = json_pack("{s:s}", "state", case_col_text(q, COL_STATE));
 		return end_on(c, q, ST_BAD_STATE);
 	}
 	st = update_materials(c, sqlite3_column_int64(q, COL_ID), 1, json_object_get(body, "materials"), why);
 	if (!note && sqlite3_column_type(q, COL_NOTE) != SQLITE_NULL)
-		note = col_text(q, COL_NOTE);
+		note = case_col_text(q, COL_NOTE);
 	if (st == ST_OK)
 		st = materials_complete(c, sqlite3_column_int64(q, COL_ID), note, why);
 	if (st == ST_OK && note) {
@@ -1038,7 +797,7 @@ static enum status simple_event(struct core *c, const struct session *s, const c
 	why->extra = NULL;
 	if ((st = begin_on(c, code, &q)) != ST_OK)
 		return st;
-	st = transition(c, sqlite3_column_int64(q, COL_ID), code, row_state(q), ev, actor(s), detail, why);
+	st = transition(c, sqlite3_column_int64(q, COL_ID), code, case_row_state(q), ev, case_actor(s), detail, why);
 	return end_on(c, q, st);
 }
 
@@ -1071,13 +830,13 @@ static bool in_outgoing_batch(struct core *c, const char *code)
 enum status cases_withdraw(struct core *c, const struct session *s, const char *code, json_t *body,
 			   struct case_error *why)
 {
-	const char *reason = get_text(body, "reason");
+	const char *reason = case_get_text(body, "reason");
 
 	why->field = NULL;
 	why->extra = NULL;
 	if (!reason)
 		return fail_field(why, "reason", ST_MISSING_FIELD);
-	if (text_chars(reason) < 1 || text_chars(reason) > NOTE_MAX_CHARS)
+	if (case_text_chars(reason) < 1 || case_text_chars(reason) > NOTE_MAX_CHARS)
 		return fail_field(why, "reason", ST_BAD_FIELD);
 	/* A queued case in a batch the box is still sending (or that stopped)
 	 * may reach central whatever the office does now: its manifest is
@@ -1108,8 +867,8 @@ enum status cases_supplement(struct core *c, const struct session *s, const char
 	if ((st = begin_on(c, code, &q)) != ST_OK)
 		return st;
 	version = sqlite3_column_int(q, COL_VERSION) + 1;
-	if (row_state(q) != CS_RETURNED) {
-		why->extra = json_pack("{s:s, s:s}", "state", col_text(q, COL_STATE), "event", "supplement");
+	if (case_row_state(q) != CS_RETURNED) {
+		why->extra = json_pack("{s:s, s:s}", "state", case_col_text(q, COL_STATE), "event", "supplement");
 		st = ST_BAD_STATE;
 	}
 	if (st == ST_OK)
@@ -1118,7 +877,8 @@ enum status cases_supplement(struct core *c, const struct session *s, const char
 		st = update_materials(c, sqlite3_column_int64(q, COL_ID), version, json_object_get(body, "materials"),
 				      why);
 	if (st == ST_OK)
-		st = materials_complete(c, sqlite3_column_int64(q, COL_ID), get_text(body, "incomplete_note"), why);
+		st =
+		    materials_complete(c, sqlite3_column_int64(q, COL_ID), case_get_text(body, "incomplete_note"), why);
 	if (st == ST_OK)
 		st = store_documents(c, sqlite3_column_int64(q, COL_ID), key, docs, fds, nfds, types,
 				     json_object_get(body, "documents"), version, &sf, why);
@@ -1186,14 +946,14 @@ enum status cases_attach_scans(struct core *c, const char *username, json_t *doc
 		enum case_state cs;
 		char detail[96];
 
-		st = code ? load_case(c, code, &q) : ST_NOT_FOUND;
+		st = code ? case_load(c, code, &q) : ST_NOT_FOUND;
 		if (st == ST_NOT_FOUND)
 			why->extra = json_pack("{s:s}", "case", code ? code : "");
 		if (st != ST_OK)
 			break;
-		cs = row_state(q);
+		cs = case_row_state(q);
 		if (cs != CS_DRAFT && cs != CS_RECEIVED && cs != CS_QUEUED && cs != CS_RETURNED) {
-			why->extra = json_pack("{s:s, s:s, s:s}", "case", code, "state", col_text(q, COL_STATE),
+			why->extra = json_pack("{s:s, s:s, s:s}", "case", code, "state", case_col_text(q, COL_STATE),
 					       "event", "scan");
 			st = ST_BAD_STATE;
 		}
@@ -1275,8 +1035,8 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 			 struct case_error *why)
 {
 	json_t *collector = json_object_get(body, "collector");
-	const char *kind = get_text(collector, "kind"), *given_code = get_text(body, "pickup_code");
-	const char *given_last4 = get_text(body, "id_last4");
+	const char *kind = case_get_text(collector, "kind"), *given_code = case_get_text(body, "pickup_code");
+	const char *given_last4 = case_get_text(body, "id_last4");
 	uint8_t key[VAULT_KEY_LEN];
 	char id[ID_MAX + 1], last4[5] = "";
 	struct party agent = {0};
@@ -1296,9 +1056,9 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 		return fail_field(why, "collector", ST_MISSING_FIELD);
 	if (strcmp(kind, "agent") == 0 && (st = parse_party(collector, false, (time_t)now, &agent, "collector_", why)))
 		return st;
-	if ((st = load_case(c, code, &q)) != ST_OK)
+	if ((st = case_load(c, code, &q)) != ST_OK)
 		return st;
-	state = row_state(q);
+	state = case_row_state(q);
 	id_row = sqlite3_column_int64(q, COL_ID);
 	failures = sqlite3_column_int(q, COL_PICKUP_FAILURES);
 	if (state == CS_COLLECTED || state == CS_CLOSED) {
@@ -1318,11 +1078,11 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 	if (st == ST_OK && given_code) {
 		char stored[PICKUP_CODE_MAX];
 
-		st = unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", stored, sizeof(stored));
+		st = case_unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", stored, sizeof(stored));
 		match = st == ST_OK && stored[0] && same_text(given_code, stored);
 		vault_wipe(stored, sizeof(stored));
 	} else if (st == ST_OK) {
-		st = unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
+		st = case_unseal_col(q, COL_ID_SEALED, key, "id_number", id, sizeof(id));
 		if (st == ST_OK && strlen(id) >= 4 && strlen(given_last4) == 4) {
 			char given[5];
 
@@ -1473,7 +1233,7 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 	snprintf(detail, sizeof(detail), "%s%s%s%s", number ? number : "", decision ? decision : "", note ? " " : "",
 		 note ? note : "");
 	if (st == ST_OK)
-		st = transition(c, sqlite3_column_int64(q, COL_ID), code, row_state(q), (enum case_event)ev,
+		st = transition(c, sqlite3_column_int64(q, COL_ID), code, case_row_state(q), (enum case_event)ev,
 				ev == LC_QUEUE || ev == LC_SEND ? "sync" : "central", detail, why);
 	/* The event's id and the feed's cursor commit with its effect. */
 	if (st == ST_OK && event_id)
@@ -1502,7 +1262,7 @@ static enum status purge_case(struct core *c, int64_t id, const char *code, enum
 	if (f) {
 		sqlite3_bind_int64(f, 1, id);
 		while (sqlite3_step(f) == SQLITE_ROW && sf.n < MSG_MAX_FDS)
-			snprintf(sf.names[sf.n++], DOCSTORE_NAME_HEX, "%s", col_text(f, 0));
+			snprintf(sf.names[sf.n++], DOCSTORE_NAME_HEX, "%s", case_col_text(f, 0));
 	}
 	store_finish(f);
 	u = store_prepare(c->db,
@@ -1563,8 +1323,8 @@ unsigned cases_purge_due(struct core *c)
 	sqlite3_bind_int64(q, 1, (int64_t)core_now() - (int64_t)c->cfg.retention_days * 86400);
 	while (n < 100 && sqlite3_step(q) == SQLITE_ROW) {
 		due[n].id = sqlite3_column_int64(q, 0);
-		snprintf(due[n].code, sizeof(due[n].code), "%s", col_text(q, 1));
-		due[n].state = (enum case_state)lifecycle_state_parse(col_text(q, 2));
+		snprintf(due[n].code, sizeof(due[n].code), "%s", case_col_text(q, 1));
+		due[n].state = (enum case_state)lifecycle_state_parse(case_col_text(q, 2));
 		n++;
 	}
 	store_finish(q);
@@ -1582,433 +1342,6 @@ unsigned cases_purge_due(struct core *c)
 
 /* --- reading ------------------------------------------------------------------ */
 
-/*
- * A case as lists show it, written by SQLite so the list goes out as one
- * string without a JSON tree in between: the name masked (persons only),
- * no personal numbers.  r is a cases row with tz, its local-time offset.
- */
-#define CASE_JSON                                                                                                      \
-	"json_object('id', r.id, 'code', r.code, 'state', r.state, 'version', r.version, "                             \
-	"'item', json_object('code', r.item_code, 'name', r.item_name, 'department', r.department), "                  \
-	"'applicant_kind', r.applicant_kind, 'applicant_name', CASE "                                                  \
-	"  WHEN r.applicant_kind = 'org' OR length(r.applicant_name) <= 1 THEN r.applicant_name "                      \
-	"  WHEN length(r.applicant_name) = 2 THEN substr(r.applicant_name, 1, 1) || '*' "                              \
-	"  ELSE substr(r.applicant_name, 1, 1) || '*' || substr(r.applicant_name, -1) END, "                           \
-	"'by_agent', json(CASE WHEN r.by_agent THEN 'true' ELSE 'false' END), "                                        \
-	"'incomplete', json(CASE WHEN r.incomplete_note IS NULL THEN 'false' ELSE 'true' END), "                       \
-	"'created_at', strftime('%Y-%m-%dT%H:%M:%S', r.created_at, 'unixepoch', 'localtime') || "                      \
-	"  printf('%s%02d:%02d', CASE WHEN r.tz < 0 THEN '-' ELSE '+' END, abs(r.tz) / 3600, abs(r.tz) % 3600 / 60), " \
-	"'promised_by', r.promised_by, 'receipt_state', r.receipt_state, "                                             \
-	"'official_number', r.official_number, "                                                                       \
-	"'documents', (SELECT count(*) FROM case_documents d WHERE d.case_id = r.id))"
-#define TZ_COL "strftime('%s', c.created_at, 'unixepoch', 'localtime') - c.created_at AS tz"
-
-/* Runs a list statement whose only column is the finished JSON text. */
-static enum status text_result(sqlite3_stmt *q, char **out)
-{
-	int rc = sqlite3_step(q);
-
-	if (rc != SQLITE_ROW)
-		return store_status(rc) == ST_OK ? ST_IO : store_status(rc);
-	*out = strdup(col_text(q, 0));
-	return *out ? ST_OK : ST_NOMEM;
-}
-
-static const char *const list_sql[] = {
-    /* 0: browse, with optional state, department and dates */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.department = ?2) AND c.created_at >= ?3 "
-    "AND c.created_at < ?4 AND (?5 = 0 OR c.id < ?5) ORDER BY c.id DESC LIMIT ?6) r",
-    /* 1: by case code */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE c.code = ?7) r",
-    /* 2: by ID number (applicant's or agent's), through the keyed hash */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE (c.id_hash = ?8 OR c.agent_id_hash = ?8) AND (?1 IS NULL OR c.state = ?1) "
-    "ORDER BY c.id DESC LIMIT ?6) r",
-    /* 3: by phone */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE c.phone_hash = ?8 AND (?1 IS NULL OR c.state = ?1) ORDER BY c.id DESC LIMIT ?6) r",
-    /* 4: by the start of a name */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE c.applicant_name >= ?7 AND c.applicant_name < ?7 || char(1114111) AND (?1 IS NULL OR c.state = ?1) "
-    "ORDER BY c.id DESC LIMIT ?6) r",
-    /* 5: ready for pickup, oldest first */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE c.state = 'ready' AND (?5 = 0 OR c.id < ?5) ORDER BY c.id DESC LIMIT ?6) r",
-    /* 6: overdue against the promised date */
-    "SELECT json_object('cases', json_group_array(" CASE_JSON ")) FROM (SELECT c.*, " TZ_COL " FROM cases c "
-    "WHERE c.state IN ('received', 'queued', 'sent', 'accepted', 'returned', 'decided') AND c.promised_by < ?9 "
-    "AND (?5 = 0 OR c.id < ?5) ORDER BY c.promised_by, c.id LIMIT ?6) r",
-};
-
-enum list_kind { LIST_BROWSE, LIST_CODE, LIST_ID, LIST_PHONE, LIST_NAME, LIST_READY, LIST_OVERDUE };
-
-static int64_t day_start(const char *ymd, int64_t fallback)
-{
-	struct tm tm = {0};
-	char *end;
-
-	if (!ymd)
-		return fallback;
-	end = strptime(ymd, "%Y-%m-%d", &tm);
-	if (!end || *end)
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
-static const char *qtext(json_t *query, const char *key)
-{
-	return get_text(query, key);
-}
-
-enum status cases_list(struct core *c, const struct session *s, json_t *query, char **out)
-{
-	const char *q = qtext(query, "q"), *state = qtext(query, "state"), *view = qtext(query, "view");
-	const char *dept = qtext(query, "department");
-	char norm[ID_MAX], today[16], key[MEMO_KEY_MAX + 1] = "";
-	uint64_t changes = 0;
-	long long limit = qtext(query, "limit") ? strtoll(qtext(query, "limit"), NULL, 10) : 50;
-	long long before = qtext(query, "before") ? strtoll(qtext(query, "before"), NULL, 10) : 0;
-	int64_t from = day_start(qtext(query, "from"), 0), to = day_start(qtext(query, "to"), INT64_MAX - 86400);
-	enum list_kind kind = LIST_BROWSE;
-	time_t now = (time_t)core_now();
-	struct tm tm;
-	sqlite3_stmt *st_q;
-	enum status st;
-
-	if (limit < 1 || limit > 200 || before < 0 || from < 0 || to < 0 || (state && lifecycle_state_parse(state) < 0))
-		return ST_BAD_REQUEST;
-	if (q && strlen(q) > 64)
-		return ST_BAD_REQUEST;
-	if (q) {
-		if (casecode_valid(q))
-			kind = LIST_CODE;
-		else if (check_id("resident", q, now, norm) == ST_OK || check_id("uscc", q, now, norm) == ST_OK)
-			kind = LIST_ID;
-		else if (phone_ok(q))
-			kind = LIST_PHONE;
-		else if (text_chars(q) >= 1)
-			kind = LIST_NAME;
-		else
-			return ST_BAD_REQUEST;
-	} else if (view && strcmp(view, "ready") == 0) {
-		kind = LIST_READY;
-	} else if (view && strcmp(view, "overdue") == 0) {
-		kind = LIST_OVERDUE;
-	} else if (view) {
-		return ST_BAD_REQUEST;
-	}
-	localtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	/* Searches are audited each time; the rest may be answered as rendered
-	 * while the database is as it was.  The key holds every parameter the
-	 * statement binds; only the department is free text, so the separators
-	 * cannot make two queries one key. */
-	if (kind != LIST_ID && kind != LIST_PHONE && kind != LIST_NAME && (changes = store_version(c->db)) != 0 &&
-	    snprintf(key, sizeof(key), "%d\x1f%s\x1f%s\x1f%" PRId64 "\x1f%" PRId64 "\x1f%lld\x1f%lld\x1f%s\x1f%s",
-		     (int)kind, state ? state : "\x1e", dept ? dept : "\x1e", from, to, before, limit, q ? q : "",
-		     today) < (int)sizeof(key)) {
-		size_t len;
-		const char *kept = memo_get(&c->lists, key, changes, &len);
-
-		if (kept)
-			return (*out = strndup(kept, len)) ? ST_OK : ST_NOMEM;
-	} else {
-		key[0] = '\0';
-	}
-	st_q = store_prepare(c->db, list_sql[kind]);
-	if (!st_q)
-		return ST_IO;
-	sqlite3_bind_text(st_q, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_q, 2, dept, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st_q, 3, from);
-	sqlite3_bind_int64(st_q, 4, to + 86400);
-	sqlite3_bind_int64(st_q, 5, before);
-	sqlite3_bind_int64(st_q, 6, limit);
-	sqlite3_bind_text(st_q, 7, q, -1, SQLITE_STATIC);
-	if (kind == LIST_ID)
-		bind_hash(st_q, 8, c, "id", norm);
-	else if (kind == LIST_PHONE)
-		bind_hash(st_q, 8, c, "phone", q);
-	sqlite3_bind_text(st_q, 9, today, -1, SQLITE_STATIC);
-	st = text_result(st_q, out);
-	store_finish(st_q);
-	if (st == ST_OK && key[0])
-		memo_put(&c->lists, key, changes, *out, strlen(*out));
-	/* Looking a person up is itself a use of their data. */
-	if (st == ST_OK && (kind == LIST_ID || kind == LIST_PHONE || kind == LIST_NAME)) {
-		static const char *const what[] = {
-		    [LIST_ID] = "by ID number", [LIST_PHONE] = "by phone", [LIST_NAME] = "by name"};
-
-		st = audit_read(c->db, c->vault, (int64_t)now, actor(s), "case.search", NULL, what[kind]);
-		if (st != ST_OK) {
-			free(*out);
-			*out = NULL;
-		}
-	}
-	return st;
-}
-
-static json_t *local_time(sqlite3_stmt *q, int col)
-{
-	char buf[TIMEFMT_RFC3339_LEN];
-
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
-		return json_null();
-	timefmt_rfc3339((time_t)sqlite3_column_int64(q, col), buf);
-	return json_string(buf);
-}
-
-static json_t *opt_text(sqlite3_stmt *q, int col)
-{
-	return sqlite3_column_type(q, col) == SQLITE_NULL ? json_null() : json_string(col_text(q, col));
-}
-
-static json_t *materials_json(struct core *c, int64_t case_id)
-{
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, name, form, copies, optional, received, "
-					       "received_form, pages, version FROM case_materials WHERE case_id = ?1 "
-					       "ORDER BY position");
-	json_t *list = json_array();
-
-	if (!q)
-		return list;
-	sqlite3_bind_int64(q, 1, case_id);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:i, s:b, s:b, s:o, s:i, s:i}", "position",
-						      sqlite3_column_int(q, 0), "name", col_text(q, 1), "form",
-						      col_text(q, 2), "copies", sqlite3_column_int(q, 3), "optional",
-						      sqlite3_column_int(q, 4), "received", sqlite3_column_int(q, 5),
-						      "received_form", opt_text(q, 6), "pages",
-						      sqlite3_column_int(q, 7), "version", sqlite3_column_int(q, 8)));
-	}
-	store_finish(q);
-	return list;
-}
-
-/* A document row's file name and SHA-256 (hex), opened with the case's key;
- * both "" when they are gone (purge). */
-static enum status unseal_document(sqlite3_stmt *d, int name_col, int sha_col, const uint8_t key[VAULT_KEY_LEN],
-				   char name[FILENAME_MAX_BYTES + 1], char sha[DOCSTORE_SHA_HEX])
-{
-	enum status st = unseal_col(d, name_col, key, "document_filename", name, FILENAME_MAX_BYTES + 1);
-
-	if (st == ST_OK)
-		st = unseal_col(d, sha_col, key, "document_sha256", sha, DOCSTORE_SHA_HEX);
-	return st;
-}
-
-/* The case's documents; key is NULL after a purge (names and hashes are
- * gone with it). */
-static enum status documents_json(struct core *c, int64_t case_id, const uint8_t *key, json_t **out)
-{
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT position, material, filename_sealed, sha256_sealed, size, "
-					       "media_type, version, file IS NOT NULL FROM case_documents "
-					       "WHERE case_id = ?1 ORDER BY position");
-	json_t *list = json_array();
-	enum status st = q && list ? ST_OK : ST_IO;
-
-	if (st == ST_OK)
-		sqlite3_bind_int64(q, 1, case_id);
-	while (st == ST_OK && sqlite3_step(q) == SQLITE_ROW) {
-		char name[FILENAME_MAX_BYTES + 1] = "", sha[DOCSTORE_SHA_HEX] = "";
-
-		if (key && (st = unseal_document(q, 2, 3, key, name, sha)) != ST_OK)
-			break;
-		json_array_append_new(
-		    list,
-		    json_pack(
-			"{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:b}", "n", sqlite3_column_int(q, 0), "material",
-			sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(q, 1)),
-			"filename", name, "sha256", sha, "size", (json_int_t)sqlite3_column_int64(q, 4), "media_type",
-			col_text(q, 5), "version", sqlite3_column_int(q, 6), "available", sqlite3_column_int(q, 7)));
-	}
-	store_finish(q);
-	if (st != ST_OK) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return st;
-}
-
-static json_t *history_json(struct core *c, const char *code)
-{
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT at, staff, action, detail FROM audit WHERE case_code = ?1 "
-					       "AND action NOT IN ('case.view', 'case.reveal', 'document.open') "
-					       "ORDER BY id");
-	json_t *list = json_array();
-
-	if (!q)
-		return list;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(list,
-				      json_pack("{s:o, s:s, s:s, s:s}", "at", local_time(q, 0), "staff", col_text(q, 1),
-						"action", col_text(q, 2), "detail", col_text(q, 3)));
-	store_finish(q);
-	return list;
-}
-
-/* The receipt preview, rendered from the same data as the printed receipt. */
-static enum status add_receipt_text(struct core *c, const char *code, json_t *detail)
-{
-	json_t *rj = NULL;
-	struct receipt r;
-	struct buf text;
-	int64_t case_id;
-	enum status st = cases_slip(c, code, RECEIPT_INTAKE, &rj, &case_id);
-
-	buf_init(&text, 16384);
-	if (st == ST_OK)
-		st = receipt_from_json(rj, &r);
-	if (st == ST_OK)
-		st = receipt_text(&r, &text);
-	if (st == ST_OK)
-		st = json_object_set_new(detail, "receipt_text", json_string(buf_cstr(&text))) == 0 ? ST_OK : ST_NOMEM;
-	buf_free(&text);
-	json_decref(rj);
-	return st;
-}
-
-enum status cases_get(struct core *c, const struct session *s, const char *code, bool reveal, json_t **out)
-{
-	char id[ID_MAX + 1] = "", phone[ID_MAX + 1] = "", agent_id[ID_MAX + 1] = "";
-	char m_id[ID_MAX + 1] = "", m_phone[ID_MAX + 1] = "", m_agent[ID_MAX + 1] = "";
-	uint8_t key[VAULT_KEY_LEN];
-	sqlite3_stmt *q;
-	enum case_state state;
-	bool purged;
-	json_t *j, *docs = NULL;
-	enum status st = load_case(c, code, &q);
-
-	if (st != ST_OK)
-		return st;
-	state = row_state(q);
-	purged = state == CS_PURGED;
-	if (!purged) {
-		st = case_key(c, q, key);
-		if (st == ST_OK)
-			st = unseal_person(q, key, id, phone, agent_id);
-	}
-	if (st == ST_OK)
-		st = documents_json(c, sqlite3_column_int64(q, COL_ID), purged ? NULL : key, &docs);
-	vault_wipe(key, sizeof(key));
-	if (st != ST_OK) {
-		log_err("case %s: its personal data does not decrypt", code);
-		store_finish(q);
-		return st;
-	}
-	mask_number(id, m_id, sizeof(m_id));
-	mask_number(phone, m_phone, sizeof(m_phone));
-	mask_number(agent_id, m_agent, sizeof(m_agent));
-	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:o, s:o, "
-		      "s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
-		      "id", (json_int_t)sqlite3_column_int64(q, COL_ID), "code", code, "state", col_text(q, COL_STATE),
-		      "state_label", lifecycle_state_label(state, false), "version", sqlite3_column_int(q, COL_VERSION),
-		      "item", "code", col_text(q, COL_ITEM_CODE), "name", col_text(q, COL_ITEM_NAME), "department",
-		      col_text(q, COL_DEPARTMENT), "applicant", "kind", col_text(q, COL_KIND), "name",
-		      col_text(q, COL_NAME), "id_type", col_text(q, COL_ID_TYPE), "id_number", reveal ? id : m_id,
-		      "phone", reveal ? phone : m_phone, "agent",
-		      sqlite3_column_int(q, COL_BY_AGENT)
-			  ? json_pack("{s:s, s:s, s:s}", "name", col_text(q, COL_AGENT_NAME), "id_type",
-				      col_text(q, COL_AGENT_ID_TYPE), "id_number", reveal ? agent_id : m_agent)
-			  : json_null(),
-		      "ticket", opt_text(q, COL_TICKET), "incomplete_note", opt_text(q, COL_NOTE), "official_number",
-		      opt_text(q, COL_OFFICIAL), "central_note", opt_text(q, COL_CENTRAL_NOTE), "decision",
-		      opt_text(q, COL_DECISION), "created_at", local_time(q, COL_CREATED), "promised_by",
-		      col_text(q, COL_PROMISED), "receipt_state", col_text(q, COL_RECEIPT), "received_at",
-		      local_time(q, COL_RECEIVED), "ready_at", local_time(q, COL_READY), "collected_at",
-		      local_time(q, COL_COLLECTED), "closed_at", local_time(q, COL_CLOSED), "materials",
-		      materials_json(c, sqlite3_column_int64(q, COL_ID)), "revealed", reveal);
-	if (j) {
-		json_object_set_new(j, "document_list", docs);
-		json_object_set_new(j, "history", history_json(c, code));
-	} else {
-		json_decref(docs);
-	}
-	store_finish(q);
-	vault_wipe(id, sizeof(id));
-	vault_wipe(phone, sizeof(phone));
-	vault_wipe(agent_id, sizeof(agent_id));
-	if (!j)
-		return ST_NOMEM;
-	st = purged ? ST_OK : add_receipt_text(c, code, j);
-	/* Showing a case shows its applicant: that is audited (s is NULL only
-	 * when the intake itself answers with the new case). */
-	if (st == ST_OK && s)
-		st = audit_read(c->db, c->vault, (int64_t)core_now(), s->username, reveal ? "case.reveal" : "case.view",
-				code, NULL);
-	if (st != ST_OK) {
-		json_decref(j);
-		return st;
-	}
-	*out = j;
-	return ST_OK;
-}
-
-enum status cases_document(struct core *c, const struct session *s, const char *code, unsigned n, int *fd,
-			   json_t **meta)
-{
-	sqlite3_stmt *q = NULL, *d;
-	uint8_t key[VAULT_KEY_LEN];
-	enum status st = load_case(c, code, &q);
-	char file[DOCSTORE_NAME_HEX] = "";
-	uint64_t size = 0;
-
-	*fd = -1;
-	*meta = NULL;
-	if (st != ST_OK)
-		return st;
-	st = case_key(c, q, key);
-	d = store_prepare(c->db, "SELECT file, filename_sealed, media_type, size FROM case_documents "
-				 "WHERE case_id = ?1 AND position = ?2");
-	if (st == ST_OK && !d)
-		st = ST_IO;
-	if (st == ST_OK) {
-		sqlite3_bind_int64(d, 1, sqlite3_column_int64(q, COL_ID));
-		sqlite3_bind_int(d, 2, (int)n);
-		if (sqlite3_step(d) != SQLITE_ROW || sqlite3_column_type(d, 0) == SQLITE_NULL) {
-			st = ST_NOT_FOUND;
-		} else {
-			char name[FILENAME_MAX_BYTES + 1];
-
-			snprintf(file, sizeof(file), "%s", col_text(d, 0));
-			size = (uint64_t)sqlite3_column_int64(d, 3);
-			st = unseal_col(d, 1, key, "document_filename", name, sizeof(name));
-			if (st == ST_OK) {
-				*meta = json_pack("{s:s, s:s, s:I}", "filename", name, "type",
-						  doc_type_media(doc_type_declared(col_text(d, 2), NULL)), "size",
-						  (json_int_t)size);
-				st = *meta ? ST_OK : ST_NOMEM;
-			}
-		}
-	}
-	store_finish(d);
-	store_finish(q);
-	if (st == ST_OK)
-		st = docstore_read(c->docs, file, key, size, fd);
-	vault_wipe(key, sizeof(key));
-	if (st == ST_OK) {
-		char detail[32];
-
-		snprintf(detail, sizeof(detail), "document %u", n);
-		st = audit_read(c->db, c->vault, (int64_t)core_now(), s->username, "document.open", code, detail);
-	}
-	if (st != ST_OK) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		json_decref(*meta);
-		*meta = NULL;
-	}
-	return st;
-}
-
-/* --- forwarding to central ------------------------------------------------------- */
-
 enum status cases_manifest(struct core *c, const char *code, json_t **out, json_t *docs, int *fds, unsigned max_fds,
 			   unsigned *nfds)
 {
@@ -2016,7 +1349,7 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 	uint8_t key[VAULT_KEY_LEN];
 	sqlite3_stmt *q = NULL, *d;
 	json_t *j = NULL, *list = json_array();
-	enum status st = load_case(c, code, &q);
+	enum status st = case_load(c, code, &q);
 	int64_t case_id;
 
 	*out = NULL;
@@ -2027,7 +1360,7 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 	case_id = sqlite3_column_int64(q, COL_ID);
 	st = case_key(c, q, key);
 	if (st == ST_OK)
-		st = unseal_person(q, key, id, phone, agent_id);
+		st = case_unseal_person(q, key, id, phone, agent_id);
 	timefmt_rfc3339((time_t)sqlite3_column_int64(q, COL_RECEIVED), received);
 	/* The documents, decrypted into memfds for the sync process. */
 	d = st == ST_OK ? store_prepare(c->db, "SELECT position, material, filename_sealed, media_type, size, "
@@ -2044,10 +1377,10 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 				st = ST_TOO_MANY_DOCUMENTS;
 				break;
 			}
-			st = unseal_document(d, 2, 5, key, name, sha);
+			st = case_unseal_document(d, 2, 5, key, name, sha);
 			if (st == ST_OK)
-				st = docstore_read(c->docs, col_text(d, 6), key, (uint64_t)sqlite3_column_int64(d, 4),
-						   &fd);
+				st = docstore_read(c->docs, case_col_text(d, 6), key,
+						   (uint64_t)sqlite3_column_int64(d, 4), &fd);
 			if (st != ST_OK)
 				break;
 			fds[(*nfds)++] = fd;
@@ -2055,12 +1388,12 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 							      sqlite3_column_type(d, 1) == SQLITE_NULL
 								  ? json_null()
 								  : json_integer(sqlite3_column_int(d, 1)),
-							      "filename", name, "media_type", col_text(d, 3), "size",
-							      (json_int_t)sqlite3_column_int64(d, 4), "sha256", sha,
-							      "index", (int)json_array_size(docs)));
+							      "filename", name, "media_type", case_col_text(d, 3),
+							      "size", (json_int_t)sqlite3_column_int64(d, 4), "sha256",
+							      sha, "index", (int)json_array_size(docs)));
 			json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s, s:I}", "case", code, "sha256", sha,
-							      "filename", name, "media_type", col_text(d, 3), "size",
-							      (json_int_t)sqlite3_column_int64(d, 4)));
+							      "filename", name, "media_type", case_col_text(d, 3),
+							      "size", (json_int_t)sqlite3_column_int64(d, 4)));
 		}
 	}
 	store_finish(d);
@@ -2068,17 +1401,17 @@ enum status cases_manifest(struct core *c, const char *code, json_t **out, json_
 	if (st == ST_OK)
 		j = json_pack(
 		    "{s:s, s:i, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "code",
-		    code, "version", sqlite3_column_int(q, COL_VERSION), "item", "code", col_text(q, COL_ITEM_CODE),
-		    "name", col_text(q, COL_ITEM_NAME), "received_at", received, "promised_by",
-		    col_text(q, COL_PROMISED), "applicant", "kind", col_text(q, COL_KIND), "name",
-		    col_text(q, COL_NAME), "id_type", col_text(q, COL_ID_TYPE), "id_number", id, "phone", phone,
-		    "agent",
+		    code, "version", sqlite3_column_int(q, COL_VERSION), "item", "code",
+		    case_col_text(q, COL_ITEM_CODE), "name", case_col_text(q, COL_ITEM_NAME), "received_at", received,
+		    "promised_by", case_col_text(q, COL_PROMISED), "applicant", "kind", case_col_text(q, COL_KIND),
+		    "name", case_col_text(q, COL_NAME), "id_type", case_col_text(q, COL_ID_TYPE), "id_number", id,
+		    "phone", phone, "agent",
 		    sqlite3_column_int(q, COL_BY_AGENT)
-			? json_pack("{s:s, s:s, s:s}", "name", col_text(q, COL_AGENT_NAME), "id_type",
-				    col_text(q, COL_AGENT_ID_TYPE), "id_number", agent_id)
+			? json_pack("{s:s, s:s, s:s}", "name", case_col_text(q, COL_AGENT_NAME), "id_type",
+				    case_col_text(q, COL_AGENT_ID_TYPE), "id_number", agent_id)
 			: json_null(),
-		    "ticket", opt_text(q, COL_TICKET), "incomplete_note", opt_text(q, COL_NOTE), "materials",
-		    materials_json(c, case_id), "documents", list);
+		    "ticket", case_opt_text(q, COL_TICKET), "incomplete_note", case_opt_text(q, COL_NOTE), "materials",
+		    case_materials_json(c, case_id), "documents", list);
 	else
 		json_decref(list);
 	vault_wipe(id, sizeof(id));
@@ -2103,8 +1436,8 @@ static void slip_materials(struct core *c, int64_t case_id, struct receipt *r, c
 	r->lines[r->nlines] = lines[r->nlines];
 	r->nlines++;
 	while (r->nlines < max && sqlite3_step(q) == SQLITE_ROW) {
-		snprintf(lines[r->nlines], 256, "  %s（%s）%d 份", col_text(q, 0),
-			 strcmp(col_text(q, 1), "copy") == 0 ? "复印件" : "原件", sqlite3_column_int(q, 2));
+		snprintf(lines[r->nlines], 256, "  %s（%s）%d 份", case_col_text(q, 0),
+			 strcmp(case_col_text(q, 1), "copy") == 0 ? "复印件" : "原件", sqlite3_column_int(q, 2));
 		r->lines[r->nlines] = lines[r->nlines];
 		r->nlines++;
 	}
@@ -2124,7 +1457,7 @@ static void slip_separators(struct core *c, int64_t case_id, struct receipt *r)
 	while (r->nseparators < RECEIPT_MAX_SEPARATORS && sqlite3_step(q) == SQLITE_ROW) {
 		unsigned i = r->nseparators++;
 
-		snprintf(names[i], sizeof(names[0]), "%s", col_text(q, 2));
+		snprintf(names[i], sizeof(names[0]), "%s", case_col_text(q, 2));
 		r->separators[i] = (struct receipt_separator){
 		    .material = sqlite3_column_int(q, 0), .pages = sqlite3_column_int(q, 1), .name = names[i]};
 	}
@@ -2140,11 +1473,11 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	struct receipt r;
 	time_t t;
 	struct tm tm;
-	enum status st = load_case(c, code, &q);
+	enum status st = case_load(c, code, &q);
 
 	if (st != ST_OK)
 		return st;
-	if (row_state(q) == CS_PURGED) {
+	if (case_row_state(q) == CS_PURGED) {
 		store_finish(q);
 		return ST_PURGED;
 	}
@@ -2152,7 +1485,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	if (kind == RECEIPT_INTAKE) {
 		st = case_key(c, q, key);
 		if (st == ST_OK)
-			st = unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", pickup, sizeof(pickup));
+			st = case_unseal_col(q, COL_PICKUP_SEALED, key, "pickup_code", pickup, sizeof(pickup));
 		vault_wipe(key, sizeof(key));
 		if (st != ST_OK) {
 			log_err("case %s: its pickup code does not decrypt", code);
@@ -2163,10 +1496,10 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	t = kind == RECEIPT_HANDOVER ? (time_t)core_now() : (time_t)sqlite3_column_int64(q, COL_CREATED);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	if (strcmp(col_text(q, COL_KIND), "org") == 0)
-		snprintf(masked_name, sizeof(masked_name), "%s", col_text(q, COL_NAME));
+	if (strcmp(case_col_text(q, COL_KIND), "org") == 0)
+		snprintf(masked_name, sizeof(masked_name), "%s", case_col_text(q, COL_NAME));
 	else
-		receipt_mask_name(col_text(q, COL_NAME), masked_name, sizeof(masked_name));
+		receipt_mask_name(case_col_text(q, COL_NAME), masked_name, sizeof(masked_name));
 	if (c->cfg.office_phone[0])
 		snprintf(inquiry, sizeof(inquiry), "咨询电话：%s", c->cfg.office_phone);
 	else
@@ -2175,11 +1508,11 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	    .kind = kind,
 	    .office_name = c->cfg.office_name,
 	    .case_code = code,
-	    .item_name = col_text(q, COL_ITEM_NAME),
-	    .department = col_text(q, COL_DEPARTMENT),
+	    .item_name = case_col_text(q, COL_ITEM_NAME),
+	    .department = case_col_text(q, COL_DEPARTMENT),
 	    .applicant = masked_name,
 	    .received_at = when,
-	    .promised_by = kind == RECEIPT_INTAKE ? col_text(q, COL_PROMISED) : "",
+	    .promised_by = kind == RECEIPT_INTAKE ? case_col_text(q, COL_PROMISED) : "",
 	    .pickup_code = pickup,
 	    .inquiry = kind == RECEIPT_INTAKE ? inquiry : "",
 	    .documents = 0,
@@ -2187,7 +1520,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	if (kind == RECEIPT_INTAKE) {
 		slip_materials(c, *case_id, &r, lines, RECEIPT_MAX_LINES - 3);
 		if (sqlite3_column_type(q, COL_NOTE) != SQLITE_NULL) {
-			snprintf(lines[r.nlines], 256, "容缺受理：%s", col_text(q, COL_NOTE));
+			snprintf(lines[r.nlines], 256, "容缺受理：%s", case_col_text(q, COL_NOTE));
 			r.lines[r.nlines] = lines[r.nlines];
 			r.nlines++;
 		}
@@ -2203,7 +1536,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 			 sqlite3_column_int(q, COL_BY_AGENT) ? "代办人（已核验证件）" : "申请人本人");
 		r.lines[r.nlines++] = lines[0];
 		if (sqlite3_column_type(q, COL_OFFICIAL) != SQLITE_NULL) {
-			snprintf(lines[1], 256, "受 理 号：%s", col_text(q, COL_OFFICIAL));
+			snprintf(lines[1], 256, "受 理 号：%s", case_col_text(q, COL_OFFICIAL));
 			r.lines[r.nlines++] = lines[1];
 		}
 	}
@@ -2228,10 +1561,10 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 
 		if (p) {
 			sqlite3_bind_int64(p, 1, *case_id);
-			if (sqlite3_step(p) == SQLITE_ROW && strcmp(col_text(p, 0), "agent") == 0) {
+			if (sqlite3_step(p) == SQLITE_ROW && strcmp(case_col_text(p, 0), "agent") == 0) {
 				char masked[128];
 
-				receipt_mask_name(col_text(p, 1), masked, sizeof(masked));
+				receipt_mask_name(case_col_text(p, 1), masked, sizeof(masked));
 				snprintf(lines[0], 256, "领 取 人：代办人 %s（已核验证件）", masked);
 			} else if (sqlite3_column_type(p, 0) != SQLITE_NULL) {
 				snprintf(lines[0], 256, "领 取 人：申请人本人");
@@ -2267,7 +1600,7 @@ void cases_audit_print(struct core *c, const struct session *s, const char *code
 	static const char *const what[__RECEIPT_KIND_MAX] = {"print.receipt", "print.cover", "print.handover",
 							     "print.ticket"};
 
-	audit_append(c->db, c->vault, (int64_t)core_now(), actor(s), what[kind], code, NULL);
+	audit_append(c->db, c->vault, (int64_t)core_now(), case_actor(s), what[kind], code, NULL);
 }
 
 /* --- schema 10: sealing what older versions kept in clear ------------------------------ */
@@ -2307,8 +1640,8 @@ static enum status seal_next_case(struct core *c, int64_t *id)
 		st = rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_status(rc);
 	}
 	if (st == ST_OK && *id) {
-		if (row_key(c, q, 2, col_text(q, 1), key, &st))
-			st = seal_text(key, "pickup_code", col_text(q, 3), &code_sealed);
+		if (row_key(c, q, 2, case_col_text(q, 1), key, &st))
+			st = seal_text(key, "pickup_code", case_col_text(q, 3), &code_sealed);
 		vault_wipe(key, sizeof(key));
 		sqlite3_bind_int64(u, 1, *id);
 		bind_sealed(u, 2, code_sealed.len ? &code_sealed : NULL);
@@ -2346,10 +1679,10 @@ static enum status seal_next_document(struct core *c, int64_t *case_id, int *pos
 		st = rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_status(rc);
 	}
 	if (st == ST_OK && *case_id) {
-		if (row_key(c, q, 3, col_text(q, 2), key, &st)) {
-			st = seal_text(key, "document_filename", col_text(q, 4), &name);
+		if (row_key(c, q, 3, case_col_text(q, 2), key, &st)) {
+			st = seal_text(key, "document_filename", case_col_text(q, 4), &name);
 			if (st == ST_OK)
-				st = seal_text(key, "document_sha256", col_text(q, 5), &sha);
+				st = seal_text(key, "document_sha256", case_col_text(q, 5), &sha);
 		}
 		vault_wipe(key, sizeof(key));
 		sqlite3_bind_int64(u, 1, *case_id);
