@@ -38,7 +38,7 @@ function rssKiB(pids) {
 // resident in any of them, from /proc/PID/pagemap (frame numbers need
 // root; null without them).  Summed RSS counts a page shared by the four
 // (the binary, the libraries) four times; PSS also shares it out with
-// every other process on the machine.
+// every other process on the machine.  Returns { kib, anonymous } (KiB).
 function togetherKiB(pids) {
   const frames = new Set();
   const entry = Buffer.alloc(8 * 4096);
@@ -62,7 +62,21 @@ function togetherKiB(pids) {
       closeSync(fd);
     }
   }
-  return frames.has(0n) && frames.size === 1 ? null : frames.size * 4;
+  if (frames.has(0n) && frames.size === 1) return null;
+  // Which of them are anonymous (heaps, stacks, written data) and which
+  // clean file pages (library code the kernel may drop and read again).
+  let anon = 0;
+  const kf = openSync('/proc/kpageflags', 'r');
+  const flags = Buffer.alloc(8);
+  try {
+    for (const f of frames) {
+      readSync(kf, flags, 0, 8, f * 8n);
+      if (flags.readBigUInt64LE(0) & (1n << 12n)) anon++; // KPF_ANON
+    }
+  } finally {
+    closeSync(kf);
+  }
+  return { kib: frames.size * 4, anonymous: anon * 4 };
 }
 
 const box = await startBox();
@@ -117,10 +131,12 @@ root ${dir}; default_type application/json; } }`);
   console.log(`  GET /api/v1/cases    ${listRps.toFixed(0)} req/s   nginx same size ${nginxList.toFixed(0)} req/s   ratio ${(listRps / nginxList).toFixed(2)} (target >= 0.5)`);
   console.log('memory of the four processes (core, web, dev, sync)');
   console.log(`  idle    RSS ${mib(idle.rss)} MiB  PSS ${mib(idle.pss)} MiB  (target RSS < 16 MiB)`);
-  console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether)} MiB`} ` +
-    '(target < 16 MiB; distinct physical pages of the four: summed RSS counts a shared page once per process)');
+  console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether.kib)} MiB`} ` +
+    '(target < 16 MiB; distinct physical pages of the four: summed RSS counts a shared page once per process)' +
+    (idleTogether === null ? '' : `; of it ${mib(idleTogether.anonymous)} MiB anonymous, the rest clean file pages of the binary and libraries`));
   console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
-  console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether)} MiB`} (target < 32 MiB; right after the load)`);
+  console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether.kib)} MiB`} (target < 32 MiB; right after the load` +
+    `${loadedTogether === null ? '' : `; ${mib(loadedTogether.anonymous)} MiB anonymous`})`);
   const roles = box.pids();
   console.log(`  per process, idle after the load: ${Object.entries(roles).map(([r, pid]) => {
     const m = rssKiB([pid]);
