@@ -17,7 +17,11 @@ static void rearm(struct mhd_loop *l)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
+	if (MHD_get_timeout(l->d, &ms) == MHD_YES && ms == 0) {
+		/* Work now: the defer source runs it on the next iteration.  A
+		 * timer at "now" would move the timerfd on every pass. */
+		mhd_loop_kick(l);
+	} else if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
 		uint64_t now;
 
 		sd_event_now(l->ev, CLOCK_MONOTONIC, &now);
