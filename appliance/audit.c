@@ -164,6 +164,7 @@ struct audit_anchor {
 	bool present;		    /* a sealed head is known (file read or written) */
 	bool damaged;		    /* the file is there but does not open */
 	bool warned;		    /* said once that the chain lost the anchored row */
+	bool first_start;	    /* a new box: no anchor is expected yet */
 	struct audit_head anchored; /* as in the file */
 	struct audit_head durable;  /* the database's head at the last advance */
 };
@@ -224,6 +225,11 @@ out:
 	}
 	*out = a;
 	return ST_OK;
+}
+
+void audit_anchor_first_start(struct audit_anchor *a)
+{
+	a->first_start = true;
 }
 
 void audit_anchor_free(struct audit_anchor **a)
@@ -329,7 +335,9 @@ enum status audit_anchor_advance(sqlite3 *db, struct audit_anchor *a)
 		a->warned = true;
 		return ST_PROTO;
 	}
-	if (!a->present && h.seq > 0)
+	if (!a->present && h.seq > 0 && a->first_start)
+		log_info("first start: audit chain anchored at its row %lld", (long long)h.seq);
+	else if (!a->present && h.seq > 0)
 		log_warn("audit chain had no anchor: anchored at its row %lld", (long long)h.seq);
 	if ((st = write_anchor(a, &h)) != ST_OK)
 		return st;

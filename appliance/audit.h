@@ -74,6 +74,9 @@ struct audit_anchor;
  * outlive the anchor. */
 enum status audit_anchor_open(const char *state_dir, const struct vault *v, struct audit_anchor **out);
 void audit_anchor_free(struct audit_anchor **a);
+/* The box starts for the first time (its admin account was just made): a
+ * missing anchor is expected, not news. */
+void audit_anchor_first_start(struct audit_anchor *a);
 
 /* Makes the committed rows durable and moves the anchor to the chain's
  * head; ST_BUSY inside a transaction (try later), ST_PROTO when the chain

@@ -354,8 +354,10 @@ static void setup_state(struct core *c)
 	st = auth_ensure_admin(c->auth, path, &created);
 	if (st != ST_OK)
 		fatalx("cannot create the first admin account: %s", status_name(st));
-	if (created)
+	if (created) {
 		log_info("first start: created the account 'admin'; its password is in %s", path);
+		audit_anchor_first_start(c->anchor);
+	}
 	/* Anchors what the last run left (after a crash, its last second of
 	 * rows); a chain cut while the box was off is logged here. */
 	audit_anchor_advance(c->db, c->anchor);

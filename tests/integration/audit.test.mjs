@@ -195,3 +195,17 @@ test('the failures past the bound are counted into one row when the minute ends 
     .test(sql(`SELECT detail FROM audit WHERE id > ${from}`)), 5000, 'the row counting the rest');
   assert.equal(Number(sql(`SELECT count(*) FROM audit WHERE id > ${from} AND detail LIKE 'unknown name%'`)), 10);
 });
+
+test('a new box anchors its chain quietly; a box that lost its anchor says so', async () => {
+  const fresh = await startBox();
+  try {
+    assert.match(fresh.log, /info: first start: audit chain anchored at its row \d+/);
+    assert.doesNotMatch(fresh.log, /audit chain had no anchor/);
+    await fresh.restart(() => rmSync(join(fresh.state, 'audit.anchor')));
+    await fresh.waitUntil(async () => /warning: audit chain had no anchor: anchored at its row \d+/.test(fresh.log),
+      5000, 'the warning about the missing anchor');
+  } finally {
+    await fresh.stop();
+    fresh.cleanup();
+  }
+});
