@@ -217,8 +217,15 @@ test('an upload left unfinished is terminated when it expires; HEAD then says it
     const part = await fetch(url, { method: 'PATCH', body: data.subarray(0, 10_000), headers: { 'Tus-Resumable': '1.0.0',
       'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' } });
     assert.equal(part.status, 204);
-    await new Promise((r) => setTimeout(r, 3500));
-    assert.equal((await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })).status, 404);
+    const head = async () => (await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })).status;
+    assert.equal(await head(), 200, 'alive before it expires');
+    // Expired once 2 whole seconds have passed since its creation second, and
+    // swept every 2 s (with 0.5 s of slack): gone within 6 s at the latest.
+    const t0 = Date.now();
+    while ((await head()) !== 404) {
+      assert.ok(Date.now() - t0 < 8000, 'terminated within two expiry periods and a sweep');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(!existsSync(join(short.state, 'uploads', url.split('/').pop())), 'its bytes are gone');
     assert.match(short.log, /abandoned: terminated/);
   } finally {
