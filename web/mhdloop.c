@@ -17,19 +17,19 @@ static void rearm(struct mhd_loop *l)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(l->d, &ms) == MHD_YES && ms == 0) {
+	if (MHD_get_timeout(l->d, &ms) != MHD_YES) {
+		sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+	} else if (ms == 0) {
 		/* Work now: the defer source runs it on the next iteration.  A
 		 * timer at "now" would move the timerfd on every pass. */
 		mhd_loop_kick(l);
-	} else if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
+	} else {
 		uint64_t now;
 
 		sd_event_now(l->ev, CLOCK_MONOTONIC, &now);
 		sd_event_source_set_time_accuracy(l->timer, ms * 1000 >= 4 * IDLE_SLACK_USEC ? IDLE_SLACK_USEC : 1);
 		sd_event_source_set_time(l->timer, now + ms * 1000);
 		sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
-	} else {
-		sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
 	}
 }
 

@@ -43,25 +43,45 @@ static bool expect(const char **s, char a, char b)
 	return true;
 }
 
-bool timefmt_is_rfc3339(const char *s)
+int64_t timefmt_parse_rfc3339(const char *s)
 {
-	int v;
+	struct tm tm = {0};
+	int v, sign = 0, off = 0;
 
-	if (!s || !digits(&s, 4, 9999, &v) || !expect(&s, '-', '-') || !digits(&s, 2, 12, &v) || v < 1 ||
-	    !expect(&s, '-', '-') || !digits(&s, 2, 31, &v) || v < 1 || !expect(&s, 'T', 't') ||
-	    !digits(&s, 2, 23, &v) || !expect(&s, ':', ':') || !digits(&s, 2, 59, &v) || !expect(&s, ':', ':') ||
-	    !digits(&s, 2, 60, &v))
-		return false;
+	if (!s || !digits(&s, 4, 9999, &v))
+		return -1;
+	tm.tm_year = v - 1900;
+	if (!expect(&s, '-', '-') || !digits(&s, 2, 12, &v) || v < 1)
+		return -1;
+	tm.tm_mon = v - 1;
+	if (!expect(&s, '-', '-') || !digits(&s, 2, 31, &tm.tm_mday) || tm.tm_mday < 1 || !expect(&s, 'T', 't') ||
+	    !digits(&s, 2, 23, &tm.tm_hour) || !expect(&s, ':', ':') || !digits(&s, 2, 59, &tm.tm_min) ||
+	    !expect(&s, ':', ':') || !digits(&s, 2, 60, &tm.tm_sec))
+		return -1;
 	if (*s == '.') {
 		s++;
 		if (*s < '0' || *s > '9')
-			return false;
+			return -1;
 		while (*s >= '0' && *s <= '9')
 			s++;
 	}
-	if (*s == 'Z' || *s == 'z')
-		return s[1] == '\0';
-	if (!expect(&s, '+', '-') || !digits(&s, 2, 23, &v) || !expect(&s, ':', ':') || !digits(&s, 2, 59, &v))
-		return false;
-	return *s == '\0';
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else {
+		sign = *s == '-' ? -1 : 1;
+		if (!expect(&s, '+', '-') || !digits(&s, 2, 23, &v))
+			return -1;
+		off = v * 3600;
+		if (!expect(&s, ':', ':') || !digits(&s, 2, 59, &v))
+			return -1;
+		off += v * 60;
+	}
+	if (*s != '\0')
+		return -1;
+	return (int64_t)timegm(&tm) - sign * off;
+}
+
+bool timefmt_is_rfc3339(const char *s)
+{
+	return timefmt_parse_rfc3339(s) >= 0;
 }

@@ -8,6 +8,7 @@
 #define OUTPOST_TIMEFMT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 /* "YYYY-MM-DDTHH:MM:SS+HH:MM" and its NUL. */
@@ -16,8 +17,10 @@
 /* t in the box's local time, with the offset in effect then. */
 void timefmt_rfc3339(time_t t, char out[TIMEFMT_RFC3339_LEN]);
 
-/* Whether s is an RFC 3339 date-time (section 5.6): a fraction of a second
- * and Z or an offset allowed, nothing before or after it. */
+/* s, an RFC 3339 date-time (section 5.6: a fraction of a second, and Z or
+ * an offset; nothing before or after it), as Unix seconds; -1 when it is
+ * not one (or before 1970). */
+int64_t timefmt_parse_rfc3339(const char *s);
 bool timefmt_is_rfc3339(const char *s);
 
 #endif

@@ -23,6 +23,7 @@
 #include "appliance/common/entropy.h"
 #include "appliance/common/fdio.h"
 #include "appliance/common/log.h"
+#include "appliance/common/timefmt.h"
 #include "appliance/common/timer.h"
 #include "appliance/common/tlslib.h"
 #include "cdb.h"
@@ -160,28 +161,6 @@ void central_now_rfc3339(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* RFC 3339 to Unix seconds; -1 when it is not one. */
-static int64_t parse_rfc3339(const char *s)
-{
-	struct tm tm = {0};
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	int64_t t;
-	int sign, hh, mm;
-
-	if (!p)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	t = (int64_t)timegm(&tm);
-	if (strcmp(p, "Z") == 0 || strcmp(p, "z") == 0)
-		return t;
-	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || strlen(p) != 6)
-		return -1;
-	sign = *p == '+' ? 1 : -1;
-	return t - sign * (hh * 3600 + mm * 60);
-}
-
 static const struct central_refusal not_signed = {401, "bad_signature", "请求缺少有效的签名",
 						  "the request is not signed"},
 				    stale = {401, "stale_request", "请求时间与中心时间相差过大，请校准设备时钟",
@@ -215,7 +194,7 @@ static const struct central_refusal *signer_of(struct creq *r, struct signer *s)
 	if (!s->office || !s->ts || !sighdr || strlen(s->office) >= sizeof(r->office) ||
 	    !sign_header_parse(sighdr, s->sig))
 		return &not_signed;
-	t = parse_rfc3339(s->ts);
+	t = timefmt_parse_rfc3339(s->ts);
 	if (t < 0 || llabs((long long)(t - now)) > CLOCK_SKEW_SECONDS)
 		return &stale;
 	q = cdb_prepare(r->c->db, "SELECT public_key, last_contact FROM offices WHERE code = ?1 AND "

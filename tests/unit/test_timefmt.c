@@ -56,6 +56,11 @@ static void test_parse(void **state)
 		assert_true(timefmt_is_rfc3339(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(timefmt_is_rfc3339(bad[i]));
+	/* The same instant in three spellings. */
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-04T08:00:00+08:00"), 1796342400);
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-04T00:00:00Z"), 1796342400);
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-03T20:30:00.250-03:30"), 1796342400);
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-04 00:00:00Z"), -1);
 }
 
 int main(void)
