@@ -45,6 +45,9 @@ try {
     .reduce((a, l) => a + Number(l.split(',')[0]), 0);
   if (!/sys_enter_fsync/.test(counted)) throw new Error(`perf stat counted nothing:\n${counted}`);
   process.stdout.write(`${stdout.trim()} ${cpu.toFixed(2)} ${kib.toFixed(0)} ${(syncs / rounds).toFixed(1)}\n`);
+} catch (e) {
+  process.stderr.write(box.log.split('\n').slice(-60).join('\n'));
+  throw e;
 } finally {
   await box.stop();
   box.cleanup();

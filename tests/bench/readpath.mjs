@@ -38,22 +38,25 @@ function rssKiB(pids) {
 // resident in any of them, from /proc/PID/pagemap (frame numbers need
 // root; null without them).  Summed RSS counts a page shared by the four
 // (the binary, the libraries) four times; PSS also shares it out with
-// every other process on the machine.  Returns { kib, anonymous } (KiB).
+// every other process on the machine.  Returns { kib, anonymous, files }
+// (KiB; files: the clean file pages by the library family that maps them).
 function togetherKiB(pids) {
-  const frames = new Set();
+  const frames = new Map(); // frame number -> the file mapped there, or ''
   const entry = Buffer.alloc(8 * 4096);
   for (const pid of pids) {
     const fd = openSync(`/proc/${pid}/pagemap`, 'r');
     try {
       for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
-        const m = /^([0-9a-f]+)-([0-9a-f]+)/.exec(line);
+        const m = /^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+\S+\s*(.*)$/.exec(line);
         if (!m || line.endsWith('[vsyscall]')) continue;
+        const file = m[3].startsWith('/') ? m[3].replace(/.*\//, '') : '';
         for (let page = BigInt(`0x${m[1]}`) / 4096n, end = BigInt(`0x${m[2]}`) / 4096n; page < end;) {
           const n = Number(end - page < 4096n ? end - page : 4096n);
           readSync(fd, entry, 0, n * 8, page * 8n);
           for (let i = 0; i < n; i++) {
             const e = entry.readBigUInt64LE(i * 8);
-            if (e >> 63n) frames.add(e & ((1n << 55n) - 1n)); // present: its frame number
+            const frame = e & ((1n << 55n) - 1n);
+            if (e >> 63n && !frames.has(frame)) frames.set(frame, file); // present: its frame number
           }
           page += BigInt(n);
         }
@@ -66,17 +69,39 @@ function togetherKiB(pids) {
   // Which of them are anonymous (heaps, stacks, written data) and which
   // clean file pages (library code the kernel may drop and read again).
   let anon = 0;
+  const files = new Map();
   const kf = openSync('/proc/kpageflags', 'r');
   const flags = Buffer.alloc(8);
   try {
-    for (const f of frames) {
+    for (const [f, file] of frames) {
       readSync(kf, flags, 0, 8, f * 8n);
-      if (flags.readBigUInt64LE(0) & (1n << 12n)) anon++; // KPF_ANON
+      if (flags.readBigUInt64LE(0) & (1n << 12n)) { // KPF_ANON
+        anon++;
+      } else {
+        const family = libraryFamily(file);
+        files.set(family, (files.get(family) ?? 0) + 4);
+      }
     }
   } finally {
     closeSync(kf);
   }
-  return { kib: frames.size * 4, anonymous: anon * 4 };
+  return { kib: frames.size * 4, anonymous: anon * 4, files };
+}
+
+// Libraries by what brings them in: a family is a library the code asks
+// for and the helpers Debian's build of it links.
+const families = [
+  ['outpostd', /^outpostd$/],
+  ['libc', /^(libc|libm|ld-linux-x86-64|libresolv)\.so/],
+  ['OpenSSL', /^(libcrypto|libssl)\.so/],
+  ['GnuTLS (libmicrohttpd, librtmp)', /^(libgnutls|libnettle|libhogweed|libgmp|libp11-kit|libtasn1|libunistring|libidn2|libffi)\.so/],
+  ['libcurl', /^(libcurl|libkrb5|libk5crypto|libkrb5support|libgssapi_krb5|libcom_err|libkeyutils|libldap|liblber|libsasl2|libssh2|librtmp|libnghttp2|libpsl|libbrotli|libz)/],
+  ['libsystemd', /^(libsystemd|libgcrypt|libgpg-error|liblz4|libzstd|liblzma|libcap|libnss_systemd)\.so/],
+  ['SQLite', /^libsqlite3\.so/],
+];
+function libraryFamily(file) {
+  if (file === '') return 'other';
+  return families.find(([, re]) => re.test(file))?.[0] ?? 'other';
 }
 
 // wrk's 64 connections all come from 127.0.0.1: above the per-address
@@ -137,6 +162,12 @@ root ${dir}; default_type application/json; } }`);
   console.log(`  idle    resident together ${idleTogether === null ? 'unknown (needs root)' : `${mib(idleTogether.kib)} MiB`} ` +
     '(target < 16 MiB; distinct physical pages of the four: summed RSS counts a shared page once per process)' +
     (idleTogether === null ? '' : `; of it ${mib(idleTogether.anonymous)} MiB anonymous, the rest clean file pages of the binary and libraries`));
+  if (idleTogether !== null) {
+    const byFamily = [...idleTogether.files.entries()].sort((a, b) => b[1] - a[1]);
+    const fileKiB = byFamily.reduce((sum, [, kib]) => sum + kib, 0);
+    console.log(`  idle    clean file pages ${mib(fileKiB)} MiB: ${byFamily.map(([f, kib]) => `${f} ${mib(kib)}`).join(', ')} ` +
+      `(MiB); room left under the 16 MiB target for all anonymous memory: ${mib(16 * 1024 - fileKiB)} MiB`);
+  }
   console.log(`  loaded  RSS ${mib(peak.rss)} MiB  PSS ${mib(peak.pss)} MiB  (target RSS < 32 MiB; highest of ${sampleCount} samples under wrk)`);
   console.log(`  loaded  resident together ${loadedTogether === null ? 'unknown (needs root)' : `${mib(loadedTogether.kib)} MiB`} (target < 32 MiB; right after the load` +
     `${loadedTogether === null ? '' : `; ${mib(loadedTogether.anonymous)} MiB anonymous`})`);
