@@ -7,42 +7,14 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/clock.h"
 #include "common/store.h"
 
-#ifdef OUTPOST_TEST_HOOKS
-/*
- * The fake clock of the test build: when OUTPOST_FAKE_CLOCK names a file,
- * the time is the number of seconds in it (read again whenever the file
- * changes).  The plain build has no such hook.
- */
+/* The fake clock of the test build lives in common/clock.c. */
 uint64_t core_now(void)
 {
-	static struct timespec seen;
-	static uint64_t fake;
-	const char *path = getenv("OUTPOST_FAKE_CLOCK");
-	struct stat sb;
-	FILE *f;
-
-	if (!path || stat(path, &sb) < 0)
-		return (uint64_t)time(NULL);
-	if (sb.st_mtim.tv_sec != seen.tv_sec || sb.st_mtim.tv_nsec != seen.tv_nsec) {
-		unsigned long long v = 0;
-
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%llu", &v) == 1)
-			fake = v;
-		if (f)
-			fclose(f);
-		seen = sb.st_mtim;
-	}
-	return fake ? fake : (uint64_t)time(NULL);
+	return clock_now();
 }
-#else
-uint64_t core_now(void)
-{
-	return (uint64_t)time(NULL);
-}
-#endif
 
 enum status core_send(struct core *c, enum role role, enum msg_type type, uint32_t id, json_t *body, const void *tail,
 		      size_t tail_len, const int *fds, unsigned nfds)

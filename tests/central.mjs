@@ -4,7 +4,7 @@
 // requests as sync/PROTOCOL.md section 2 says, with Node's own crypto.
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,14 +46,14 @@ export function makeTls(dir, name = 'central', ips = ['127.0.0.1'], cn = '127.0.
 
 // Starts outpost-central; with tls ({cert, key}) it serves HTTPS.
 // netns: run it inside that network namespace, listening on address.
-export async function startCentral(extra = '', { tls, dir = mkdtempSync(join(tmpdir(), 'outpost-central-')), port, netns, address = '127.0.0.1' } = {}) {
+export async function startCentral(extra = '', { tls, dir = mkdtempSync(join(tmpdir(), 'outpost-central-')), port, netns, address = '127.0.0.1', env } = {}) {
   port ??= await freePort();
   const tlsConf = tls ? `tls_cert = ${tls.cert}\ntls_key = ${tls.key}\n` : '';
   writeFileSync(join(dir, 'central.conf'), `[central]\nstate_dir = ${join(dir, 'state')}\nport = ${port}\nlisten_address = ${address}\n${tlsConf}${extra}`);
   const exe = join(buildDir, 'outpost-central');
   const proc = netns
-    ? spawn('ip', ['netns', 'exec', netns, exe, '-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(exe, ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn('ip', ['netns', 'exec', netns, exe, '-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } })
+    : spawn(exe, ['-c', join(dir, 'central.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   const c = new Central(dir, port, proc);
   c.base = `${tls ? 'https' : 'http'}://${address}:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -132,4 +132,37 @@ export class BoxIdentity {
 export function centralSigned(publicKeyB64, text, header) {
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyB64, 'base64').toString('base64url') }, format: 'jwk' });
   return header?.startsWith('ed25519=') && verify(null, Buffer.from(text), key, Buffer.from(header.slice(8), 'base64'));
+}
+
+// A clerk's session at central (cookie and CSRF token), and its requests.
+export class ClerkSession {
+  constructor(central) { this.central = central; }
+
+  async login(username, password) {
+    const r = await fetch(`${this.central.base}/central/api/login`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const body = await r.json();
+    this.cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+    this.csrf = body.csrf;
+    return { status: r.status, body };
+  }
+
+  async api(method, path, body) {
+    const r = await fetch(this.central.base + path, { method, body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { Cookie: this.cookie, ...(method === 'GET' ? {} : { 'X-CSRF-Token': this.csrf, 'Content-Type': 'application/json' }) } });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* CSV */ }
+    return { status: r.status, body: json, text, headers: r.headers };
+  }
+}
+
+// The phone rating token a box prints (appliance/common/rating.h), made
+// with Node's crypto from the office's webhook secret ("whsec_<base64>").
+export function phoneToken(webhookSecret, office, kind, code, lastDay) {
+  const secret = Buffer.from(webhookSecret.replace(/^whsec_/, ''), 'base64');
+  const key = createHmac('sha256', secret).update('outpost rating token v1').digest();
+  const day = `${lastDay.getFullYear()}${String(lastDay.getMonth() + 1).padStart(2, '0')}${String(lastDay.getDate()).padStart(2, '0')}`;
+  const mac = createHmac('sha256', key).update(`${office}\n${kind}\n${code}\n${day}`).digest().subarray(0, 16);
+  return `${office}.${kind[0]}.${code}.${day}.${mac.toString('base64url')}`;
 }

@@ -8,7 +8,7 @@ COMMON_SRCS += appliance/common/status.c appliance/common/log.c appliance/common
 	appliance/common/entropy.c appliance/common/ratelimit.c appliance/common/tlslib.c \
 	appliance/common/tlscert.c appliance/common/lockout.c appliance/common/timefmt.c appliance/common/role.c \
 	appliance/common/escpos.c appliance/common/receipt.c appliance/common/sheets.c \
-	appliance/common/crypto.c
+	appliance/common/crypto.c appliance/common/clock.c appliance/common/rating.c
 # What outpostd's processes share (a role's set-up and sandbox) and what the
 # core shares with outpost-central (the SQLite store, the worker thread,
 # signatures and hashes, which sync uses too).

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "central.h"
+#include "central_ratings.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,6 +108,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	NUMBER(logins_per_address_per_minute, 1, 100000)
 	NUMBER(lockout_failures, 1, 1000)
 	NUMBER(lockout_seconds, 1, 86400)
+	NUMBER(followup_working_days, 1, 60)
 	if (strcmp(name, "webhook_allow") == 0)
 		return parse_cidrs(value, cfg);
 	return 0;
@@ -127,7 +129,8 @@ static bool load_config(const char *path, struct central_config *cfg)
 				       .replay_entries = 200000,
 				       .logins_per_address_per_minute = 10,
 				       .lockout_failures = 5,
-				       .lockout_seconds = 300};
+				       .lockout_seconds = 300,
+				       .followup_working_days = 15};
 	snprintf(cfg->listen_address, sizeof(cfg->listen_address), "127.0.0.1");
 	snprintf(cfg->name, sizeof(cfg->name), "outpost-central");
 	line = ini_parse(path, on_key, cfg);
@@ -504,6 +507,12 @@ static enum MHD_Result dispatch(struct creq *r)
 		ret = cases_catalog(r);
 	else if (is(r, "POST", "/v1/heartbeat"))
 		ret = cases_heartbeat(r);
+	else if (is(r, "POST", "/v1/ratings"))
+		ret = ratings_post(r);
+	else if (is(r, "POST", "/v1/ratings/appeals"))
+		ret = ratings_appeal(r);
+	else if (strncmp(r->url, "/r/", 3) == 0)
+		ret = ratings_phone(r, body);
 	else
 		ret = central_error(r, 404, "not_found", "没有这个地址", "no such path");
 	json_decref(body);
@@ -836,6 +845,8 @@ static void usage(void)
 		"       outpost-central -c FILE token CODE NAME      print a one-time enrolment token\n"
 		"       outpost-central -c FILE clerk USER NAME DEPARTMENT\n"
 		"                                                     add a clerk (or a new password); prints it\n"
+		"       outpost-central -c FILE supervisor USER NAME DEPARTMENT\n"
+		"                                                     the same, who also decides appeals (申诉)\n"
 		"       outpost-central -c FILE event OFFICE CODE VERSION TYPE [DATA-JSON]\n"
 		"                                                     a clerk's decision, as an event\n");
 }
@@ -888,7 +899,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], "token") == 0 && argc - optind == 3)
 			ret = make_token(&c, argv[optind + 1], argv[optind + 2]);
 		else if (strcmp(argv[optind], "clerk") == 0 && argc - optind == 4)
-			ret = central_add_clerk(&c, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
+			ret = central_add_clerk(&c, argv[optind + 1], argv[optind + 2], argv[optind + 3], false);
+		else if (strcmp(argv[optind], "supervisor") == 0 && argc - optind == 4)
+			ret = central_add_clerk(&c, argv[optind + 1], argv[optind + 2], argv[optind + 3], true);
 		else if (strcmp(argv[optind], "event") == 0 && (argc - optind == 5 || argc - optind == 6)) {
 			json_t *data = argc - optind == 6 ? json_loads(argv[optind + 5], 0, NULL) : json_object();
 
@@ -959,7 +972,8 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	if (sd_event_default(&c.ev) < 0 || mhd_loop_attach(&c.loop, c.ev, c.mhd) != ST_OK ||
-	    replay_new(c.cfg.replay_entries, &c.seen) != ST_OK || central_ui_init(&c) != ST_OK)
+	    replay_new(c.cfg.replay_entries, &c.seen) != ST_OK || central_ui_init(&c) != ST_OK ||
+	    ratings_init(&c) != ST_OK)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);
@@ -975,6 +989,7 @@ int main(int argc, char **argv)
 	mhd_loop_stop(&c.loop);
 	central_push_free(&c);
 	central_catalog_free(&c);
+	ratings_free(&c);
 	c.expiry_timer = sd_event_source_disable_unref(c.expiry_timer);
 	c.poll_timer = sd_event_source_disable_unref(c.poll_timer);
 	replay_free(&c.seen);

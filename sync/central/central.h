@@ -50,6 +50,7 @@ struct central_config {
 	/* the clerks' login */
 	unsigned logins_per_address_per_minute;
 	unsigned lockout_failures, lockout_seconds;
+	unsigned followup_working_days; /* a 差评's follow-up is due within them */
 	/* where offices' webhook URLs may point besides public HTTPS addresses */
 	struct central_cidr webhook_allow[CENTRAL_WEBHOOK_ALLOW_MAX];
 	unsigned nwebhook_allow;
@@ -75,6 +76,7 @@ struct central {
 	struct MHD_Daemon *mhd;
 	struct mhd_loop loop;
 	uint8_t key[SIGN_KEY_LEN], pub[SIGN_KEY_LEN];
+	uint8_t ratings_key[32]; /* seals call-back phones (state_dir/ratings.key) */
 	char tls_pin[64]; /* of the TLS certificate's key, "" without TLS */
 	/* The offices' CA: it issues each enrolled box the certificate the
 	 * box serves its console with (state_dir/office-ca.key, .crt). */
@@ -167,8 +169,12 @@ void central_ui_request_done(struct creq *r);
 /* The request carries a live clerk session's cookie. */
 bool central_ui_signed_in(struct creq *r);
 enum MHD_Result central_ui(struct creq *r, json_t *body);
-/* outpost-central -c FILE clerk USER NAME DEPARTMENT: prints a new password. */
-int central_add_clerk(struct central *c, const char *username, const char *name, const char *department);
+/* outpost-central -c FILE clerk|supervisor USER NAME DEPARTMENT: prints a
+ * new password; a supervisor also decides the department's appeals. */
+int central_add_clerk(struct central *c, const char *username, const char *name, const char *department,
+		      bool supervisor);
+/* Serves an embedded page or file (sync/central/static) as the answer. */
+enum MHD_Result central_ui_asset(struct creq *r, const char *path);
 
 /* central_cases.c */
 enum MHD_Result cases_batch(struct creq *r);

@@ -24,6 +24,7 @@
 #include "appliance/common/worker.h"
 #include "cdb.h"
 #include "central.h"
+#include "central_ratings.h"
 #include "web/assets.h"
 
 #define SESSIONS	     256
@@ -40,6 +41,7 @@
 struct session {
 	char token[65], csrf[65];
 	char username[64], name[64], department[128];
+	bool supervisor;
 	time_t last_used;
 };
 
@@ -47,7 +49,8 @@ static struct session sessions[SESSIONS];
 
 /* --- accounts ----------------------------------------------------------------------- */
 
-int central_add_clerk(struct central *c, const char *username, const char *name, const char *department)
+int central_add_clerk(struct central *c, const char *username, const char *name, const char *department,
+		      bool supervisor)
 {
 	uint8_t salt[16];
 	char password[25], hash[160];
@@ -61,15 +64,16 @@ int central_add_clerk(struct central *c, const char *username, const char *name,
 	if (argon2id_hash_encoded(ARGON_T, ARGON_M_KIB, 1, password, strlen(password), salt, sizeof(salt), 32, hash,
 				  sizeof(hash)) != ARGON2_OK)
 		return 1;
-	q = cdb_prepare(c->db, "INSERT INTO clerks (username, name, department, password_hash, created_at) VALUES "
-			       "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (username) DO UPDATE SET name = ?2, department = ?3, "
-			       "password_hash = ?4");
+	q = cdb_prepare(c->db, "INSERT INTO clerks (username, name, department, password_hash, created_at, role) VALUES "
+			       "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO UPDATE SET name = ?2, department = ?3, "
+			       "password_hash = ?4, role = ?6");
 	if (q) {
 		cdb_text(q, 1, username);
 		cdb_text(q, 2, name);
 		cdb_text(q, 3, department);
 		cdb_text(q, 4, hash);
 		cdb_int(q, 5, (int64_t)time(NULL));
+		cdb_text(q, 6, supervisor ? "supervisor" : "clerk");
 		st = cdb_exec(q);
 	}
 	cdb_finish(q);
@@ -116,7 +120,7 @@ struct central_login {
 	char username[64], name[64], department[128];
 	char password[LOGIN_PASSWORD_MAX + 1];
 	char hash[160];
-	bool known, verified;
+	bool known, verified, supervisor;
 };
 
 static void login_check(struct worker_job *job)
@@ -200,14 +204,15 @@ static void login_checked(struct worker_job *job)
 	snprintf(s->username, sizeof(s->username), "%s", l->username);
 	snprintf(s->name, sizeof(s->name), "%s", l->name);
 	snprintf(s->department, sizeof(s->department), "%s", l->department);
+	s->supervisor = l->supervisor;
 	s->last_used = time(NULL);
 	log_info("clerk %s (%s) logged in", s->username, s->department);
 	snprintf(r->cookie, sizeof(r->cookie), "central_session=%s; Path=/central; HttpOnly; SameSite=Strict%s",
 		 s->token, c->tls_pin[0] ? "; Secure" : "");
 	r->set_cookie = r->cookie;
 	central_answer_later(r, 200,
-			     json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name, "department",
-				       s->department, "csrf", s->csrf));
+			     json_pack("{s:s, s:s, s:s, s:s, s:b}", "username", s->username, "name", s->name,
+				       "department", s->department, "csrf", s->csrf, "supervisor", s->supervisor));
 	login_free(l);
 }
 
@@ -244,13 +249,15 @@ static enum MHD_Result login(struct creq *r, json_t *body)
 	snprintf(l->username, sizeof(l->username), "%s", user);
 	snprintf(l->password, sizeof(l->password), "%s", password);
 	snprintf(l->hash, sizeof(l->hash), "%s", c->dummy_hash);
-	q = cdb_prepare(c->db, "SELECT password_hash, name, department FROM clerks WHERE username = ?1");
+	q = cdb_prepare(c->db, "SELECT password_hash, name, department, role = 'supervisor' FROM clerks "
+			       "WHERE username = ?1");
 	if (q) {
 		cdb_text(q, 1, user);
 		if (cdb_row(q)) {
 			snprintf(l->hash, sizeof(l->hash), "%s", cdb_col_text(q, 0));
 			snprintf(l->name, sizeof(l->name), "%s", cdb_col_text(q, 1));
 			snprintf(l->department, sizeof(l->department), "%s", cdb_col_text(q, 2));
+			l->supervisor = cdb_col_int(q, 3) != 0;
 			l->known = true;
 		}
 	}
@@ -591,6 +598,60 @@ static enum MHD_Result fleet(struct creq *r)
 
 /* --- routing --------------------------------------------------------------------------- */
 
+enum MHD_Result central_ui_asset(struct creq *r, const char *path)
+{
+	const struct asset *a = asset_find(path);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!a)
+		return central_error(r, 404, "not_found", "没有这个页面", "no such page");
+	resp = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", a->type);
+	MHD_add_response_header(resp, "ETag", a->etag);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; object-src 'self'; frame-src 'self'; frame-ancestors 'self'");
+	ret = MHD_queue_response(r->conn, 200, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	return ret;
+}
+
+/* The clerk's 好差评 work: /central/api/followups[/<office>/<rating>/<step>],
+ * /central/api/appeals[/<office>/<rating>/<decision>], ratings figures. */
+static bool ratings_route(struct creq *r, struct session *s, json_t *body, enum MHD_Result *ret)
+{
+	const struct central_clerk k = {s->username, s->name, s->department, s->supervisor};
+	char office[16], rating[65], what[16];
+	json_t *empty = body ? NULL : json_object();
+	bool get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+	int n = 0;
+
+	if (get && strcmp(r->url, "/central/api/followups") == 0)
+		*ret = ratings_followups(r, &k);
+	else if (get && strcmp(r->url, "/central/api/appeals") == 0)
+		*ret = ratings_appeals(r, &k);
+	else if (get && strcmp(r->url, "/central/api/ratings/stats") == 0)
+		*ret = ratings_stats(r, &k, false);
+	else if (get && strcmp(r->url, "/central/api/ratings.csv") == 0)
+		*ret = ratings_stats(r, &k, true);
+	else if (post && sscanf(r->url, "/central/api/followups/%15[A-Z0-9]/%64[a-z0-9-]/%15[a-z]%n", office, rating,
+				what, &n) == 3 && !r->url[n])
+		*ret = ratings_followup_step(r, &k, office, rating, what, body ? body : empty);
+	else if (post && sscanf(r->url, "/central/api/appeals/%15[A-Z0-9]/%64[a-z0-9-]/%15[a-z]%n", office, rating,
+				what, &n) == 3 && !r->url[n])
+		*ret = ratings_appeal_decide(r, &k, office, rating, what, body ? body : empty);
+	else {
+		json_decref(empty);
+		return false;
+	}
+	json_decref(empty);
+	return true;
+}
+
 enum MHD_Result central_ui(struct creq *r, json_t *body)
 {
 	struct session *s;
@@ -599,27 +660,9 @@ enum MHD_Result central_ui(struct creq *r, json_t *body)
 	const char *rest;
 
 	if (strncmp(r->url, "/central/api/", 13) != 0) {
-		const struct asset *a = NULL;
-		struct MHD_Response *resp;
-		enum MHD_Result ret;
-
-		if (strcmp(r->method, "GET") == 0)
-			a = asset_find(strcmp(r->url, "/central/") == 0 ? "/central/index.html" : r->url);
-		if (!a)
+		if (strcmp(r->method, "GET") != 0)
 			return central_error(r, 404, "not_found", "没有这个页面", "no such page");
-		resp = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
-		if (!resp)
-			return MHD_NO;
-		MHD_add_response_header(resp, "Content-Type", a->type);
-		MHD_add_response_header(resp, "ETag", a->etag);
-		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-		MHD_add_response_header(
-		    resp, "Content-Security-Policy",
-		    "default-src 'self'; object-src 'self'; frame-src 'self'; frame-ancestors 'self'");
-		ret = MHD_queue_response(r->conn, 200, resp);
-		MHD_destroy_response(resp);
-		r->answered = true;
-		return ret;
+		return central_ui_asset(r, strcmp(r->url, "/central/") == 0 ? "/central/index.html" : r->url);
 	}
 	if (strcmp(r->method, "POST") == 0 && strcmp(r->url, "/central/api/login") == 0)
 		return login(r, body);
@@ -634,8 +677,8 @@ enum MHD_Result central_ui(struct creq *r, json_t *body)
 	}
 	if (strcmp(r->method, "GET") == 0 && strcmp(r->url, "/central/api/session") == 0)
 		return central_json(r, 200,
-				    json_pack("{s:s, s:s, s:s, s:s}", "username", s->username, "name", s->name,
-					      "department", s->department, "csrf", s->csrf));
+				    json_pack("{s:s, s:s, s:s, s:s, s:b}", "username", s->username, "name", s->name,
+					      "department", s->department, "csrf", s->csrf, "supervisor", s->supervisor));
 	if (strcmp(r->method, "POST") == 0 && strcmp(r->url, "/central/api/logout") == 0) {
 		memset(s, 0, sizeof(*s));
 		return central_json(r, 200, json_pack("{s:b}", "ok", true));
@@ -644,6 +687,12 @@ enum MHD_Result central_ui(struct creq *r, json_t *body)
 		return inbox(r, s);
 	if (strcmp(r->method, "GET") == 0 && strcmp(r->url, "/central/api/fleet") == 0)
 		return fleet(r);
+	{
+		enum MHD_Result ret;
+
+		if (ratings_route(r, s, body, &ret))
+			return ret;
+	}
 	if (case_path(r->url, office, code, &version, &rest)) {
 		if (strcmp(r->method, "GET") == 0 && !*rest)
 			return case_view(r, s, office, code, version);

@@ -111,10 +111,69 @@ CREATE TABLE clerks (
   name text NOT NULL,
   department text NOT NULL,
   password_hash text NOT NULL,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  role text NOT NULL DEFAULT 'clerk'
 );
 
 CREATE TABLE official_numbers (
   year bigint PRIMARY KEY,
   last bigint NOT NULL
+);
+
+CREATE TABLE ratings (
+  office text NOT NULL,
+  id text NOT NULL,
+  service text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('ticket', 'intake', 'pickup')),
+  case_code text,
+  level bigint NOT NULL CHECK (level BETWEEN 1 AND 5),
+  reasons text NOT NULL,
+  comment text,
+  phone bytea,
+  channel text NOT NULL,
+  window_no bigint,
+  staff text,
+  item_code text,
+  item_name text NOT NULL,
+  department text NOT NULL,
+  rated_at bigint NOT NULL,
+  received_at bigint NOT NULL,
+  excluded bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (office, id),
+  UNIQUE (office, service)
+);
+CREATE INDEX ratings_department ON ratings (department, rated_at);
+
+CREATE TABLE followups (
+  office text NOT NULL,
+  rating text NOT NULL,
+  department text NOT NULL,
+  state text NOT NULL CHECK (state IN ('verify', 'rectify', 'callback', 'closed')),
+  due_at bigint NOT NULL,
+  opened_at bigint NOT NULL,
+  closed_at bigint,
+  PRIMARY KEY (office, rating)
+);
+CREATE INDEX followups_department ON followups (department, state, due_at);
+
+CREATE TABLE followup_steps (
+  office text NOT NULL,
+  rating text NOT NULL,
+  step text NOT NULL,
+  note text NOT NULL,
+  clerk text NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (office, rating, step)
+);
+
+CREATE TABLE appeals (
+  office text NOT NULL,
+  rating text NOT NULL,
+  reason text NOT NULL,
+  filed_at bigint NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'accepted', 'refused')),
+  decided_by text,
+  decision_note text,
+  decided_at bigint,
+  PRIMARY KEY (office, rating)
 );
