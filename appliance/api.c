@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "common/store.h"
 #include "queue.h"
+#include "ratings.h"
 #include "common/ratelimit.h"
 #include "reports.h"
 #include "scanjobs.h"
@@ -662,19 +663,51 @@ static enum status h_kiosk(struct request *r)
 	json_t *j;
 	enum status st = queue_kiosk_categories(r->core, &j);
 
+	if (st == ST_OK) /* the rating tablet's list, central's or the standard one */
+		json_object_set_new(j, "rating_reasons", ratings_reasons(r->core));
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
 
 static enum status h_rating(struct request *r)
 {
 	struct case_error why = {0};
-	enum status st = queue_rate(r->core, r->body, &why);
+	enum status st = ratings_rate(r->core, r->body, "tablet", &why);
 
 	if (st != ST_OK)
 		return fail_why(r, st, &why);
-	log_info("rating %lld for ticket %s", (long long)json_integer_value(json_object_get(r->body, "level")),
-		 json_string_value(json_object_get(r->body, "ticket")));
 	return ok(r, 201, json_pack("{s:b}", "recorded", true));
+}
+
+/* The paired tablet asks what to rate: {"tablet": key}. */
+static enum status h_rating_prompt(struct request *r)
+{
+	json_t *j = NULL;
+	enum status st = ratings_prompt(r->core, json_string_value(json_object_get(r->body, "tablet")), &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
+static enum status h_ratings(struct request *r)
+{
+	json_t *j = NULL;
+	enum status st = ratings_list(r->core, &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
+/* POST /api/v1/ratings/<id>/appeal {"reason"} */
+static enum status h_rating_appeal(struct request *r)
+{
+	char uid[40];
+	int n = 0;
+	struct case_error why = {0};
+	enum status st;
+
+	if (sscanf(r->path, "/api/v1/ratings/%39[0-9a-z-]/appeal%n", uid, &n) != 1 || r->path[n])
+		return fail(r, ST_NOT_FOUND, NULL);
+	if ((st = ratings_appeal(r->core, r->session->username, uid, r->body, &why)) != ST_OK)
+		return fail_why(r, st, &why);
+	return h_ratings(r);
 }
 
 static enum status h_windows(struct request *r)
@@ -706,6 +739,12 @@ static enum status h_window_action(struct request *r)
 
 	if (end == p || *end != '/' || n == 0 || n > 99)
 		return fail(r, ST_NOT_FOUND, NULL);
+	if (strcmp(end, "/tablet") == 0) { /* pairs the window's rating tablet */
+		if (!is_admin(r))
+			return fail(r, ST_FORBIDDEN, NULL);
+		st = ratings_pair(r->core, (unsigned)n, &ticket);
+		return st == ST_OK ? ok(r, 200, ticket) : fail(r, st, NULL);
+	}
 	st = queue_window_action(r->core, r->session, (unsigned)n, end + 1, r->body, &ticket, &announce, &why);
 	if (st != ST_OK)
 		return fail_why(r, st, &why);
@@ -1023,6 +1062,8 @@ static enum status route(struct request *r)
 		return h_kiosk_ticket(r);
 	if (is(r, "POST", "/api/v1/kiosk/ratings"))
 		return h_rating(r);
+	if (is(r, "POST", "/api/v1/kiosk/rating-prompt"))
+		return h_rating_prompt(r);
 	if (is(r, "GET", "/api/v1/display"))
 		return ok(r, 200, queue_display(r->core));
 
@@ -1044,6 +1085,10 @@ static enum status route(struct request *r)
 		return h_windows(r);
 	if (strncmp(r->path, "/api/v1/windows/", 16) == 0 && strcmp(r->method, "POST") == 0)
 		return h_window_action(r);
+	if (is(r, "GET", "/api/v1/ratings"))
+		return h_ratings(r);
+	if (strncmp(r->path, "/api/v1/ratings/", 16) == 0 && strcmp(r->method, "POST") == 0)
+		return h_rating_appeal(r);
 	if (is(r, "GET", "/api/v1/queue/stats"))
 		return h_queue_stats(r);
 	if (strncmp(r->path, "/api/v1/tickets/", 16) == 0 && strcmp(r->method, "POST") == 0)

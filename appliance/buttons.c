@@ -9,6 +9,7 @@
 #include "leds.h"
 #include "common/log.h"
 #include "queue.h"
+#include "ratings.h"
 #include "common/store.h"
 
 /* Who is signed in at window n, as a session of theirs. */
@@ -81,33 +82,6 @@ static enum status ticket_button(struct core *c, const char *letter)
 	return st;
 }
 
-static enum status rate_button(struct core *c, int level)
-{
-	struct case_error why = {0};
-	char day[11];
-	json_t *body = NULL;
-	enum status st;
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT label FROM tickets WHERE day = ?1 AND window = ?2 AND "
-					       "state = 'done' ORDER BY finished_at DESC, id DESC LIMIT 1");
-
-	if (!q)
-		return ST_IO;
-	queue_day(c, (int64_t)core_now(), day);
-	sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, (int)c->cfg.gpio_rate_window);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		body = json_pack("{s:s, s:i}", "ticket", (const char *)sqlite3_column_text(q, 0), "level", level);
-	store_finish(q);
-	if (!body)
-		return ST_NOT_RATEABLE;
-	st = queue_rate(c, body, &why);
-	json_decref(why.extra);
-	if (st == ST_OK)
-		log_info("panel: rating %d for ticket %s", level, json_string_value(json_object_get(body, "ticket")));
-	json_decref(body);
-	return st;
-}
-
 /* Keeps the newest presses for the device test page. */
 static void remember(struct core *c, const char *action, const char *line, enum status st)
 {
@@ -141,7 +115,7 @@ enum status buttons_press(struct core *c, json_t *body)
 	else if (strncmp(action, "ticket:", 7) == 0)
 		st = ticket_button(c, arg);
 	else if (strncmp(action, "rate:", 5) == 0)
-		st = rate_button(c, atoi(arg));
+		st = ratings_button(c, atoi(arg));
 	else
 		return ST_PROTO;
 	/* A ticket's outcome comes with the printer's word; the rest buzz now. */

@@ -11,12 +11,14 @@
 
 #include "audit.h"
 #include "cases_rows.h"
+#include "ratecode.h"
 #include "common/casecode.h"
 #include "common/entropy.h"
 #include "common/idnum.h"
 #include "common/log.h"
 #include "common/msg.h"
 #include "common/store.h"
+#include "common/rating.h"
 #include "common/timefmt.h"
 #include "vault.h"
 
@@ -1133,7 +1135,7 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 
 /* --- events from central ------------------------------------------------------ */
 
-static bool central_event_seen(struct core *c, const char *id)
+bool cases_central_seen(struct core *c, const char *id)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "SELECT 1 FROM central_events WHERE id = ?1");
 	bool seen;
@@ -1148,8 +1150,8 @@ static bool central_event_seen(struct core *c, const char *id)
 
 /* Records an event (in the caller's transaction, or in its own with own)
  * and moves the feed's cursor when the event carries it. */
-static enum status central_event_record(struct core *c, const char *id, const char *event, const char *code,
-					bool applied, const char *problem, const char *cursor, bool own)
+enum status cases_central_record(struct core *c, const char *id, const char *event, const char *code, bool applied,
+				 const char *problem, const char *cursor, bool own)
 {
 	sqlite3_stmt *q;
 	enum status st = own ? store_begin(c->db) : ST_OK;
@@ -1210,11 +1212,11 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 	if ((ev == LC_ACCEPT && !number) ||
 	    (ev == LC_DECIDE && (!decision || (strcmp(decision, "approved") != 0 && strcmp(decision, "denied") != 0))))
 		return ST_PROTO;
-	if (event_id && central_event_seen(c, event_id))
+	if (event_id && cases_central_seen(c, event_id))
 		return ST_OK; /* a replay: already applied, or recorded as not applicable */
 	if ((st = begin_on(c, code, &q)) != ST_OK) {
 		if (event_id)
-			central_event_record(c, event_id, event, code, false, status_name(st), cursor, true);
+			cases_central_record(c, event_id, event, code, false, status_name(st), cursor, true);
 		return st;
 	}
 	u = store_prepare(c->db, "UPDATE cases SET official_number = coalesce(?2, official_number), "
@@ -1237,10 +1239,10 @@ enum status cases_central_event(struct core *c, json_t *body, struct case_error 
 				ev == LC_QUEUE || ev == LC_SEND ? "sync" : "central", detail, why);
 	/* The event's id and the feed's cursor commit with its effect. */
 	if (st == ST_OK && event_id)
-		st = central_event_record(c, event_id, event, code, true, NULL, cursor, false);
+		st = cases_central_record(c, event_id, event, code, true, NULL, cursor, false);
 	st = end_on(c, q, st);
 	if (st != ST_OK && st != ST_IO && event_id) /* does not fit the case: recorded and shown, not applied */
-		central_event_record(c, event_id, event, code, false, status_name(st), cursor, true);
+		cases_central_record(c, event_id, event, code, false, status_name(st), cursor, true);
 	return st;
 }
 
@@ -1468,6 +1470,7 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 {
 	static char lines[RECEIPT_MAX_LINES][256];
 	char masked_name[128], when[32], inquiry[256], pickup[PICKUP_CODE_MAX] = "";
+	char rating_code[RATECODE_LEN] = "", rating_url[320] = "", service[80];
 	uint8_t key[VAULT_KEY_LEN];
 	sqlite3_stmt *q = NULL;
 	struct receipt r;
@@ -1504,6 +1507,15 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 		snprintf(inquiry, sizeof(inquiry), "咨询电话：%s", c->cfg.office_phone);
 	else
 		inquiry[0] = '\0';
+	/* The intake and the pickup are services of their own, each rated once. */
+	if (kind == RECEIPT_INTAKE || kind == RECEIPT_HANDOVER) {
+		const char *what = kind == RECEIPT_INTAKE ? "intake" : "pickup";
+
+		rating_service(what, code, service, sizeof(service));
+		if (ratecode_make(c, what, 0, *case_id, service, rating_code) != ST_OK)
+			rating_code[0] = '\0';
+		ratecode_phone_url(c, what, code, rating_url, sizeof(rating_url));
+	}
 	r = (struct receipt){
 	    .kind = kind,
 	    .office_name = c->cfg.office_name,
@@ -1515,6 +1527,8 @@ enum status cases_slip(struct core *c, const char *code, enum receipt_kind kind,
 	    .promised_by = kind == RECEIPT_INTAKE ? case_col_text(q, COL_PROMISED) : "",
 	    .pickup_code = pickup,
 	    .inquiry = kind == RECEIPT_INTAKE ? inquiry : "",
+	    .rating_code = rating_code,
+	    .rating_url = rating_url,
 	    .documents = 0,
 	};
 	if (kind == RECEIPT_INTAKE) {

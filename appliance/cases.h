@@ -74,6 +74,11 @@ enum status cases_close(struct core *c, const struct session *s, const char *cod
  * changes); ST_PROTO when the message is malformed.
  */
 enum status cases_central_event(struct core *c, json_t *body, struct case_error *why);
+/* Whether central's event id was recorded; records one (in the caller's
+ * transaction, or in its own with own) and moves the feed's cursor. */
+bool cases_central_seen(struct core *c, const char *id);
+enum status cases_central_record(struct core *c, const char *id, const char *event, const char *code, bool applied,
+				 const char *problem, const char *cursor, bool own);
 
 /* Purges every case past its retention; returns how many. */
 unsigned cases_purge_due(struct core *c);

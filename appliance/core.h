@@ -84,7 +84,10 @@ struct core {
 	sd_event_source *led_timer;
 	struct scanjobs *scanjobs;					 /* scanjobs.h */
 	sd_event_source *outbox_timer, *release_timer, *heartbeat_timer; /* outbox.h */
-	bool outbox_open;						 /* batches are made until nothing waits */
+	/* ratings.h: a lot of ratings with the sync process, its retry */
+	bool ratings_busy;
+	sd_event_source *ratings_timer;
+	bool outbox_open;	/* batches are made until nothing waits */
 	uint64_t outbox_resend; /* "send now" at: cases central refused before then go again */
 	/* Central's reachability as the sync process last told it (outbox.h);
 	 * unknown until enrolled and first in touch. */

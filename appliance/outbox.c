@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "outbox.h"
+#include "ratings.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -253,6 +254,7 @@ static void tick(struct core *c)
 	char office[16], id[40];
 	bool stopped = false;
 
+	ratings_forward(c); /* what waits of the ratings, each time round */
 	if (!c->outbox_open || !c->children[ROLE_SYNC].ready || !enrolled(c, office))
 		return;
 	if (in_flight(c, id, &stopped))
@@ -703,6 +705,8 @@ enum status outbox_central_event(struct core *c, json_t *ev, const char *cursor,
 	for (size_t i = 0; type && i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i][0], type) == 0)
 			event = map[i][1];
+	if (type && strncmp(type, "rating.", 7) == 0)
+		return ratings_central_event(c, ev, cursor);
 	if (type && strcmp(type, "catalog.updated") == 0) {
 		heartbeat(c); /* asks for the catalog with the one the box has */
 		return ST_OK;

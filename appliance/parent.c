@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "leds.h"
 #include "outbox.h"
+#include "ratings.h"
 #include "privs.h"
 #include "common/sandbox.h"
 #include "scanjobs.h"
@@ -100,6 +101,7 @@ static int on_purge_timer(sd_event_source *s, uint64_t usec, void *ud)
 	struct core *c = ud;
 
 	cases_purge_due(c);
+	ratings_purge_due(c);
 	timer_again(s, usec, (uint64_t)c->cfg.purge_interval_seconds * 1000000);
 	return 0;
 }
@@ -143,8 +145,10 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			core_send_tls(c);
 			kiosk_display_push(c); /* a new web starts with the display's state */
 		}
-		if (ch->role == ROLE_SYNC)
-			outbox_sync_up(c); /* a new sync starts with the cursor and the batch in flight */
+		if (ch->role == ROLE_SYNC) {
+			outbox_sync_up(c);  /* a new sync starts with the cursor and the batch in flight */
+			ratings_sync_up(c); /* and the ratings waiting */
+		}
 		if (ch->role == ROLE_DEV) {
 			leds_update(c, true); /* a new dev starts with the LEDs' state */
 			scanjobs_dev_restarted(c);
@@ -176,6 +180,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return api_sync_rotated(c, m->id, m->body);
 		if (m->type == MSG_SYNC_CONTACT)
 			return outbox_contact(c, m->body);
+		if (m->type == MSG_SYNC_RATED)
+			return ratings_forwarded(c, m->body);
 		break;
 	case ROLE_DEV:
 		if (m->type == MSG_SCAN)
@@ -494,6 +500,7 @@ int core_main(const char *config_path)
 	c.led_timer = sd_event_source_disable_unref(c.led_timer);
 	c.anchor_timer = sd_event_source_disable_unref(c.anchor_timer);
 	outbox_free(&c);
+	ratings_free(&c);
 	json_decref(c.scans);
 	json_decref(c.presses);
 	scanjobs_free(&c);

@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/store.h"
+#include "ratecode.h"
 
 static const char *col(sqlite3_stmt *q, int i)
 {
@@ -176,22 +177,29 @@ enum status queue_prepare_ticket(struct core *c, json_t *body, struct queue_tick
 	return st;
 }
 
-static json_t *ticket_json(const struct queue_ticket *t, bool printed)
+/* The kiosk shows the ticket as printed, its 评价码 too. */
+static json_t *ticket_json(struct core *c, const struct queue_ticket *t, bool printed)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "label", t->label, "day", t->day, "category",
+	char service[80], code[RATECODE_LEN];
+
+	snprintf(service, sizeof(service), "ticket:%s-%s", t->day, t->label);
+	ratecode_derive(c, service, code);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b, s:s}", "label", t->label, "day", t->day, "category",
 			 t->category, "category_name", t->category_name, "ahead", (int)t->ahead, "priority",
-			 t->priority, "printed", printed);
+			 t->priority, "printed", printed, "rating_code", code);
 }
 
-enum status queue_commit_ticket(struct core *c, const struct queue_ticket *t, json_t **out)
+enum status queue_commit_ticket(struct core *c, struct queue_ticket *t, json_t **out)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "INSERT INTO tickets (day, prefix, number, label, category, "
 					       "category_name, priority, weight, state, issued_at) "
 					       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9)");
-	enum status st;
+	enum status st = q ? store_begin(c->db) : ST_IO;
 
-	if (!q)
-		return ST_IO;
+	if (st != ST_OK) {
+		store_finish(q);
+		return st;
+	}
 	sqlite3_bind_text(q, 1, t->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, t->prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, (int)t->number);
@@ -203,18 +211,36 @@ enum status queue_commit_ticket(struct core *c, const struct queue_ticket *t, js
 	sqlite3_bind_int64(q, 9, t->at);
 	st = store_status(sqlite3_step(q));
 	store_finish(q);
-	if (st == ST_OK)
-		*out = ticket_json(t, c->cfg.print_tickets);
+	if (st == ST_OK) {
+		char service[80], code[RATECODE_LEN];
+
+		t->id = sqlite3_last_insert_rowid(c->db);
+		snprintf(service, sizeof(service), "ticket:%s-%s", t->day, t->label);
+		ratecode_derive(c, service, code);
+		st = ratecode_register(c, "ticket", t->id, 0, code);
+	}
+	/* The ticket and its 评价码 are issued together. */
+	st = st == ST_OK ? store_commit(c->db) : st;
+	if (st != ST_OK) {
+		store_rollback(c->db);
+		return st;
+	}
+	*out = ticket_json(c, t, c->cfg.print_tickets);
 	return st == ST_OK && !*out ? ST_NOMEM : st;
 }
 
 json_t *queue_ticket_slip(struct core *c, const struct queue_ticket *t)
 {
-	char when[32], ahead[64];
+	char when[32], ahead[64], service[80], code[RATECODE_LEN] = "";
 	time_t at = (time_t)t->at;
 	struct tm tm;
 	struct receipt r;
 
+	/* The ticket's 评价码, for the tablet once the window has finished it
+	 * (registered when the ticket is issued; a test page has none). */
+	snprintf(service, sizeof(service), "ticket:%s-%s", t->day, t->label);
+	if (t->day[0])
+		ratecode_derive(c, service, code);
 	localtime_r(&at, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	snprintf(ahead, sizeof(ahead), "您前面还有 %u 人等候", t->ahead);
@@ -228,6 +254,8 @@ json_t *queue_ticket_slip(struct core *c, const struct queue_ticket *t)
 			     .promised_by = "",
 			     .pickup_code = "",
 			     .inquiry = "",
+			     .rating_code = code,
+			     .rating_url = "",
 			     .lines = {ahead},
 			     .nlines = 1,
 			     .documents = (int)t->ahead};
@@ -237,7 +265,7 @@ json_t *queue_ticket_slip(struct core *c, const struct queue_ticket *t)
 enum status queue_reprint_slip(struct core *c, const char *label, json_t **slip)
 {
 	sqlite3_stmt *q = store_prepare(c->db, "SELECT day, prefix, number, category, category_name, priority, "
-					       "issued_at FROM tickets WHERE day = ?1 AND label = ?2");
+					       "issued_at, id FROM tickets WHERE day = ?1 AND label = ?2");
 	struct queue_ticket t = {0};
 	enum status st = ST_NOT_FOUND;
 	char day[11];
@@ -256,6 +284,7 @@ enum status queue_reprint_slip(struct core *c, const char *label, json_t **slip)
 		snprintf(t.category_name, sizeof(t.category_name), "%s", col(q, 4));
 		snprintf(t.priority, sizeof(t.priority), "%s", col(q, 5));
 		t.at = sqlite3_column_int64(q, 6);
+		t.id = sqlite3_column_int64(q, 7);
 		st = ST_OK;
 	}
 	store_finish(q);
@@ -613,58 +642,6 @@ json_t *queue_display(struct core *c)
 	store_finish(q);
 	return json_pack("{s:I, s:s, s:o, s:o, s:o}", "seq", (json_int_t)++seq, "office", c->cfg.office_name, "windows",
 			 windows ? windows : json_array(), "recent", recent, "waiting", waiting);
-}
-
-/* --- ratings ------------------------------------------------------------------------------- */
-
-enum status queue_rate(struct core *c, json_t *body, struct case_error *why)
-{
-	static const char *const reasons[] = {"等候时间长",	"态度不好", "业务不熟",
-					      "材料要求不清楚", "环境设施", "其他"};
-	const char *label = json_string_value(json_object_get(body, "ticket"));
-	const char *reason = json_string_value(json_object_get(body, "reason"));
-	json_int_t level = json_integer_value(json_object_get(body, "level"));
-	sqlite3_stmt *q;
-	char day[11];
-	bool reason_ok = !reason;
-	enum status st;
-
-	why->field = NULL;
-	why->extra = NULL;
-	for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		reason_ok |= strcmp(reason, reasons[i]) == 0;
-	if (!label) {
-		why->field = "ticket";
-		return ST_MISSING_FIELD;
-	}
-	if (level < 1 || level > 5) {
-		why->field = "level";
-		return ST_BAD_FIELD;
-	}
-	if (!reason_ok || (reason && level > 3)) {
-		why->field = "reason";
-		return ST_BAD_FIELD;
-	}
-	queue_day(c, (int64_t)core_now(), day);
-	/* Only a finished ticket of today, once. */
-	q = store_prepare(c->db, "INSERT INTO ratings (ticket_id, level, reason, window, staff_id, case_code, at) "
-				 "SELECT t.id, ?3, ?4, t.window, t.staff_id, "
-				 "(SELECT code FROM cases WHERE ticket = t.label AND created_at >= t.issued_at "
-				 " ORDER BY id DESC LIMIT 1), ?5 "
-				 "FROM tickets t WHERE t.day = ?1 AND t.label = ?2 AND t.state = 'done' "
-				 "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id)");
-	if (!q)
-		return ST_IO;
-	sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, level);
-	sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, (int64_t)core_now());
-	st = store_status(sqlite3_step(q));
-	if (st == ST_OK && sqlite3_changes(c->db) != 1)
-		st = ST_NOT_RATEABLE;
-	store_finish(q);
-	return st;
 }
 
 /* --- statistics ----------------------------------------------------------------------------- */

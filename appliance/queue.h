@@ -39,6 +39,7 @@ struct queue_ticket {
 	unsigned weight;
 	unsigned ahead; /* waiting before it in its category */
 	int64_t at;
+	int64_t id; /* once committed */
 };
 
 /* The business day (YYYY-MM-DD) a moment belongs to. */
@@ -51,7 +52,7 @@ enum status queue_kiosk_categories(struct core *c, json_t **out);
 /* Picks the next number for body {"category", "priority"?}. */
 enum status queue_prepare_ticket(struct core *c, json_t *body, struct queue_ticket *t, struct case_error *why);
 /* Makes the prepared ticket issued (one transaction); *out the ticket. */
-enum status queue_commit_ticket(struct core *c, const struct queue_ticket *t, json_t **out);
+enum status queue_commit_ticket(struct core *c, struct queue_ticket *t, json_t **out);
 /* The ticket slip for the dev process. */
 json_t *queue_ticket_slip(struct core *c, const struct queue_ticket *t);
 /* A ticket of today by label, as its slip (a staff reprint). */
@@ -74,9 +75,6 @@ enum status queue_window_action(struct core *c, const struct session *s, unsigne
 /* What the call display shows: {"seq", "office", "windows": [...],
  * "recent": [...], "waiting": [...]}. */
 json_t *queue_display(struct core *c);
-
-/* A rating from the tablet: {"ticket", "level": 1-5, "reason"?}. */
-enum status queue_rate(struct core *c, json_t *body, struct case_error *why);
 
 /* Statistics of a business day ({"date"}), as JSON or as CSV text. */
 enum status queue_stats(struct core *c, json_t *query, json_t **out);

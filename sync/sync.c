@@ -1068,6 +1068,137 @@ static enum status heartbeat_msg(json_t *body)
 	return ST_OK;
 }
 
+/* --- ratings ----------------------------------------------------------------------------- */
+
+/*
+ * One lot from the core at a time: its ratings in one POST /v1/ratings
+ * (each taken once by its id, so a lot sent again after a cut is
+ * harmless), then each appeal.  The core hears the outcome once, with
+ * retry_usec when central was not reached.
+ */
+static struct {
+	json_t *appeals, *results, *appeal_results;
+	size_t next_appeal;
+	unsigned attempts;
+	bool busy;
+} rt;
+
+static void ratings_done(uint64_t retry_usec)
+{
+	json_t *j = json_pack("{s:O, s:O, s:I}", "results", rt.results ? rt.results : json_array(), "appeals",
+			      rt.appeal_results, "retry_usec", (json_int_t)retry_usec);
+
+	if (j)
+		roleproc_send(&sy.rp, MSG_SYNC_RATED, 0, j, NULL, 0);
+	json_decref(j);
+	json_decref(rt.appeals);
+	json_decref(rt.results);
+	json_decref(rt.appeal_results);
+	rt.appeals = rt.results = rt.appeal_results = NULL;
+	rt.attempts = retry_usec ? rt.attempts + 1 : 0;
+	rt.busy = false;
+}
+
+static void next_appeal(void);
+
+static void on_appeal(struct http_req *r, void *ud)
+{
+	json_t *a = ud;
+	char msg[300];
+
+	answer_message(r, msg, sizeof(msg));
+	if (transient(r->status)) {
+		log_warn("appeal of rating %s: HTTP %ld %s", json_string_value(json_object_get(a, "rating")), r->status,
+			 r->error);
+		contact(false, msg);
+		ratings_done(backoff_usec(rt.attempts + 1, r->retry_after));
+		return;
+	}
+	json_array_append_new(rt.appeal_results, json_pack("{s:O, s:I, s:s}", "rating", json_object_get(a, "rating"),
+							   "http", (json_int_t)r->status, "message", msg));
+	next_appeal();
+}
+
+static void next_appeal(void)
+{
+	json_t *a = json_array_get(rt.appeals, rt.next_appeal++);
+	struct http_req *r;
+	char *text;
+
+	if (!a) {
+		ratings_done(0);
+		return;
+	}
+	text = json_dumps(a, JSON_COMPACT);
+	r = text ? signed_req("POST", "/v1/ratings/appeals", text, strlen(text), 30) : NULL;
+	free(text);
+	if (!r) {
+		ratings_done(backoff_usec(rt.attempts + 1, NULL));
+		return;
+	}
+	http_header(r, "Content-Type", "application/json");
+	http_send(r, on_appeal, a);
+}
+
+static void on_ratings(struct http_req *r, void *ud)
+{
+	json_t *answer;
+	char msg[300];
+
+	(void)ud;
+	answer_message(r, msg, sizeof(msg));
+	if (r->status != 200) {
+		log_warn("ratings: HTTP %ld %s", r->status, r->error);
+		if (transient(r->status) || r->status < 400) { /* a portal's answer is not central's */
+			contact(false, msg);
+			ratings_done(backoff_usec(rt.attempts + 1, r->retry_after));
+			return;
+		}
+		/* refused as a whole: each rating keeps central's reason */
+		rt.results = json_array();
+		next_appeal();
+		return;
+	}
+	contact(true, "");
+	answer = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	rt.results = json_incref(json_object_get(answer, "results"));
+	json_decref(answer);
+	next_appeal();
+}
+
+static enum status ratings_msg(json_t *body)
+{
+	json_t *ratings = json_object_get(body, "ratings"), *appeals = json_object_get(body, "appeals");
+	struct http_req *r;
+	char *text;
+
+	if (!json_is_array(ratings) || !json_is_array(appeals))
+		return ST_PROTO;
+	if (rt.busy || !sy.enrolled)
+		return ST_OK; /* the core offers the lot again after its answer or a new hello */
+	rt.busy = true;
+	rt.appeals = json_incref(appeals);
+	rt.appeal_results = json_array();
+	rt.next_appeal = 0;
+	if (json_array_size(ratings) == 0) {
+		rt.results = json_array();
+		next_appeal();
+		return ST_OK;
+	}
+	body = json_pack("{s:O}", "ratings", ratings);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	r = text ? signed_req("POST", "/v1/ratings", text, strlen(text), 60) : NULL;
+	free(text);
+	if (!r) {
+		ratings_done(backoff_usec(rt.attempts + 1, NULL));
+		return ST_OK;
+	}
+	http_header(r, "Content-Type", "application/json");
+	http_send(r, on_ratings, NULL);
+	return ST_OK;
+}
+
 /* --- key rotation ---------------------------------------------------------------------- */
 
 struct rotation {
@@ -1161,6 +1292,8 @@ static enum status on_msg(struct channel *ch, struct chmsg *m, void *ud)
 		return heartbeat_msg(m->body);
 	case MSG_SYNC_ROTATE:
 		return rotate_msg(m->id);
+	case MSG_SYNC_RATINGS:
+		return ratings_msg(m->body);
 	default:
 		log_err("sync does not take %s messages", msg_type_name(m->type));
 		return ST_PROTO;

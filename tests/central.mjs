@@ -5,10 +5,10 @@
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash, createHmac, generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, buildDir, freePort, sleep } from './lib.mjs';
+import { Daemon, buildDir, freePort, sleep, httpsFetch } from './lib.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -136,10 +136,14 @@ export function centralSigned(publicKeyB64, text, header) {
 
 // A clerk's session at central (cookie and CSRF token), and its requests.
 export class ClerkSession {
-  constructor(central) { this.central = central; }
+  // ca: central's TLS trust, when it serves HTTPS.
+  constructor(central, { ca } = {}) {
+    this.central = central;
+    this.fetch = ca ? (url, opts) => httpsFetch(url, opts, readFileSync(ca)) : fetch;
+  }
 
   async login(username, password) {
-    const r = await fetch(`${this.central.base}/central/api/login`, { method: 'POST',
+    const r = await this.fetch(`${this.central.base}/central/api/login`, { method: 'POST',
       headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
     const body = await r.json();
     this.cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
@@ -148,7 +152,7 @@ export class ClerkSession {
   }
 
   async api(method, path, body) {
-    const r = await fetch(this.central.base + path, { method, body: body === undefined ? undefined : JSON.stringify(body),
+    const r = await this.fetch(this.central.base + path, { method, body: body === undefined ? undefined : JSON.stringify(body),
       headers: { Cookie: this.cookie, ...(method === 'GET' ? {} : { 'X-CSRF-Token': this.csrf, 'Content-Type': 'application/json' }) } });
     const text = await r.text();
     let json = null;

@@ -31,6 +31,14 @@ export class Front {
     this.faults.push({ method, path, status, headers, body, times });
   }
 
+  // Central's bad moments for the next three requests to path: a 500, a 503
+  // with Retry-After, and a captive portal's 200.
+  badMoments(method, path, retryAfter = '2') {
+    this.fail(method, path, 500, { body: '{"error":"internal"}' });
+    this.fail(method, path, 503, { headers: { 'Retry-After': retryAfter }, body: '{"error":"busy"}' });
+    this.fail(method, path, 200, { headers: { 'Content-Type': 'text/html' }, body: '<html>请登录 Wi-Fi</html>' });
+  }
+
   async handle(req, res) {
     const chunks = [];
     for await (const c of req) chunks.push(c);

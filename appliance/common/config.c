@@ -124,6 +124,7 @@ static const struct key_def keys[] = {
     BOOL("gpio", "active_low", gpio_active_low),
     UINT("gpio", "debounce_ms", gpio_debounce_ms, 1, 1000),
     UINT("gpio", "rate_window", gpio_rate_window, 1, 99),
+    TEXT("rating", "phone_url", rating_phone_url),
     PATH("sync", "ca_file", sync_ca_file),
     TEXT("sync", "webhook_url", sync_webhook_url),
     PATH("sync", "client_cert", sync_client_cert),

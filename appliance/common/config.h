@@ -113,6 +113,9 @@ struct config {
 	bool gpio_active_low;
 	unsigned gpio_debounce_ms;
 	unsigned gpio_rate_window;
+	/* the phone rating page as citizens' phones reach it, up to the token
+	 * (".../r/"); empty: central's address + "/r/" */
+	char rating_phone_url[CONFIG_TEXT_MAX];
 	/* buttons and leds, parsed and checked */
 	struct config_gpio_line gpio_button[CONFIG_GPIO_MAX_BUTTONS], gpio_led[CONFIG_GPIO_MAX_LEDS];
 	unsigned ngpio_buttons, ngpio_leds;

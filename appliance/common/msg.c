@@ -42,6 +42,8 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_SYNC_ROTATED] = {"sync-rotated", 2, 1024, 0},
     [MSG_SYNC_CONTACT] = {"sync-contact", 2, 1024, 0},
     [MSG_TLS] = {"tls", 2, 32768, 0},
+    [MSG_SYNC_RATINGS] = {"sync-ratings", 2, MSG_MAX_PAYLOAD, 0},
+    [MSG_SYNC_RATED] = {"sync-rated", 2, MSG_MAX_PAYLOAD, 0},
 };
 
 const char *msg_type_name(enum msg_type type)

@@ -52,6 +52,8 @@ enum msg_type {
 	MSG_SYNC_ROTATED,   /* sync -> core: {"ok","http","message"}; id is the job */
 	MSG_SYNC_CONTACT,   /* sync -> core: {"reachable","message"} when central's reachability changes */
 	MSG_TLS,	    /* core -> web: {"chain","key"} PEM, the certificate and key to serve HTTPS with */
+	MSG_SYNC_RATINGS,   /* core -> sync: {"ratings": [...], "appeals": [{"rating","reason"}]} to send */
+	MSG_SYNC_RATED,	    /* sync -> core: {"results", "appeals": [{"rating","http","message"}], "retry_usec"} */
 	__MSG_TYPE_MAX
 };
 

@@ -25,7 +25,9 @@ struct receipt receipt_blank(enum receipt_kind kind)
 				.received_at = "",
 				.promised_by = "",
 				.pickup_code = "",
-				.inquiry = ""};
+				.inquiry = "",
+				.rating_code = "",
+				.rating_url = ""};
 }
 
 json_t *receipt_to_json(const struct receipt *r)
@@ -37,11 +39,12 @@ json_t *receipt_to_json(const struct receipt *r)
 	for (unsigned i = 0; seps && i < r->nseparators; i++)
 		json_array_append_new(seps, json_pack("{s:i, s:i, s:s}", "material", r->separators[i].material, "pages",
 						      r->separators[i].pages, "name", r->separators[i].name));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:o}", "kind", kinds[r->kind],
-			 "office_name", r->office_name, "case_code", r->case_code, "item_name", r->item_name,
-			 "department", r->department, "applicant", r->applicant, "received_at", r->received_at,
-			 "promised_by", r->promised_by, "pickup_code", r->pickup_code, "inquiry", r->inquiry, "lines",
-			 lines, "documents", r->documents, "separators", seps);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:s}", "kind",
+			 kinds[r->kind], "office_name", r->office_name, "case_code", r->case_code, "item_name",
+			 r->item_name, "department", r->department, "applicant", r->applicant, "received_at",
+			 r->received_at, "promised_by", r->promised_by, "pickup_code", r->pickup_code, "inquiry",
+			 r->inquiry, "lines", lines, "documents", r->documents, "separators", seps, "rating_code",
+			 r->rating_code ? r->rating_code : "", "rating_url", r->rating_url ? r->rating_url : "");
 }
 
 enum status receipt_from_json(json_t *obj, struct receipt *r)
@@ -52,11 +55,14 @@ enum status receipt_from_json(json_t *obj, struct receipt *r)
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
-	if (json_unpack_ex(obj, &err, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s?o}",
-			   "kind", &kind, "office_name", &r->office_name, "case_code", &r->case_code, "item_name",
-			   &r->item_name, "department", &r->department, "applicant", &r->applicant, "received_at",
-			   &r->received_at, "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "inquiry",
-			   &r->inquiry, "lines", &lines, "documents", &r->documents, "separators", &seps) != 0 ||
+	r->rating_code = r->rating_url = "";
+	if (json_unpack_ex(obj, &err, JSON_STRICT,
+			   "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s?o, s?s, s?s}", "kind", &kind,
+			   "office_name", &r->office_name, "case_code", &r->case_code, "item_name", &r->item_name,
+			   "department", &r->department, "applicant", &r->applicant, "received_at", &r->received_at,
+			   "promised_by", &r->promised_by, "pickup_code", &r->pickup_code, "inquiry", &r->inquiry, "lines",
+			   &lines, "documents", &r->documents, "separators", &seps, "rating_code", &r->rating_code,
+			   "rating_url", &r->rating_url) != 0 ||
 	    !json_is_array(lines) || json_array_size(lines) > RECEIPT_MAX_LINES ||
 	    (seps && (!json_is_array(seps) || json_array_size(seps) > RECEIPT_MAX_SEPARATORS)))
 		return ST_BAD_FIELD;
@@ -154,6 +160,12 @@ static void footer_lines(const struct receipt *r, void (*emit)(void *ctx, const 
 		emit(ctx, r->inquiry);
 }
 
+/* The 评价码, spaced in fours so it reads aloud: "K7Q2 MX4P". */
+static void rating_line(const struct receipt *r, const char *label, char *line, size_t cap)
+{
+	snprintf(line, cap, "%s%.4s %s", label, r->rating_code, strlen(r->rating_code) > 4 ? r->rating_code + 4 : "");
+}
+
 /*
  * What the ESC/POS layouts write through: native text and QR, or, with a
  * painter (the raster profile), images of them.  The layout is the same.
@@ -235,6 +247,38 @@ static void ticket_layout(const struct receipt *r, struct pen *p)
 		pen_line(p, r->lines[i]);
 	pen_line(p, r->received_at);
 	pen_line(p, "请留意叫号屏幕和语音提示，过号请重新取号或咨询工作人员。");
+	if (r->rating_code && r->rating_code[0]) {
+		char line[64];
+
+		rating_line(r, "评价码 ", line, sizeof(line));
+		pen_bold(p, true);
+		pen_line(p, line);
+		pen_bold(p, false);
+		pen_line(p, "办结后请在窗口评价器输入评价码，为本次服务评价。");
+	}
+}
+
+/* The rating part of a receipt or pickup slip: the 评价码 and the phone QR. */
+static void rating_part(const struct receipt *r, struct pen *p)
+{
+	char line[64];
+
+	if (!r->rating_code || !r->rating_code[0])
+		return;
+	pen_line(p, RULE);
+	pen_line(p, "请为本次服务评价（好差评）：");
+	pen_bold(p, true);
+	rating_line(r, "评 价 码：", line, sizeof(line));
+	pen_line(p, line);
+	pen_bold(p, false);
+	pen_line(p, "在窗口评价器输入评价码");
+	if (r->rating_url && r->rating_url[0]) {
+		pen_line(p, "或用手机扫描下方二维码评价：");
+		escpos_align(&p->e, ESCPOS_CENTER);
+		pen_qr(p, r->rating_url);
+		escpos_feed(&p->e, 1);
+		escpos_align(&p->e, ESCPOS_LEFT);
+	}
 }
 
 /* The office's name large, the slip's title, a rule. */
@@ -288,6 +332,7 @@ static void slip_layout(const struct receipt *r, struct pen *p)
 	escpos_feed(&p->e, 1);
 	escpos_align(&p->e, ESCPOS_LEFT);
 	footer_lines(r, emit_pen, p);
+	rating_part(r, p);
 }
 
 /* A material's separator sheet, after its case's cover in the same job. */
@@ -379,6 +424,15 @@ enum status receipt_text(const struct receipt *r, struct buf *out)
 	snprintf(line, sizeof(line), "[二维码 QR] %s", qr);
 	emit_text(&t, line);
 	footer_lines(r, emit_text, &t);
+	if (r->rating_code && r->rating_code[0]) {
+		emit_text(&t, RULE);
+		rating_line(r, "评 价 码：", line, sizeof(line));
+		emit_text(&t, line);
+		if (r->rating_url && r->rating_url[0]) {
+			snprintf(line, sizeof(line), "[手机评价二维码 QR] %s", r->rating_url);
+			emit_text(&t, line);
+		}
+	}
 	return t.st;
 }
 

@@ -52,6 +52,10 @@ struct receipt {
 	const char *promised_by; /* intake */
 	const char *pickup_code; /* intake; printed, never previewed */
 	const char *inquiry;	 /* intake: how to ask about the case */
+	/* 好差评: the service's 评价码 (ticket, intake, handover) and the phone
+	 * page's URL, a second QR (intake, handover); "" without */
+	const char *rating_code;
+	const char *rating_url;
 	/* Kind-specific lines: materials received, who collected, ... */
 	const char *lines[RECEIPT_MAX_LINES];
 	unsigned nlines;

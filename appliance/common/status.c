@@ -90,7 +90,7 @@ static const struct status_info infos[] = {
     [ST_NO_TICKET] = {"no_ticket", 409, {"本窗口当前没有叫到的号", "this window has no called ticket"}},
     [ST_NOT_RATEABLE] = {"not_rateable",
 			 409,
-			 {"该号今天尚未办结或已经评价过", "this ticket is not finished today or was already rated"}},
+			 {"这项服务尚未办结，暂时不能评价", "this service is not finished yet: it cannot be rated"}},
     [ST_PRINT_HELD] =
 	{"print_held",
 	 202,
@@ -134,6 +134,11 @@ static const struct status_info infos[] = {
 		      400,
 		      {"中心地址必须以 https:// 开头（不接受明文 HTTP）",
 		       "central's address must start with https:// (plain HTTP is refused)"}},
+    [ST_RATING_CODE] = {"rating_code",
+			404,
+			{"评价码不正确或已过期，请核对号票或回执上的评价码",
+			 "the rating code is wrong or expired: check the one on your ticket or receipt"}},
+    [ST_ALREADY_RATED] = {"already_rated", 409, {"这项服务已经评价过，感谢您的参与", "this service was rated already"}},
 };
 
 _Static_assert(sizeof(infos) / sizeof(infos[0]) == __ST_MAX, "status table out of step with enum status");

@@ -319,6 +319,57 @@ static const char *const migrations[] = {
     "ALTER TABLE case_documents ADD COLUMN filename_sealed BLOB;"
     "ALTER TABLE case_documents ADD COLUMN sha256_sealed BLOB;"
     "UPDATE batch_documents SET sha256 = '';",
+    /* 11: 好差评 end to end (appliance/ratings.c).  A rateable service gets
+     * a 评价码 when it is issued (a ticket, an intake, a pickup), found by
+     * its keyed hash; a rating is kept once per service with an id for
+     * central (exactly once), its forwarding state, and what central
+     * wrote back of its follow-up and of an appeal.  Comments and call-back
+     * phones are sealed (the case's key, or the local key for a ticket).
+     * A paired rating tablet is known by its key's hash. */
+    "CREATE TABLE rating_codes ("
+    "  code_hash TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('ticket', 'intake', 'pickup')),"
+    "  ticket_id INTEGER REFERENCES tickets(id),"
+    "  case_id INTEGER REFERENCES cases(id),"
+    "  issued_at INTEGER NOT NULL"
+    ") STRICT;"
+    "ALTER TABLE ratings RENAME TO ratings_v10;"
+    "CREATE TABLE ratings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uid TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('ticket', 'intake', 'pickup')),"
+    "  service TEXT NOT NULL UNIQUE,"
+    "  ticket_id INTEGER,"
+    "  case_id INTEGER,"
+    "  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),"
+    "  reasons TEXT NOT NULL DEFAULT '[]',"
+    "  comment_sealed BLOB,"
+    "  phone_sealed BLOB,"
+    "  channel TEXT NOT NULL CHECK (channel IN ('tablet', 'button', 'phone')),"
+    "  window INTEGER,"
+    "  staff_id INTEGER,"
+    "  item_code TEXT,"
+    "  item_name TEXT NOT NULL DEFAULT '',"
+    "  department TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL,"
+    "  forward_state TEXT NOT NULL DEFAULT 'pending' CHECK (forward_state IN ('pending', 'sent', 'refused')),"
+    "  forward_message TEXT,"
+    "  forwarded_at INTEGER,"
+    "  followup_state TEXT,"
+    "  followup_note TEXT,"
+    "  followup_at INTEGER,"
+    "  appeal_state TEXT CHECK (appeal_state IN ('pending', 'filed', 'accepted', 'refused')),"
+    "  appeal_reason TEXT,"
+    "  appeal_note TEXT"
+    ") STRICT;"
+    "CREATE INDEX ratings_forward ON ratings(forward_state, id);"
+    "CREATE INDEX ratings_case ON ratings(case_id) WHERE case_id IS NOT NULL;"
+    "INSERT INTO ratings (uid, kind, service, ticket_id, level, reasons, channel, window, staff_id, at) "
+    "  SELECT lower(hex(randomblob(16))), 'ticket', 'ticket:' || t.day || '-' || t.label, r.ticket_id, r.level, "
+    "  CASE WHEN r.reason IS NULL THEN '[]' ELSE json_array(r.reason) END, 'tablet', r.window, r.staff_id, r.at "
+    "  FROM ratings_v10 r JOIN tickets t ON t.id = r.ticket_id;"
+    "DROP TABLE ratings_v10;"
+    "ALTER TABLE windows ADD COLUMN tablet_hash TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

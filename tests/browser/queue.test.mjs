@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loggedIn, suite } from './browser.mjs';
 
@@ -75,16 +76,25 @@ test('kiosk, console and display together', async () => {
   await staff.click('#window-actions button[data-op=no-show]');
   await staff.locator('#window-ticket', { hasText: '—' }).waitFor();
 
-  // The rating tablet.
-  await kiosk.goto(`${box.base}/kiosk/rate.html`);
-  await kiosk.fill('#ticket', label.toLowerCase());
-  await kiosk.locator('#levels button', { hasText: '不满意' }).first().waitFor();
+  // The rating tablet, paired with window 2: it shows the finished ticket's
+  // 评价码 by itself, and the citizen picks a level and reasons.
+  const paired = await box.post('/api/v1/windows/2/tablet', {});
+  assert.equal(paired.status, 200, JSON.stringify(paired.body));
+  await kiosk.goto(`${box.base}${paired.body.url}`);
+  await kiosk.locator('#prompt', { hasText: `请为 ${label} 号的服务评价` }).waitFor({ timeout: 10000 });
+  assert.match(await kiosk.inputValue('#code'), /^[2-9A-HJ-NP-Z]{8}$/);
   await kiosk.locator('#levels button[data-level="2"]').click();
   await kiosk.locator('#reasons button', { hasText: '等候时间长' }).click();
+  await kiosk.fill('#comment', '排队太久');
+  await kiosk.click('#send');
   await kiosk.locator('#thanks').waitFor();
   const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
-    'SELECT r.level, r.reason, r.window FROM ratings r JOIN tickets t ON t.id = r.ticket_id'], { encoding: 'utf8' }).trim();
-  assert.equal(row, '2|等候时间长|2');
+    'SELECT r.level, r.reasons, r.window, r.comment_sealed IS NOT NULL FROM ratings r JOIN tickets t ON t.id = r.ticket_id'],
+  { encoding: 'utf8' }).trim();
+  assert.equal(row, '2|["wait"]|2|1');
+  for (const f of ['outpost.db', 'outpost.db-wal']) {
+    assert.ok(!readFileSync(join(box.state, f)).includes(Buffer.from('排队太久')), `the comment is sealed in ${f}`);
+  }
 
   // The box restarts: the display reconnects by itself and shows the next call.
   await box.crashAndRestart();

@@ -57,9 +57,7 @@ test('every case arrives exactly once through loss, delay, cuts, errors and kill
   // A cut link for 3 s every 20 s.
   cutter = setInterval(() => { net.cut(); setTimeout(() => net.mend(), 3000); }, 20_000);
   // Central's bad moments, for the first batches.
-  front.fail('POST', '/v1/batches', 500, { body: '{"error":"internal"}' });
-  front.fail('POST', '/v1/batches', 503, { headers: { 'Retry-After': '2' }, body: '{"error":"busy"}' });
-  front.fail('POST', '/v1/batches', 200, { headers: { 'Content-Type': 'text/html' }, body: '<html>请登录 Wi-Fi</html>' });
+  front.badMoments('POST', '/v1/batches');
 
   const sent = [];
   for (let i = 0; i < 5; i++) {

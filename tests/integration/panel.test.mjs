@@ -8,6 +8,7 @@
 // shows presses and switches LEDs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBox, sleep } from '../lib.mjs';
@@ -86,9 +87,11 @@ test('rating buttons rate the ticket last finished at the rating window, once', 
   // Again: the ticket is rated already.
   press('RATE-1');
   await box.waitUntil(async () => (await lastPress())?.action === 'rate:1', 5000, 'the second rating press');
-  assert.equal((await lastPress()).result, 'not_rateable');
-  const byTablet = await box.post('/api/v1/kiosk/ratings', { ticket: label, level: 3 });
-  assert.equal(byTablet.status, 409, 'the button rating counted');
+  assert.equal((await lastPress()).result, 'already_rated');
+  const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
+    `SELECT r.level, r.channel, r.window FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE t.label = '${label}'`],
+  { encoding: 'utf8' }).trim();
+  assert.equal(row, '5|button|1', 'the button rating counted, once');
 });
 
 test('LEDs follow the box: online, paper out and back; the device page switches one', async () => {

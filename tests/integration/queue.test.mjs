@@ -114,24 +114,34 @@ test('calling: priority first, recall, no-show back to the queue, finish; refusa
   assert.equal((await act(9, 'call')).status, 404);
 });
 
-test('a rating once per finished ticket, tied to its window and staff', async () => {
+test('a rating once per finished ticket, with the 评价码 it was issued, tied to its window and staff', async () => {
   const t = await kiosk({ category: 'Q' });
+  const code = t.body.rating_code;
+  assert.match(code, /^[2-9A-HJ-NP-Z]{8}$/, 'the ticket carries its 评价码');
   const call = await act(2, 'call');
   assert.equal(call.body.ticket.label, t.body.label);
-  const early = await box.post('/api/v1/kiosk/ratings', { ticket: t.body.label, level: 5 });
+  const early = await box.post('/api/v1/kiosk/ratings', { code, level: 5 });
   assert.equal(early.status, 409, 'not finished yet');
+  assert.equal(early.body.error, 'not_rateable');
   await act(2, 'start');
   await act(2, 'finish');
-  const low = await box.post('/api/v1/kiosk/ratings', { ticket: t.body.label, level: 2, reason: '等候时间长' });
+  // A ticket number is not enough, nor a guessed code.
+  assert.equal((await box.post('/api/v1/kiosk/ratings', { ticket: t.body.label, level: 5 })).body.field, 'code');
+  const guessed = await box.post('/api/v1/kiosk/ratings', { code: code.slice(1) + (code[0] === 'A' ? 'B' : 'A'), level: 1 });
+  assert.equal(guessed.status, 404);
+  assert.match(guessed.body.message, /评价码不正确/);
+  assert.equal((await box.post('/api/v1/kiosk/ratings', { code, level: 2, reasons: ['no-such'] })).body.field, 'reasons');
+  const low = await box.post('/api/v1/kiosk/ratings', { code: `${code.slice(0, 4)} ${code.slice(4).toLowerCase()}`,
+    level: 2, reasons: ['wait'] });
   assert.equal(low.status, 201, JSON.stringify(low.body));
-  const again = await box.post('/api/v1/kiosk/ratings', { ticket: t.body.label, level: 5 });
+  const again = await box.post('/api/v1/kiosk/ratings', { code, level: 5 });
   assert.equal(again.status, 409);
-  assert.equal(again.body.error, 'not_rateable');
-  assert.equal((await box.post('/api/v1/kiosk/ratings', { ticket: t.body.label, level: 9 })).status, 400);
+  assert.equal(again.body.error, 'already_rated');
+  assert.equal((await box.post('/api/v1/kiosk/ratings', { code, level: 9 })).status, 400);
   const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
-    `SELECT r.level, r.reason, r.window, r.staff_id FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE t.label = '${t.body.label}'`],
+    `SELECT r.level, r.reasons, r.window, r.staff_id, r.channel FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE t.label = '${t.body.label}'`],
   { encoding: 'utf8' }).trim();
-  assert.equal(row, '2|等候时间长|2|1');
+  assert.equal(row, '2|["wait"]|2|1|tablet');
   const stats = await box.json('/api/v1/queue/stats');
   assert.equal(stats.status, 200);
   assert.ok(stats.body.by_window.some((w) => w.key === '2' && w.ratings === 1));
