@@ -690,7 +690,7 @@ static enum status h_rating_prompt(struct request *r)
 static enum status h_ratings(struct request *r)
 {
 	json_t *j = NULL;
-	enum status st = ratings_list(r->core, &j);
+	enum status st = ratings_list(r->core, is_admin(r), &j);
 
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
@@ -705,6 +705,8 @@ static enum status h_rating_appeal(struct request *r)
 
 	if (sscanf(r->path, "/api/v1/ratings/%39[0-9a-z-]/appeal%n", uid, &n) != 1 || r->path[n])
 		return fail(r, ST_NOT_FOUND, NULL);
+	if (!is_admin(r)) /* the office's word to central: its head's */
+		return fail(r, ST_FORBIDDEN, NULL);
 	if ((st = ratings_appeal(r->core, r->session->username, uid, r->body, &why)) != ST_OK)
 		return fail_why(r, st, &why);
 	return h_ratings(r);

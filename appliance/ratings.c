@@ -438,8 +438,9 @@ enum status ratings_prompt(struct core *c, const char *tablet_key, json_t **out)
 
 /* --- the office's view and appeals ------------------------------------------------------------------ */
 
-enum status ratings_list(struct core *c, json_t **out)
+enum status ratings_list(struct core *c, bool service, json_t **out)
 {
+	json_t *names = ratings_reasons(c);
 	sqlite3_stmt *q = store_prepare(
 	    c->db,
 	    "SELECT uid, kind, service, level, reasons, channel, window, item_name, department, at, "
@@ -450,6 +451,7 @@ enum status ratings_list(struct core *c, json_t **out)
 	if (!q || !list) {
 		store_finish(q);
 		json_decref(list);
+		json_decref(names);
 		return q ? ST_NOMEM : ST_IO;
 	}
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -468,9 +470,15 @@ enum status ratings_list(struct core *c, json_t **out)
 
 		if (one && sqlite3_column_type(q, 6) != SQLITE_NULL)
 			json_object_set_new(one, "window", json_integer(sqlite3_column_int(q, 6)));
+		if (one)
+			json_object_set_new(one, "reason_texts",
+					    rating_reason_texts(names, json_object_get(one, "reasons")));
+		if (one && !service)
+			json_object_del(one, "service");
 		json_array_append_new(list, one);
 	}
 	store_finish(q);
+	json_decref(names);
 	*out = json_pack("{s:o}", "ratings", list);
 	return *out ? ST_OK : ST_NOMEM;
 }
@@ -810,21 +818,22 @@ enum status ratings_central_event(struct core *c, json_t *ev, const char *cursor
 
 unsigned ratings_purge_due(struct core *c)
 {
+	int64_t past = (int64_t)core_now() - (int64_t)c->cfg.retention_days * 86400;
 	sqlite3_stmt *q;
 	unsigned n = 0;
 
-	if (!c->cfg.retention_days)
-		return 0;
-	/* A case's: its key is gone with the purge already (the texts were
-	 * unreadable from then); a ticket's: past the retention days. */
-	q = store_prepare(
-	    c->db, "UPDATE ratings SET comment_sealed = NULL, phone_sealed = NULL WHERE "
-		   "(comment_sealed IS NOT NULL OR phone_sealed IS NOT NULL) AND "
-		   "(case_id IN (SELECT id FROM cases WHERE state = 'purged') OR (case_id IS NULL AND at < ?1))");
+	/* A case's go with its purge (its key is gone already: they were
+	 * unreadable from then); a ticket's past the retention days, once
+	 * central has the call-back number, or 30 days later at most. */
+	q = store_prepare(c->db,
+			  "UPDATE ratings SET comment_sealed = NULL, phone_sealed = NULL WHERE "
+			  "(comment_sealed IS NOT NULL OR phone_sealed IS NOT NULL) AND "
+			  "(case_id IN (SELECT id FROM cases WHERE state = 'purged') OR (case_id IS NULL AND at < ?1 "
+			  "AND (forward_state <> 'pending' OR at < ?2)))");
 	if (!q)
 		return 0;
-	sqlite3_bind_int64(
-	    q, 1, c->cfg.retention_days ? (int64_t)core_now() - (int64_t)c->cfg.retention_days * 86400 : INT64_MIN);
+	sqlite3_bind_int64(q, 1, past);
+	sqlite3_bind_int64(q, 2, past - 30 * 86400);
 	if (store_status(sqlite3_step(q)) == ST_OK)
 		n = (unsigned)sqlite3_changes(c->db);
 	store_finish(q);

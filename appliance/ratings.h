@@ -40,8 +40,10 @@ enum status ratings_pair(struct core *c, unsigned n, json_t **out);
 /* The reasons a low rating may name: central's (its catalog), or the standard list. */
 json_t *ratings_reasons(struct core *c);
 
-/* The office's ratings, newest first, with their forwarding, follow-up and appeal. */
-enum status ratings_list(struct core *c, json_t **out);
+/* The office's ratings, newest first, with their forwarding, follow-up and
+ * appeal.  Anonymous toward the staff: only with service (an admin's
+ * view) does each name its service ("intake:<case code>", ...). */
+enum status ratings_list(struct core *c, bool service, json_t **out);
 /* An appeal (申诉) of 差评 uid by staff (audited): {"reason"}; it goes to
  * central with the ratings. */
 enum status ratings_appeal(struct core *c, const char *staff, const char *uid, json_t *body, struct case_error *why);
@@ -56,8 +58,8 @@ void ratings_sync_up(struct core *c);
 /* A rating.* event of central's feed, recorded with its id and cursor. */
 enum status ratings_central_event(struct core *c, json_t *ev, const char *cursor);
 
-/* Ratings of purged cases, and tickets' past the retention days, lose
- * their comments and phones; how many. */
+/* Ratings of purged cases lose their comments and phones; tickets' past
+ * the retention days once forwarded (30 days later at most); how many. */
 unsigned ratings_purge_due(struct core *c);
 
 #endif

@@ -1142,11 +1142,20 @@ static void next_appeal(void)
 
 static void on_ratings(struct http_req *r, void *ud)
 {
+	uint8_t sig[SIGN_SIG_LEN];
 	json_t *answer;
 	char msg[300];
 
 	(void)ud;
 	answer_message(r, msg, sizeof(msg));
+	/* Only central's signed answer says what it took: a portal's 200 does not. */
+	if (r->status == 200 && (!sign_header_parse(r->signature, sig) ||
+				 !sign_ed25519_ok(sy.central_pub, r->answer.data, r->answer.len, sig))) {
+		log_warn("ratings: the answer is not signed by central's key (a portal?)");
+		contact(false, "应答不是中心签发的（可能是认证网关）");
+		ratings_done(backoff_usec(rt.attempts + 1, NULL));
+		return;
+	}
 	if (r->status != 200) {
 		log_warn("ratings: HTTP %ld %s", r->status, r->error);
 		if (transient(r->status) || r->status < 400) { /* a portal's answer is not central's */

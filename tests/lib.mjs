@@ -18,15 +18,25 @@ export const buildDir = resolve(top, process.env.OUTPOST_BUILD ?? 'build/plain')
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
+// A port nothing listens on, and one this process has not handed out
+// before: the kernel may give the same free port to two binds in a row, and
+// a box's plain and HTTPS ports must differ.
+const handedOut = new Set();
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const { port: p } = s.address();
+        s.close(() => resolve(p));
+      });
+      s.on('error', reject);
     });
-    s.on('error', reject);
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 // A daemon a test started (outpostd, outpost-central): its folder, its

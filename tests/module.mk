@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests: one cmocka program per module, built plain and with SANITIZE=1.
-UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay timefmt sign
+UNIT_TESTS += msg config idnum casecode escpos lifecycle escpos_status barcode sheets memo ratelimit lockout replay timefmt sign rating
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 
 UNIT_BINS := $(patsubst %,$(B)/tests/unit_%,$(UNIT_TESTS))
@@ -16,7 +16,7 @@ $(B)/tests/unit_sign: $(call obj,appliance/common/sign.c)
 
 # Test tools used by the integration tests.
 TEST_TOOLS := $(B)/tests/inject $(B)/tests/printer_sim $(B)/tests/bench_floor $(B)/tests/bench_intake \
-	$(B)/tests/bench_gen $(B)/tests/bench_docscan
+	$(B)/tests/bench_gen $(B)/tests/bench_docscan $(B)/tests/bench_ratings_floor
 unit-bins: $(TEST_TOOLS)
 $(B)/tests/inject: $(B)/obj/tests/inject.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -30,6 +30,11 @@ $(B)/tests/printer_sim: tests/printer_sim.c
 $(B)/tests/bench_floor: tests/bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+
+# The ratings ingest's floor for make bench: plain SQLite inserts.
+$(B)/tests/bench_ratings_floor: tests/bench/ratings_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(shell $(PKG_CONFIG) --libs sqlite3)
 
 # The intake client for make bench: libcurl, so the client costs little.
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl)

@@ -53,6 +53,26 @@ json_t *rating_default_reasons(void)
 			 "环境设施", "code", "other", "text", "其他");
 }
 
+json_t *rating_reason_texts(json_t *list, json_t *codes)
+{
+	json_t *out = json_array(), *code, *r;
+	size_t i, k;
+
+	json_array_foreach(codes, i, code)
+	{
+		const char *text = json_string_value(code);
+
+		json_array_foreach(list, k, r)
+		{
+			if (json_is_string(code) &&
+			    strcmp(json_string_value(json_object_get(r, "code")) ?: "", json_string_value(code)) == 0)
+				text = json_string_value(json_object_get(r, "text"));
+		}
+		json_array_append_new(out, json_string(text ? text : ""));
+	}
+	return out;
+}
+
 void rating_token_key(const void *secret, size_t len, uint8_t key[32])
 {
 	static const char label[] = "outpost rating token v1";

@@ -44,6 +44,9 @@ size_t rating_text_chars(const char *s);
 void rating_service(const char *kind, const char *ref, char *out, size_t cap);
 /* [{"code", "text"}]: the reasons when central's catalog names none. */
 json_t *rating_default_reasons(void);
+/* The texts of reason codes by list ([{"code", "text"}]); an unknown code
+ * stands for itself.  A new array. */
+json_t *rating_reason_texts(json_t *list, json_t *codes);
 
 void rating_token_key(const void *secret, size_t len, uint8_t key[32]);
 /* A token for case ref's service kind, good through the local day of last. */

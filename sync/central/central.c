@@ -986,6 +986,7 @@ int main(int argc, char **argv)
 	ret = sd_event_loop(c.ev);
 	cases_stop_pollers(&c);
 	central_ui_stop(&c);
+	ratings_stop(&c);
 	mhd_loop_stop(&c.loop);
 	central_push_free(&c);
 	central_catalog_free(&c);

@@ -364,27 +364,14 @@ static void rating_from_json(json_t *j, struct rating_in *r)
 	r->rated_at = at && timefmt_is_rfc3339(at) ? timefmt_parse_rfc3339(at) : 0;
 }
 
-/* POST /v1/ratings {"ratings": [...]}: each taken once, answered one by one. */
-enum MHD_Result ratings_post(struct creq *r)
+/* An office's lot, in the caller's transaction: each rating's answer in
+ * order, "taken" (counted in *taken) or "duplicate" or "refused"; NULL when
+ * the store failed (the transaction must be rolled back). */
+static json_t *take_lot(struct central *c, const char *office, json_t *list, unsigned *taken)
 {
-	enum MHD_Result answered;
-	json_t *body, *list, *one, *results;
+	json_t *results = json_array(), *one;
 	size_t i;
-	unsigned taken = 0;
 
-	if (!central_signed(r, r->body.data, r->body.len, &answered))
-		return answered;
-	body = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
-	list = json_object_get(body, "ratings");
-	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > RATINGS_PER_REQUEST) {
-		json_decref(body);
-		return central_error(r, 400, "bad_ratings", "评价内容不完整", "the ratings are malformed");
-	}
-	if (cdb_begin(r->c->db) != ST_OK) {
-		json_decref(body);
-		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
-	}
-	results = json_array();
 	json_array_foreach(list, i, one)
 	{
 		struct rating_in in;
@@ -398,14 +385,11 @@ enum MHD_Result ratings_post(struct creq *r)
 								 "message", "评价内容不完整"));
 			continue;
 		}
-		t = take(r->c, r->office, &in);
-		if (t == FAILED) {
-			cdb_rollback(r->c->db);
+		if ((t = take(c, office, &in)) == FAILED) {
 			json_decref(results);
-			json_decref(body);
-			return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+			return NULL;
 		}
-		taken += t == TAKEN;
+		*taken += t == TAKEN;
 		json_array_append_new(results,
 				      t == ALREADY_RATED
 					  ? json_pack("{s:s, s:s, s:s, s:s}", "id", in.id, "status", "refused", "error",
@@ -413,16 +397,90 @@ enum MHD_Result ratings_post(struct creq *r)
 					  : json_pack("{s:s, s:s}", "id", in.id, "status",
 						      t == TAKEN ? "taken" : "duplicate"));
 	}
-	if (cdb_commit(r->c->db) != ST_OK) {
-		cdb_rollback(r->c->db);
-		json_decref(results);
+	return results;
+}
+
+/*
+ * Group commit.  A lot is not stored at once: its request waits
+ * (suspended) with the others the loop read in the same pass, and one
+ * deferred pass stores them all in one transaction, one fsync for the
+ * group, then answers each.  An answer still comes only after its ratings
+ * are on disk; a failure answers the whole group 503 and the offices send
+ * their lots again (each rating is taken once by its id).
+ */
+#define GROUP_MAX 256
+static struct creq *group[GROUP_MAX];
+static unsigned ngroup;
+static sd_event_source *group_src;
+
+static void group_store(struct central *c)
+{
+	json_t *answers[GROUP_MAX] = {0};
+	unsigned n = ngroup, taken = 0;
+	bool ok = cdb_begin(c->db) == ST_OK;
+
+	ngroup = 0;
+	for (unsigned i = 0; ok && i < n; i++) {
+		json_t *body = json_loadb((const char *)group[i]->body.data, group[i]->body.len, 0, NULL);
+
+		answers[i] = take_lot(c, group[i]->office, json_object_get(body, "ratings"), &taken);
+		ok = answers[i] != NULL;
 		json_decref(body);
-		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
 	}
+	ok = ok && cdb_commit(c->db) == ST_OK;
+	if (!ok)
+		cdb_rollback(c->db);
+	for (unsigned i = 0; i < n; i++) {
+		if (ok)
+			central_answer_later(group[i], 200, json_pack("{s:o}", "results", answers[i]));
+		else {
+			json_decref(answers[i]);
+			central_answer_later(group[i], 503,
+					     json_pack("{s:s, s:s, s:s}", "error", "unavailable", "message",
+						       "中心暂时无法处理，请稍后重试", "message_en", "try again shortly"));
+		}
+	}
+	if (ok && taken)
+		log_info("%u ratings taken from %u lots", taken, n);
+}
+
+static int on_group(sd_event_source *s, void *ud)
+{
+	(void)s;
+	group_store(ud);
+	return 0;
+}
+
+void ratings_stop(struct central *c)
+{
+	if (ngroup)
+		group_store(c);
+	group_src = sd_event_source_disable_unref(group_src);
+}
+
+/* POST /v1/ratings {"ratings": [...]}: each taken once, answered one by one. */
+enum MHD_Result ratings_post(struct creq *r)
+{
+	enum MHD_Result answered;
+	json_t *body, *list;
+	bool shaped;
+
+	if (!central_signed(r, r->body.data, r->body.len, &answered))
+		return answered;
+	body = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
+	list = json_object_get(body, "ratings");
+	shaped = json_is_array(list) && json_array_size(list) > 0 && json_array_size(list) <= RATINGS_PER_REQUEST;
 	json_decref(body);
-	if (taken)
-		log_info("office %s: %u ratings taken", r->office, taken);
-	return central_json(r, 200, json_pack("{s:o}", "results", results));
+	if (!shaped)
+		return central_error(r, 400, "bad_ratings", "评价内容不完整", "the ratings are malformed");
+	if (ngroup == GROUP_MAX)
+		group_store(r->c); /* the group is full: it goes now, this lot with the next */
+	if (!group_src && sd_event_add_defer(r->c->ev, &group_src, on_group, r->c) < 0)
+		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
+	sd_event_source_set_enabled(group_src, SD_EVENT_ONESHOT);
+	group[ngroup++] = r;
+	central_suspend(r);
+	return MHD_YES;
 }
 
 /* POST /v1/ratings/appeals {"rating", "reason"}: the office's 申诉. */
@@ -741,10 +799,12 @@ enum MHD_Result ratings_followups(struct creq *r, const struct central_clerk *k)
 		      "LEFT JOIN appeals a ON a.office = f.office AND a.rating = f.rating "
 		      "WHERE f.department = ?1 ORDER BY f.state = 'closed', f.due_at LIMIT 500");
 	time_t now = ratings_now();
-	json_t *list = json_array();
+	json_t *list = json_array(), *names = reasons_list(r->c);
 
-	if (!q)
+	if (!q) {
+		json_decref(names);
 		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
+	}
 	cdb_text(q, 1, k->department);
 	while (cdb_row(q)) {
 		const char *office = cdb_col_text(q, 0), *rating = cdb_col_text(q, 2), *state = cdb_col_text(q, 3);
@@ -770,10 +830,13 @@ enum MHD_Result ratings_followups(struct creq *r, const struct central_clerk *k)
 				cdb_col_int(q, 20) != 0);
 		if (one && !cdb_col_null(q, 12))
 			json_object_set_new(one, "window", json_integer(cdb_col_int(q, 12)));
+		if (one)
+			json_object_set_new(one, "reason_texts", rating_reason_texts(names, json_object_get(one, "reasons")));
 		json_array_append_new(list, one);
 		explicit_bzero(phone, sizeof(phone));
 	}
 	cdb_finish(q);
+	json_decref(names);
 	return central_json(r, 200,
 			    json_pack("{s:s, s:I, s:i, s:o}", "department", k->department, "now", (json_int_t)now,
 				      "working_days", (int)r->c->cfg.followup_working_days, "followups", list));

@@ -17,6 +17,8 @@ struct central_clerk {
 
 enum status ratings_init(struct central *c);
 void ratings_free(struct central *c);
+/* Stopping: the lots waiting for their group commit are stored and answered. */
+void ratings_stop(struct central *c);
 /* Central's clock (the test build's fake clock hooks here). */
 time_t ratings_now(void);
 /* The end of the working_days-th working day (Monday to Friday) after from. */

@@ -13,10 +13,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, appendFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBox, goodCase, samples, httpsFetch } from '../lib.mjs';
+import { startBox, goodCase, samples, httpsFetch, top } from '../lib.mjs';
 import { startCentral, makeTls, ClerkSession } from '../central.mjs';
 import { Netns } from '../netns.mjs';
 import { Front } from '../front.mjs';
@@ -57,10 +57,17 @@ before(async () => {
   net = new Netns();
   dir = mkdtempSync(join(tmpdir(), 'outpost-central-'));
   tls = makeTls(dir, 'central', ['127.0.0.1', net.address]);
-  central = await startCentral('', { tls, dir, netns: net.name, address: net.address });
+  // Central publishes its own list of reasons with its catalog.
+  const catalog = JSON.parse(readFileSync(join(top, 'appliance/catalog-demo.json'), 'utf8'));
+  catalog.version = '2026.12-ratings.1';
+  catalog.rating_reasons = [{ code: 'wait', text: '等候时间长' }, { code: 'attitude', text: '态度不好' },
+    { code: 'skill', text: '业务不熟' }, { code: 'parking', text: '停车不便' }];
+  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(catalog));
+  chmodSync(join(dir, 'catalog.json'), 0o644);
+  central = await startCentral(`catalog = ${join(dir, 'catalog.json')}\n`, { tls, dir, netns: net.name, address: net.address });
   front = await new Front({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), ca: readFileSync(tls.ca),
     host: net.address, port: central.port }).start();
-  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 1\nretry_max_seconds = 3\nca_file = ${tls.ca}\n` +
+  box = await startBox(`[sync]\nbatch_seconds = 1\npoll_seconds = 1\nheartbeat_seconds = 1\nretry_max_seconds = 3\nca_file = ${tls.ca}\n` +
     '[gpio]\nchip = sim\nbuttons = rate:5=RATE-5, rate:1=RATE-1\ndebounce_ms = 50\nrate_window = 1\n' +
     '[queue]\nkiosk_tickets_per_minute = 1000\nkiosk_tickets_per_category_per_minute = 1000\n');
   assert.equal((await box.login()).status, 200);
@@ -162,6 +169,21 @@ test('ratings from the tablet, a GPIO button and the phone reach central exactly
     // A guessed code is refused.
     assert.equal((await rate({ code: 'ABCDEFGH', level: 1 })).status, 404);
   });
+
+test('the reasons come from central\'s catalog: the tablet lists them, and only they are taken', async () => {
+  await box.waitUntil(async () => (await (await fetch(`${box.base}/api/v1/kiosk`)).json()).rating_reasons
+    ?.some((r) => r.code === 'parking' && r.text === '停车不便'), 30_000, 'central\'s reasons on the box');
+  const t = await kioskTicket();
+  await act(1, 'call');
+  await act(1, 'start');
+  await act(1, 'finish');
+  assert.equal((await rate({ code: t.rating_code, level: 2, reasons: ['facilities'] })).body.field, 'reasons',
+    'a reason central does not list');
+  const r = await rate({ code: t.rating_code, level: 2, reasons: ['parking'] });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const mine = (await boxRatings()).find((x) => x.service === `ticket:${t.day}-${t.label}`);
+  assert.deepEqual(mine.reason_texts, ['停车不便']);
+});
 
 test('no plaintext call-back phone or comment anywhere in the box\'s state folder', async () => {
   for (const f of files(box.state)) {

@@ -7,7 +7,7 @@ import { applyTexts, t, toggleLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const views = ['login-view', 'cases-view', 'intake-view', 'case-view', 'reports-view', 'staff-view', 'window-view',
-  'devices-view', 'sync-view'];
+  'devices-view', 'sync-view', 'ratings-view'];
 const personIdTypes = ['resident', 'passport', 'hk_macao', 'taiwan', 'foreign_permanent', 'other'];
 const states = ['draft', 'received', 'queued', 'sent', 'accepted', 'returned', 'rejected', 'decided', 'ready',
   'collected', 'closed', 'discarded', 'withdrawn', 'purged'];
@@ -51,7 +51,7 @@ function failed(err) {
 function showLogin() {
   me = null;
   $('who').textContent = '';
-  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window', 'nav-devices', 'nav-sync']) $(id).hidden = true;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-staff', 'nav-window', 'nav-devices', 'nav-sync', 'nav-ratings']) $(id).hidden = true;
   show('login-view');
 }
 
@@ -59,7 +59,7 @@ function signedIn(session) {
   me = session;
   setCsrf(session.csrf);
   $('who').textContent = session.display_name;
-  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-window']) $(id).hidden = false;
+  for (const id of ['logout', 'nav-cases', 'nav-reports', 'nav-window', 'nav-ratings']) $(id).hidden = false;
   $('nav-staff').hidden = session.role !== 'admin';
   $('nav-devices').hidden = session.role !== 'admin';
   $('nav-sync').hidden = session.role !== 'admin';
@@ -583,6 +583,48 @@ async function pollScans() {
   setTimeout(pollScans, 700);
 }
 
+// --- 好差评 -------------------------------------------------------------------
+
+// The office's ratings: what central did of each 差评, and the office's
+// appeal (an admin's) of one given by mistake.
+async function showRatings() {
+  const r = await api('GET', '/ratings');
+  const admin = me?.role === 'admin';
+  $('ratings-table').querySelector('tbody').replaceChildren(...r.ratings.map((x) => {
+    const tr = el('tr');
+    tr.dataset.id = x.id;
+    const appeal = el('td', x.appeal ? `${t(`appeal.${x.appeal}`)}${x.appeal_note ? `：${x.appeal_note}` : ''}` : '—');
+    if (!x.appeal && x.level <= 2 && x.forwarding === 'sent' && admin) {
+      const form = el('form');
+      const reason = el('input', undefined, { name: 'reason', required: '', placeholder: t('appeal_reason') });
+      const b = el('button', t('appeal_button'), { type: 'submit' });
+      form.append(reason, b);
+      form.addEventListener('submit', (ev) => guarded(async () => {
+        ev.preventDefault();
+        await api('POST', `/ratings/${x.id}/appeal`, { reason: reason.value });
+        flash(t('appeal_filed'), true);
+        await showRatings();
+      }));
+      appeal.replaceChildren(form);
+    }
+    tr.append(el('td', new Date(x.at * 1000).toLocaleString()), el('td', `${t(`rated.${x.kind}`)} · ${x.item}${x.window ? ` · ${x.window}` : ''}`),
+      el('td', t(`level.${x.level}`)), el('td', x.reason_texts.join('、') || '—'),
+      el('td', `${t(`forward.${x.forwarding}`)}${x.forward_message ? `：${x.forward_message}` : ''}`),
+      el('td', x.followup ? `${t(`followup.${x.followup}`)}${x.followup_note ? `：${x.followup_note}` : ''}` : (x.level <= 2 ? t('followup.waiting') : '—')),
+      appeal);
+    return tr;
+  }));
+  $('pair-form').hidden = !admin;
+  show('ratings-view');
+}
+
+$('pair-form').addEventListener('submit', (ev) => guarded(async () => {
+  ev.preventDefault();
+  const n = ev.target.elements.window.value;
+  const p = await api('POST', `/windows/${n}/tablet`, {});
+  $('pair-url').textContent = `${location.origin}${p.url}`;
+}));
+
 // --- events ------------------------------------------------------------------
 
 async function route() {
@@ -593,6 +635,7 @@ async function route() {
     else if (view === 'window') await showWindow();
     else if (view === 'devices') await showDevices();
     else if (view === 'sync') await showSync();
+    else if (view === 'ratings') await showRatings();
     else if (view === 'staff') await showStaff();
     else if (view === 'case' && arg) await showCase(decodeURIComponent(arg));
     else await showCases();

@@ -77,6 +77,15 @@ const zh = {
   schedule: '发送时间', 'schedule.every': '每 {s} 秒', 'schedule.at': '每天', 'schedule.next': '下次',
   'schedule.manual': '仅手动发送',
   forwarding: '报送中心', 'result.taken': '中心已接收', 'result.refused': '中心拒收',
+  ratings_nav: '好差评', rated_at: '评价时间', service_rated: '服务', level: '评价', reasons: '原因',
+  followup: '差评整改', appeal: '申诉', appeal_reason: '误评理由', appeal_button: '申诉',
+  appeal_filed: '申诉已提交，将报送中心', 'appeal.pending': '待报送', 'appeal.filed': '中心审核中',
+  'appeal.accepted': '申诉成立（不计入评分）', 'appeal.refused': '申诉被驳回',
+  'rated.ticket': '窗口服务', 'rated.intake': '收件受理', 'rated.pickup': '领取结果',
+  'level.5': '非常满意', 'level.4': '满意', 'level.3': '基本满意', 'level.2': '不满意', 'level.1': '非常不满意',
+  'forward.pending': '待报送', 'forward.sent': '已报送', 'forward.refused': '中心拒收',
+  'followup.waiting': '待中心核实', 'followup.rectify': '已核实', 'followup.callback': '已整改',
+  'followup.closed': '已回访办结', pair_tablet: '配对窗口评价器', window_no: '窗口号', pair_button: '生成配对地址',
   rotate_key: '更换密钥', reenrol: '重新登记', key_rotated: '密钥已更换，中心已确认',
 };
 
@@ -169,6 +178,16 @@ const en = {
   schedule: 'Sending', 'schedule.every': 'every {s} s', 'schedule.at': 'daily at', 'schedule.next': 'next',
   'schedule.manual': 'on demand only',
   forwarding: 'Forwarding', 'result.taken': 'taken by central', 'result.refused': 'refused by central',
+  ratings_nav: 'Ratings', rated_at: 'Rated at', service_rated: 'Service', level: 'Rating', reasons: 'Reasons',
+  followup: 'Follow-up', appeal: 'Appeal', appeal_reason: 'Why it was given by mistake', appeal_button: 'Appeal',
+  appeal_filed: 'Appeal filed: it goes to central', 'appeal.pending': 'waiting to be sent', 'appeal.filed': 'with central',
+  'appeal.accepted': 'accepted (left out of the scores)', 'appeal.refused': 'refused',
+  'rated.ticket': 'Window service', 'rated.intake': 'Intake', 'rated.pickup': 'Pickup',
+  'level.5': 'very satisfied', 'level.4': 'satisfied', 'level.3': 'fairly satisfied', 'level.2': 'dissatisfied',
+  'level.1': 'very dissatisfied', 'forward.pending': 'waiting', 'forward.sent': 'at central', 'forward.refused': 'refused',
+  'followup.waiting': 'waiting for central', 'followup.rectify': 'verified', 'followup.callback': 'rectified',
+  'followup.closed': 'called back, closed', pair_tablet: 'Pair a window\'s rating tablet', window_no: 'Window',
+  pair_button: 'Make the pairing address',
   rotate_key: 'Rotate the key', reenrol: 'Enrol again', key_rotated: 'New key in use; central confirmed it',
 };
 

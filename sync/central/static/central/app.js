@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The central clerks' pages: login, the department's inbox, a case with its
 // documents viewed inline, the actions that send the office its result,
-// and the offices' last contact.
+// the offices' last contact, and 好差评 (ratings.js).
+import { showRatings } from './ratings.js';
+
 const $ = (id) => document.getElementById(id);
 let me = null;
 let current = null;
@@ -40,12 +42,12 @@ async function api(method, path, body) {
 }
 
 function show(id) {
-  for (const v of ['login-form', 'inbox-view', 'case-view', 'fleet-view']) $(v).hidden = v !== id;
+  for (const v of ['login-form', 'inbox-view', 'case-view', 'fleet-view', 'ratings-view']) $(v).hidden = v !== id;
 }
 
 function showLogin() {
   me = null;
-  for (const n of ['nav-inbox', 'nav-fleet', 'logout']) $(n).hidden = true;
+  for (const n of ['nav-inbox', 'nav-fleet', 'nav-ratings', 'logout']) $(n).hidden = true;
   $('who').textContent = '';
   show('login-form');
 }
@@ -128,13 +130,14 @@ async function route() {
   try {
     if (m) await showCase(m[1], m[2], m[3]);
     else if (location.hash === '#fleet') await showFleet();
+    else if (location.hash === '#ratings') { await showRatings({ api, el, flash, me }); show('ratings-view'); }
     else await showInbox();
   } catch (e) { flash(e.message, false); }
 }
 
 function signedIn(session) {
   me = session;
-  for (const n of ['nav-inbox', 'nav-fleet', 'logout']) $(n).hidden = false;
+  for (const n of ['nav-inbox', 'nav-fleet', 'nav-ratings', 'logout']) $(n).hidden = false;
   $('who').textContent = `${session.name}（${session.department}）`;
   route();
 }
