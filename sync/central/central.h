@@ -92,6 +92,9 @@ struct central {
 	/* the clerks' login: password checks in a worker thread, limited per
 	 * address and locked per name (central_ui.c) */
 	struct worker *worker;
+	/* signatures checked off the loop (central_signed_async()) */
+	struct worker *verifier;
+	void *verifying; /* the checks handed to it, not done yet */
 	struct ratelimit *logins_by_address;
 	struct lockout_table *lockouts;
 	struct central_login *logins; /* waiting for their password check */
@@ -149,6 +152,14 @@ void central_answer_later(struct creq *r, unsigned code, json_t *answer);
  * signature was not taken before (a replay: 409); answers itself and
  * returns false when they do not hold. */
 bool central_signed(struct creq *r, const void *body, size_t len, enum MHD_Result *answered);
+/* The same over r's body, the Ed25519 check on the verifier thread: r
+ * waits suspended and then(r) runs in the loop once the signature held
+ * (r still suspended: it answers with central_answer_later()); a refusal
+ * is answered without it.  Returns false when answered already; *answered
+ * is what the access handler returns either way. */
+bool central_signed_async(struct creq *r, void (*then)(struct creq *r), enum MHD_Result *answered);
+enum status central_verifier_new(struct central *c);
+void central_verifier_free(struct central *c);
 const char *central_header(struct creq *r, const char *name);
 void central_now_rfc3339(char out[32]);
 

@@ -80,11 +80,14 @@ enum status ratings_init(struct central *c)
 		log_err("cannot read or make %s/ratings.key", c->cfg.state_dir);
 		return ST_IO;
 	}
+	if (central_verifier_new(c) != ST_OK)
+		return ST_NOMEM;
 	return ratelimit_new(RATE_ADDRESSES, &phone_by_address);
 }
 
 void ratings_free(struct central *c)
 {
+	central_verifier_free(c);
 	explicit_bzero(c->ratings_key, sizeof(c->ratings_key));
 	ratelimit_free(&phone_by_address);
 }
@@ -458,29 +461,40 @@ void ratings_stop(struct central *c)
 	group_src = sd_event_source_disable_unref(group_src);
 }
 
-/* POST /v1/ratings {"ratings": [...]}: each taken once, answered one by one. */
+/* A signed lot (r suspended): it joins the group, or is refused. */
+static void lot_signed(struct creq *r)
+{
+	json_t *body = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *list = json_object_get(body, "ratings");
+	bool shaped = json_is_array(list) && json_array_size(list) > 0 && json_array_size(list) <= RATINGS_PER_REQUEST;
+
+	json_decref(body);
+	if (!shaped) {
+		central_answer_later(r, 400,
+				     json_pack("{s:s, s:s, s:s}", "error", "bad_ratings", "message", "评价内容不完整",
+					       "message_en", "the ratings are malformed"));
+		return;
+	}
+	if (ngroup == GROUP_MAX)
+		group_store(r->c); /* the group is full: it goes now, this lot with the next */
+	if (!group_src && sd_event_add_defer(r->c->ev, &group_src, on_group, r->c) < 0) {
+		central_answer_later(r, 503,
+				     json_pack("{s:s, s:s, s:s}", "error", "unavailable", "message",
+					       "中心暂时无法处理，请稍后重试", "message_en", "try again shortly"));
+		return;
+	}
+	sd_event_source_set_enabled(group_src, SD_EVENT_ONESHOT);
+	group[ngroup++] = r;
+}
+
+/* POST /v1/ratings {"ratings": [...]}: each taken once, answered one by one
+ * once its group is stored; the signature is checked off the loop. */
 enum MHD_Result ratings_post(struct creq *r)
 {
 	enum MHD_Result answered;
-	json_t *body, *list;
-	bool shaped;
 
-	if (!central_signed(r, r->body.data, r->body.len, &answered))
-		return answered;
-	body = json_loadb((const char *)r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
-	list = json_object_get(body, "ratings");
-	shaped = json_is_array(list) && json_array_size(list) > 0 && json_array_size(list) <= RATINGS_PER_REQUEST;
-	json_decref(body);
-	if (!shaped)
-		return central_error(r, 400, "bad_ratings", "评价内容不完整", "the ratings are malformed");
-	if (ngroup == GROUP_MAX)
-		group_store(r->c); /* the group is full: it goes now, this lot with the next */
-	if (!group_src && sd_event_add_defer(r->c->ev, &group_src, on_group, r->c) < 0)
-		return central_error(r, 503, "unavailable", "中心暂时无法处理，请稍后重试", "try again shortly");
-	sd_event_source_set_enabled(group_src, SD_EVENT_ONESHOT);
-	group[ngroup++] = r;
-	central_suspend(r);
-	return MHD_YES;
+	central_signed_async(r, lot_signed, &answered);
+	return answered;
 }
 
 /* POST /v1/ratings/appeals {"rating", "reason"}: the office's 申诉. */
