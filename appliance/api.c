@@ -668,10 +668,20 @@ static enum status h_kiosk(struct request *r)
 	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
 }
 
+/* The tablet is public: a client tries a few codes a minute, so guessing
+ * one (40 bits, 7 days) is out of reach. */
+#define RATINGS_PER_ADDRESS_PER_MINUTE 20
+
 static enum status h_rating(struct request *r)
 {
 	struct case_error why = {0};
-	enum status st = ratings_rate(r->core, r->body, "tablet", &why);
+	enum status st;
+
+	if (!ratelimit_take(r->core->ratings_by_address, r->peer, RATINGS_PER_ADDRESS_PER_MINUTE, core_now())) {
+		log_warn("rating from %s refused: too many from there", r->peer);
+		return fail(r, ST_TOO_MANY_RATINGS, NULL);
+	}
+	st = ratings_rate(r->core, r->body, "tablet", &why);
 
 	if (st != ST_OK)
 		return fail_why(r, st, &why);
@@ -1181,7 +1191,8 @@ enum status api_init(struct core *c)
 	if (printjobs_init(c) != ST_OK || kiosk_init(c) != ST_OK ||
 	    ratelimit_new(API_RATELIMIT_KEYS, &c->logins_by_address) != ST_OK ||
 	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_address) != ST_OK ||
-	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_category) != ST_OK)
+	    ratelimit_new(API_RATELIMIT_KEYS, &c->tickets_by_category) != ST_OK ||
+	    ratelimit_new(API_RATELIMIT_KEYS, &c->ratings_by_address) != ST_OK)
 		return ST_NOMEM;
 	return ST_OK;
 }
@@ -1193,4 +1204,5 @@ void api_free(struct core *c)
 	ratelimit_free(&c->logins_by_address);
 	ratelimit_free(&c->tickets_by_address);
 	ratelimit_free(&c->tickets_by_category);
+	ratelimit_free(&c->ratings_by_address);
 }

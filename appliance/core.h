@@ -64,7 +64,7 @@ struct core {
 	int64_t kiosk_minute;
 	unsigned kiosk_in_minute;
 	/* Public requests per client address and per category (api.c). */
-	struct ratelimit *logins_by_address, *tickets_by_address, *tickets_by_category;
+	struct ratelimit *logins_by_address, *tickets_by_address, *tickets_by_category, *ratings_by_address;
 	/* Failed logins under unknown or locked names, audited one by one up
 	 * to a number a minute, then counted (api.c). */
 	uint64_t login_audit_minute;

@@ -127,9 +127,11 @@ static enum status service_of_code(struct core *c, const char *code, struct serv
 	int64_t ticket_id = 0, case_id = 0, issued = 0;
 	size_t n = 0;
 
-	for (const char *p = code; *p && n < 8; p++) {
+	for (const char *p = code; *p; p++) {
 		if (*p == ' ' || *p == '-')
 			continue;
+		if (n == 8)
+			return ST_RATING_CODE; /* longer than a code */
 		upper[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	}
 	upper[n] = '\0';

@@ -139,6 +139,9 @@ static const struct status_info infos[] = {
 			{"评价码不正确或已过期，请核对号票或回执上的评价码",
 			 "the rating code is wrong or expired: check the one on your ticket or receipt"}},
     [ST_ALREADY_RATED] = {"already_rated", 409, {"这项服务已经评价过，感谢您的参与", "this service was rated already"}},
+    [ST_TOO_MANY_RATINGS] = {"too_many_ratings",
+			     429,
+			     {"评价提交过于频繁，请稍后再试", "too many ratings from here: try again in a minute"}},
 };
 
 _Static_assert(sizeof(infos) / sizeof(infos[0]) == __ST_MAX, "status table out of step with enum status");

@@ -71,6 +71,7 @@ enum status {
 	ST_NOT_HTTPS,
 	ST_RATING_CODE,
 	ST_ALREADY_RATED,
+	ST_TOO_MANY_RATINGS,
 	__ST_MAX
 };
 

@@ -55,6 +55,22 @@ test('one category cannot be drained from many addresses; the others stay open',
   assert.equal((await ticket('127.0.2.99', 'P-GOV')).status, 201, 'another category is still served');
 });
 
+test('guessing 评价码 from one address: 20 tries a minute, then 429; a tablet elsewhere is served', async () => {
+  const guess = (from, code) => requestFrom(from, box, '/api/v1/kiosk/ratings',
+    { method: 'POST', headers: { Origin: box.secureBase }, body: { code, level: 1 } });
+  const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  const statuses = [];
+  for (let i = 0; i < 22; i++) {
+    const code = Array.from({ length: 8 }, (_, k) => alphabet[(i * 7 + k * 13) % 32]).join('');
+    statuses.push((await guess('127.0.0.6', code)).status);
+  }
+  assert.deepEqual(statuses, [...Array(20).fill(404), 429, 429]);
+  const refused = await guess('127.0.0.6', 'ABCDEFGH');
+  assert.equal(refused.body.error, 'too_many_ratings');
+  assert.match(refused.body.message, /评价提交过于频繁/);
+  assert.equal((await guess('127.0.0.7', 'ABCDEFGH')).status, 404, 'another address is still answered');
+});
+
 test('the public call display does not name the clerk at a window unless the office says so', async () => {
   assert.equal((await box.login()).status, 200);
   const w = await box.post('/api/v1/windows', { number: 7, name: '7号窗口', categories: ['P'] }, 'PUT');

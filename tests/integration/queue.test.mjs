@@ -138,6 +138,7 @@ test('a rating once per finished ticket, with the 评价码 it was issued, tied 
   assert.equal(again.status, 409);
   assert.equal(again.body.error, 'already_rated');
   assert.equal((await box.post('/api/v1/kiosk/ratings', { code, level: 9 })).status, 400);
+  assert.equal((await box.post('/api/v1/kiosk/ratings', { code: `${code}X`, level: 1 })).status, 404, 'a longer code');
   const row = execFileSync('sqlite3', [join(box.state, 'outpost.db'),
     `SELECT r.level, r.reasons, r.window, r.staff_id, r.channel FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE t.label = '${t.body.label}'`],
   { encoding: 'utf8' }).trim();
