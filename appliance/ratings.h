@@ -28,12 +28,12 @@
 #include "core.h"
 
 /* A rating: {"code", "level", "reasons"?, "comment"?, "phone"?} from the
- * tablet (channel "tablet"); *uid gets the rating's id. */
+ * tablet (channel "tablet"). */
 enum status ratings_rate(struct core *c, json_t *body, const char *channel, struct case_error *why);
 /* A GPIO rating button: the configured window's last finished ticket. */
 enum status ratings_button(struct core *c, int level);
-/* The paired tablet's prompt: {"window", "ticket", "code"} of its window's
- * latest finished, unrated ticket, or {} when there is none. */
+/* The paired tablet's prompt: {"window", "ticket", "code", "item"} of its
+ * window's latest finished, unrated ticket, or {"window"} when there is none. */
 enum status ratings_prompt(struct core *c, const char *tablet_key, json_t **out);
 /* An admin pairs window n's tablet: {"key", "url"} (a new key replaces the old). */
 enum status ratings_pair(struct core *c, unsigned n, json_t **out);
