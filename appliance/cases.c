@@ -645,6 +645,16 @@ static enum status insert_case(struct core *c, const struct session *s, const st
 	return st;
 }
 
+/* The 评价码 of a case's intake or pickup, registered in the caller's transaction. */
+static enum status register_rating(struct core *c, const char *kind, int64_t case_id, const char *code)
+{
+	char service[80], rating[RATECODE_LEN];
+
+	rating_service(kind, code, service, sizeof(service));
+	ratecode_derive(c, service, rating);
+	return ratecode_register(c, kind, 0, case_id, rating);
+}
+
 enum status cases_create(struct core *c, const struct session *s, json_t *fields, json_t *docs, const int *fds,
 			 unsigned nfds, json_t **out, struct case_error *why)
 {
@@ -701,6 +711,9 @@ enum status cases_create(struct core *c, const struct session *s, json_t *fields
 		goto out;
 	/* Documents are durable before the row that names them commits. */
 	if ((st = store_documents(c, case_id, key, docs, fds, nfds, types, in.doc_materials, 1, &sf, why)) != ST_OK)
+		goto out;
+	/* The intake's 评价码 is issued with the case (its receipt prints it). */
+	if ((st = register_rating(c, "intake", case_id, code)) != ST_OK)
 		goto out;
 	snprintf(detail, sizeof(detail), "%s%s%s, %u documents", in.item, in.note ? ", incomplete intake" : "",
 		 in.has_agent ? ", by agent" : "", nfds);
@@ -1126,6 +1139,8 @@ enum status cases_pickup(struct core *c, const struct session *s, const char *co
 	}
 	store_finish(ins);
 	vault_wipe(&agent_id, sizeof(agent_id));
+	if (st == ST_OK) /* the pickup is a service of its own, rated on its slip */
+		st = register_rating(c, "pickup", id_row, code);
 	if (st == ST_OK)
 		st = transition(c, id_row, code, CS_READY, LC_COLLECT, s->username,
 				strcmp(kind, "agent") == 0 ? "collected by an agent" : "collected by the applicant",

@@ -44,6 +44,15 @@ enum status ratecode_register(struct core *c, const char *kind, int64_t ticket_i
 	enum status st;
 
 	ratecode_lookup(c, code, lookup);
+	/* Registered already (a reprint): no write, so no sync. */
+	q = store_prepare(c->db, "SELECT 1 FROM rating_codes WHERE code_hash = ?1");
+	if (q) {
+		sqlite3_bind_text(q, 1, lookup, -1, SQLITE_STATIC);
+		st = sqlite3_step(q) == SQLITE_ROW ? ST_OK : ST_NOT_FOUND;
+		store_finish(q);
+		if (st == ST_OK)
+			return ST_OK;
+	}
 	q = store_prepare(c->db, "INSERT OR IGNORE INTO rating_codes (code_hash, kind, ticket_id, case_id, issued_at) "
 				 "VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (!q)
