@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "central.h"
 #include "central_ratings.h"
+#include "central_survey.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1084,7 +1085,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	if (sd_event_default(&c.ev) < 0 || mhd_loop_attach(&c.loop, c.ev, c.mhd) != ST_OK ||
 	    replay_new(c.cfg.replay_entries, &c.seen) != ST_OK || central_ui_init(&c) != ST_OK ||
-	    ratings_init(&c) != ST_OK)
+	    ratings_init(&c) != ST_OK || survey_init(&c) != ST_OK)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	sd_event_add_signal(c.ev, NULL, SIGTERM, on_signal, NULL);

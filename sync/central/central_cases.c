@@ -204,6 +204,24 @@ const char *const central_schema[] = {
     "  PRIMARY KEY (office, rating)"
     ") STRICT;"
     "ALTER TABLE clerks ADD COLUMN role TEXT NOT NULL DEFAULT 'clerk';",
+    /* 9: 政务公开测评 (central_survey.c): the indicator tree and the
+     * questionnaires, each version kept. */
+    "CREATE TABLE indicators ("
+    "  code TEXT PRIMARY KEY,"
+    "  parent TEXT REFERENCES indicators(code),"
+    "  name TEXT NOT NULL,"
+    "  name_en TEXT NOT NULL,"
+    "  position INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE questionnaires ("
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (id, version)"
+    ") STRICT;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 

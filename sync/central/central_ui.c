@@ -25,6 +25,7 @@
 #include "cdb.h"
 #include "central.h"
 #include "central_ratings.h"
+#include "central_survey.h"
 #include "web/assets.h"
 
 #define SESSIONS	     256
@@ -621,7 +622,8 @@ enum MHD_Result central_ui_asset(struct creq *r, const char *path)
 }
 
 /* The clerk's 好差评 work: /central/api/followups[/<office>/<rating>/<step>],
- * /central/api/appeals[/<office>/<rating>/<decision>], ratings figures. */
+ * /central/api/appeals[/<office>/<rating>/<decision>], ratings figures;
+ * and the 测评 questionnaires (central_survey.c). */
 static bool ratings_route(struct creq *r, struct session *s, json_t *body, enum MHD_Result *ret)
 {
 	const struct central_clerk k = {s->username, s->name, s->department, s->supervisor};
@@ -632,6 +634,10 @@ static bool ratings_route(struct creq *r, struct session *s, json_t *body, enum 
 
 	if (get && strcmp(r->url, "/central/api/followups") == 0)
 		*ret = ratings_followups(r, &k);
+	else if (get && strcmp(r->url, "/central/api/questionnaires") == 0)
+		*ret = survey_list(r);
+	else if (post && strcmp(r->url, "/central/api/questionnaires") == 0)
+		*ret = survey_upload(r, &k, body);
 	else if (get && strcmp(r->url, "/central/api/appeals") == 0)
 		*ret = ratings_appeals(r, &k);
 	else if (get && strcmp(r->url, "/central/api/ratings/stats") == 0)

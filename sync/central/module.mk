@@ -2,7 +2,7 @@
 # outpost-central, the other end of sync.
 CENTRAL := $(B)/outpost-central
 CENTRAL_SRCS := sync/central/central.c sync/central/central_tus.c sync/central/central_cases.c \
-	sync/central/central_ui.c sync/central/central_ratings.c sync/central/central_push.c sync/central/central_answer.c sync/central/cdb_sqlite.c sync/central/replay.c \
+	sync/central/central_ui.c sync/central/central_ratings.c sync/central/central_survey.c sync/central/central_push.c sync/central/central_answer.c sync/central/cdb_sqlite.c sync/central/replay.c \
 	appliance/common/sign.c sync/http.c sync/curlfn.c \
 	web/mhd.c web/mhdloop.c appliance/common/store.c appliance/common/worker.c
 # GnuTLS (libmicrohttpd's TLS) checks offices' client certificates.

@@ -177,3 +177,21 @@ CREATE TABLE appeals (
   decided_at bigint,
   PRIMARY KEY (office, rating)
 );
+
+CREATE TABLE indicators (
+  code text PRIMARY KEY,
+  parent text REFERENCES indicators (code),
+  name text NOT NULL,
+  name_en text NOT NULL,
+  position bigint NOT NULL
+);
+
+CREATE TABLE questionnaires (
+  id text NOT NULL,
+  version bigint NOT NULL,
+  title text NOT NULL,
+  document text NOT NULL,
+  created_by text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (id, version)
+);
