@@ -222,6 +222,18 @@ const char *const central_schema[] = {
     "  created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (id, version)"
     ") STRICT;",
+    /* 10: 测评 campaigns: a questionnaire version for a period. */
+    "CREATE TABLE campaigns ("
+    "  id TEXT PRIMARY KEY,"
+    "  questionnaire TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  start_day TEXT NOT NULL,"
+    "  end_day TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  FOREIGN KEY (questionnaire, version) REFERENCES questionnaires(id, version)"
+    ") STRICT;",
 };
 const int central_schema_steps = (int)(sizeof(central_schema) / sizeof(central_schema[0]));
 

@@ -329,3 +329,185 @@ enum MHD_Result survey_list(struct creq *r)
 	cdb_finish(q);
 	return central_json(r, 200, json_pack("{s:o, s:o}", "questionnaires", list, "indicators", indicators));
 }
+
+/* --- campaigns -------------------------------------------------------------------------- */
+
+/*
+ * A campaign runs one questionnaire version for a period, on some units
+ * (office codes; none: every office), for respondent groups with an
+ * optional quota each, on some channels, once or again each month or
+ * quarter:
+ *   {"id", "title", "questionnaire", "version"?, "start": "YYYY-MM-DD",
+ *    "end": "YYYY-MM-DD", "units"?: [...], "groups": [{"code", "name",
+ *    "quota"?}], "channels": ["kiosk" | "staff" | "phone"], "repeat"?:
+ *    "none" | "month" | "quarter"}
+ * Without "version" it takes the questionnaire's latest, pinned then.
+ */
+static bool day_ok(json_t *v)
+{
+	const char *s = json_string_value(v);
+	struct tm tm = {0};
+	char *end;
+
+	if (!s || strlen(s) != 10)
+		return false;
+	end = strptime(s, "%Y-%m-%d", &tm);
+	return end && !*end && tm.tm_year >= 100;
+}
+
+static bool campaign_ok(struct central *c, json_t *doc, int64_t *version, struct fault *f)
+{
+	static const char *const channels[] = {"kiosk", "staff", "phone"}, *const repeats[] = {"none", "month", "quarter"};
+	json_t *groups = json_object_get(doc, "groups"), *units = json_object_get(doc, "units"),
+	       *chans = json_object_get(doc, "channels"), *v;
+	const char *repeat = json_string_value(json_object_get(doc, "repeat"));
+	struct cdb_stmt *q;
+	size_t i;
+	bool found = false;
+
+	if (!json_is_object(doc))
+		return fail(f, "测评活动必须是 JSON 对象", "a campaign must be a JSON object", "%s", "");
+	if (!id_ok(json_object_get(doc, "id")))
+		return fail(f, "活动编号缺失或格式不对", "the id is missing or malformed", "%s", "id");
+	if (!text_ok(json_object_get(doc, "title"), 100))
+		return fail(f, "活动标题缺失或过长（至多 100 字）", "the title is missing or too long", "%s", "title");
+	if (!id_ok(json_object_get(doc, "questionnaire")))
+		return fail(f, "须指明问卷编号", "name the questionnaire", "%s", "questionnaire");
+	v = json_object_get(doc, "version");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1))
+		return fail(f, "问卷版本须为正整数", "version must be a positive integer", "%s", "version");
+	q = cdb_prepare(c->db, v ? "SELECT version FROM questionnaires WHERE id = ?1 AND version = ?2"
+				 : "SELECT max(version) FROM questionnaires WHERE id = ?1 HAVING count(*) > 0");
+	if (q) {
+		cdb_text(q, 1, json_string_value(json_object_get(doc, "questionnaire")));
+		if (v)
+			cdb_int(q, 2, (int64_t)json_integer_value(v));
+		if (cdb_row(q)) {
+			*version = cdb_col_int(q, 0);
+			found = true;
+		}
+	}
+	cdb_finish(q);
+	if (!found)
+		return fail(f, "中心没有这份问卷（或这个版本）", "central has no such questionnaire (or version)", "%s",
+			    v ? "version" : "questionnaire");
+	if (!day_ok(json_object_get(doc, "start")))
+		return fail(f, "开始日期须为 YYYY-MM-DD", "start must be YYYY-MM-DD", "%s", "start");
+	if (!day_ok(json_object_get(doc, "end")) ||
+	    strcmp(json_string_value(json_object_get(doc, "end")), json_string_value(json_object_get(doc, "start"))) < 0)
+		return fail(f, "结束日期须为 YYYY-MM-DD，且不早于开始日期", "end must be YYYY-MM-DD, not before start", "%s",
+			    "end");
+	if (units && (!json_is_array(units) || json_array_size(units) > 10000))
+		return fail(f, "units 须为服务站代码的列表", "units must be a list of office codes", "%s", "units");
+	json_array_foreach(units, i, v)
+	{
+		const char *code = json_string_value(v);
+		bool known = false;
+
+		q = code ? cdb_prepare(c->db, "SELECT 1 FROM offices WHERE code = ?1") : NULL;
+		if (q) {
+			cdb_text(q, 1, code);
+			known = cdb_row(q);
+		}
+		cdb_finish(q);
+		if (!known)
+			return fail(f, "中心没有这个服务站", "central has no such office", "units[%zu]", i);
+	}
+	if (!json_is_array(groups) || json_array_size(groups) == 0 || json_array_size(groups) > 20)
+		return fail(f, "须有 1 至 20 个受访群体", "groups must be 1 to 20", "%s", "groups");
+	json_array_foreach(groups, i, v)
+	{
+		json_t *quota = json_object_get(v, "quota");
+
+		if (!json_is_object(v) || !id_ok(json_object_get(v, "code")))
+			return fail(f, "群体代码缺失或格式不对", "a group's code is missing or malformed", "groups[%zu].code", i);
+		if (!text_ok(json_object_get(v, "name"), 20))
+			return fail(f, "群体名称缺失或过长（至多 20 字）", "a group's name is missing or too long",
+				    "groups[%zu].name", i);
+		if (quota && (!json_is_integer(quota) || json_integer_value(quota) < 1 || json_integer_value(quota) > 1000000))
+			return fail(f, "配额须为 1 至 1000000 的整数", "quota must be 1 to 1000000", "groups[%zu].quota", i);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(groups, j), "code")),
+				   json_string_value(json_object_get(v, "code"))) == 0)
+				return fail(f, "群体代码重复", "the group code is used twice", "groups[%zu].code", i);
+	}
+	if (!json_is_array(chans) || json_array_size(chans) == 0 || json_array_size(chans) > 3)
+		return fail(f, "须指明渠道：kiosk、staff、phone", "channels must name kiosk, staff or phone", "%s",
+			    "channels");
+	json_array_foreach(chans, i, v)
+	{
+		bool known = false;
+
+		for (size_t k = 0; json_is_string(v) && k < 3; k++)
+			known |= strcmp(json_string_value(v), channels[k]) == 0;
+		if (!known)
+			return fail(f, "渠道只能是 kiosk、staff 或 phone", "a channel is kiosk, staff or phone", "channels[%zu]",
+				    i);
+	}
+	if (repeat) {
+		bool known = false;
+
+		for (size_t k = 0; k < 3; k++)
+			known |= strcmp(repeat, repeats[k]) == 0;
+		if (!known)
+			return fail(f, "repeat 只能是 none、month 或 quarter", "repeat is none, month or quarter", "%s",
+				    "repeat");
+	}
+	return true;
+}
+
+/* POST /central/api/campaigns (a supervisor). */
+enum MHD_Result survey_campaign_new(struct creq *r, const struct central_clerk *k, json_t *doc)
+{
+	struct fault f = {.path = ""};
+	int64_t version = 0;
+	struct cdb_stmt *q;
+	enum status st = ST_IO;
+	char *text;
+
+	if (!k->supervisor)
+		return central_error(r, 403, "forbidden", "只有审核人员可以发起测评", "only a supervisor starts campaigns");
+	if (!doc || !campaign_ok(r->c, doc, &version, &f))
+		return central_json(r, 400,
+				    json_pack("{s:s, s:s, s:s, s:s}", "error", "bad_campaign", "path", f.path, "message",
+					      f.zh ? f.zh : "缺少活动内容", "message_en", f.en ? f.en : "no campaign"));
+	json_object_set_new(doc, "version", json_integer(version)); /* pinned */
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	q = text ? cdb_prepare(r->c->db, "INSERT INTO campaigns (id, questionnaire, version, document, start_day, "
+					 "end_day, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+					 "ON CONFLICT (id) DO NOTHING")
+		 : NULL;
+	if (q) {
+		cdb_text(q, 1, json_string_value(json_object_get(doc, "id")));
+		cdb_text(q, 2, json_string_value(json_object_get(doc, "questionnaire")));
+		cdb_int(q, 3, version);
+		cdb_text(q, 4, text);
+		cdb_text(q, 5, json_string_value(json_object_get(doc, "start")));
+		cdb_text(q, 6, json_string_value(json_object_get(doc, "end")));
+		cdb_text(q, 7, k->username);
+		cdb_int(q, 8, (int64_t)ratings_now());
+		st = cdb_exec(q);
+	}
+	cdb_finish(q);
+	free(text);
+	if (st != ST_OK)
+		return central_error(r, 503, "unavailable", "中心暂时无法处理", "try again shortly");
+	if (cdb_changes(r->c->db) != 1)
+		return central_error(r, 409, "campaign_exists", "已有同一编号的测评活动", "a campaign of that id exists");
+	log_info("campaign %s (%s v%lld) started by %s", json_string_value(json_object_get(doc, "id")),
+		 json_string_value(json_object_get(doc, "questionnaire")), (long long)version, k->username);
+	return central_json(r, 201, json_pack("{s:O, s:I}", "id", json_object_get(doc, "id"), "version",
+					      (json_int_t)version));
+}
+
+/* GET /central/api/campaigns */
+enum MHD_Result survey_campaigns(struct creq *r)
+{
+	struct cdb_stmt *q = cdb_prepare(r->c->db, "SELECT document FROM campaigns ORDER BY start_day DESC, id LIMIT 500");
+	json_t *list = json_array();
+
+	while (q && cdb_row(q))
+		json_array_append_new(list, json_loads(cdb_col_text(q, 0), 0, NULL) ?: json_object());
+	cdb_finish(q);
+	return central_json(r, 200, json_pack("{s:o}", "campaigns", list));
+}

@@ -16,5 +16,8 @@ enum status survey_init(struct central *c);
 bool survey_questionnaire_ok(struct central *c, json_t *doc, char *path, size_t cap, const char **zh, const char **en);
 enum MHD_Result survey_upload(struct creq *r, const struct central_clerk *k, json_t *doc);
 enum MHD_Result survey_list(struct creq *r);
+/* Campaigns: a questionnaire version for a period, units, groups, channels. */
+enum MHD_Result survey_campaign_new(struct creq *r, const struct central_clerk *k, json_t *doc);
+enum MHD_Result survey_campaigns(struct creq *r);
 
 #endif

@@ -638,6 +638,10 @@ static bool ratings_route(struct creq *r, struct session *s, json_t *body, enum 
 		*ret = survey_list(r);
 	else if (post && strcmp(r->url, "/central/api/questionnaires") == 0)
 		*ret = survey_upload(r, &k, body);
+	else if (get && strcmp(r->url, "/central/api/campaigns") == 0)
+		*ret = survey_campaigns(r);
+	else if (post && strcmp(r->url, "/central/api/campaigns") == 0)
+		*ret = survey_campaign_new(r, &k, body);
 	else if (get && strcmp(r->url, "/central/api/appeals") == 0)
 		*ret = ratings_appeals(r, &k);
 	else if (get && strcmp(r->url, "/central/api/ratings/stats") == 0)

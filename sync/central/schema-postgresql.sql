@@ -195,3 +195,15 @@ CREATE TABLE questionnaires (
   created_at bigint NOT NULL,
   PRIMARY KEY (id, version)
 );
+
+CREATE TABLE campaigns (
+  id text PRIMARY KEY,
+  questionnaire text NOT NULL,
+  version bigint NOT NULL,
+  document text NOT NULL,
+  start_day text NOT NULL,
+  end_day text NOT NULL,
+  created_by text NOT NULL,
+  created_at bigint NOT NULL,
+  FOREIGN KEY (questionnaire, version) REFERENCES questionnaires (id, version)
+);

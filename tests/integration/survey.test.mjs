@@ -3,7 +3,9 @@
 // tree is in place, the demo questionnaire carries the four categories and
 // their sub-items and is published by a supervisor, versions only go up,
 // and a broken document is refused with the path of its first fault and
-// why, in Chinese and English, nothing stored.
+// why, in Chinese and English, nothing stored.  A campaign runs a pinned
+// questionnaire version for a period, units, respondent groups with
+// quotas and channels, and is refused by path the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -83,4 +85,41 @@ test('a broken questionnaire is refused with the path of its fault; nothing is s
   assert.equal(notJson.status, 400);
   const list = (await clerk.api('GET', '/central/api/questionnaires')).body.questionnaires;
   assert.deepEqual(list.map((q) => q.id), ['gkcp-demo'], 'nothing of the broken ones is stored');
+});
+
+test('a campaign pins its questionnaire\'s version; a broken one is refused by path', async () => {
+  const campaign = { id: '2026q4-gkcp', title: '2026年第四季度政务公开测评', questionnaire: 'gkcp-demo',
+    start: '2026-10-01', end: '2026-12-31', groups: [{ code: 'resident', name: '居民', quota: 200 },
+      { code: 'business', name: '企业', quota: 50 }, { code: 'elderly', name: '老年人' }],
+    channels: ['kiosk', 'staff', 'phone'], repeat: 'quarter' };
+  assert.equal((await clerk.api('POST', '/central/api/campaigns', campaign)).status, 403);
+  const r = await boss.api('POST', '/central/api/campaigns', campaign);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.version, 2, 'the latest version, pinned');
+  assert.equal((await boss.api('POST', '/central/api/campaigns', campaign)).status, 409);
+  const list = (await clerk.api('GET', '/central/api/campaigns')).body.campaigns;
+  assert.deepEqual(list.map((c) => [c.id, c.version, c.groups.length]), [['2026q4-gkcp', 2, 3]]);
+  const broken = [
+    ['questionnaire', (c) => { c.questionnaire = 'no-such'; }],
+    ['version', (c) => { c.version = 9; }],
+    ['start', (c) => { c.start = '2026/10/01'; }],
+    ['end', (c) => { c.end = '2026-09-30'; }],
+    ['units[0]', (c) => { c.units = ['XX99']; }],
+    ['groups', (c) => { c.groups = []; }],
+    ['groups[1].code', (c) => { c.groups[1].code = 'resident'; }],
+    ['groups[0].quota', (c) => { c.groups[0].quota = 0; }],
+    ['channels[1]', (c) => { c.channels = ['kiosk', 'fax']; }],
+    ['repeat', (c) => { c.repeat = 'weekly'; }],
+  ];
+  for (const [path, breakIt] of broken) {
+    const c = structuredClone(campaign);
+    c.id = `broken-${path.replace(/[^a-z0-9]/g, '')}`;
+    breakIt(c);
+    const b = await boss.api('POST', '/central/api/campaigns', c);
+    assert.equal(b.status, 400, `${path}: ${b.text}`);
+    assert.equal(b.body.error, 'bad_campaign');
+    assert.equal(b.body.path, path);
+    assert.match(b.body.message, /[\u4e00-\u9fff]/);
+  }
+  assert.equal((await clerk.api('GET', '/central/api/campaigns')).body.campaigns.length, 1, 'nothing else stored');
 });
