@@ -623,6 +623,8 @@ static enum MHD_Result dispatch(struct creq *r)
 		ret = ratings_post(r);
 	else if (is(r, "POST", "/v1/ratings/appeals"))
 		ret = ratings_appeal(r);
+	else if (is(r, "GET", "/v1/campaigns"))
+		ret = survey_for_office(r);
 	else if (strncmp(r->url, "/r/", 3) == 0)
 		ret = ratings_phone(r, body);
 	else

@@ -24,6 +24,7 @@
 
 #include "appliance/common/log.h"
 #include "appliance/common/rating.h"
+#include "appliance/common/sign.h"
 #include "cdb.h"
 #include "central.h"
 #include "central_ratings.h"
@@ -510,4 +511,51 @@ enum MHD_Result survey_campaigns(struct creq *r)
 		json_array_append_new(list, json_loads(cdb_col_text(q, 0), 0, NULL) ?: json_object());
 	cdb_finish(q);
 	return central_json(r, 200, json_pack("{s:o}", "campaigns", list));
+}
+
+/* GET /v1/campaigns (signed), If-None-Match: the office's campaigns not
+ * ended yet, each with its questionnaire's document, and their ETag; 304
+ * when the box has them.  The box takes them as it takes the catalog. */
+enum MHD_Result survey_for_office(struct creq *r)
+{
+	const char *inm = central_header(r, "If-None-Match");
+	enum MHD_Result answered;
+	struct cdb_stmt *q;
+	json_t *list = json_array(), *answer;
+	char today[16], hex[65], etag[24], *text;
+	time_t now = ratings_now();
+	struct tm tm;
+
+	if (!central_signed(r, NULL, 0, &answered))
+		return answered;
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	q = cdb_prepare(r->c->db, "SELECT c.document, q.document FROM campaigns c JOIN questionnaires q ON q.id = "
+				  "c.questionnaire AND q.version = c.version WHERE c.end_day >= ?1 "
+				  "ORDER BY c.start_day, c.id LIMIT 200");
+	if (q)
+		cdb_text(q, 1, today);
+	while (q && cdb_row(q)) {
+		json_t *c = json_loads(cdb_col_text(q, 0), 0, NULL), *units = json_object_get(c, "units"), *u;
+		bool mine = json_array_size(units) == 0;
+		size_t i;
+
+		json_array_foreach(units, i, u) mine |= strcmp(json_string_value(u) ?: "", r->office) == 0;
+		if (c && mine) {
+			json_object_set_new(c, "questionnaire_document", json_loads(cdb_col_text(q, 1), 0, NULL));
+			json_array_append(list, c);
+		}
+		json_decref(c);
+	}
+	cdb_finish(q);
+	text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+	sign_sha256_hex(text ? text : "", text ? strlen(text) : 0, hex);
+	free(text);
+	snprintf(etag, sizeof(etag), "\"%.16s\"", hex);
+	if (inm && strcmp(inm, etag) == 0) {
+		json_decref(list);
+		return central_json(r, 304, NULL);
+	}
+	answer = json_pack("{s:s, s:o}", "etag", etag, "campaigns", list);
+	return central_json(r, 200, answer);
 }

@@ -19,5 +19,7 @@ enum MHD_Result survey_list(struct creq *r);
 /* Campaigns: a questionnaire version for a period, units, groups, channels. */
 enum MHD_Result survey_campaign_new(struct creq *r, const struct central_clerk *k, json_t *doc);
 enum MHD_Result survey_campaigns(struct creq *r);
+/* GET /v1/campaigns: an office's campaigns with their questionnaires (ETag). */
+enum MHD_Result survey_for_office(struct creq *r);
 
 #endif

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { top } from '../lib.mjs';
-import { startCentral, ClerkSession } from '../central.mjs';
+import { startCentral, ClerkSession, BoxIdentity, centralSigned } from '../central.mjs';
 
 let central, boss, clerk;
 const demo = () => JSON.parse(readFileSync(join(top, 'sync/central/questionnaire-demo.json'), 'utf8'));
@@ -122,4 +122,32 @@ test('a campaign pins its questionnaire\'s version; a broken one is refused by p
     assert.match(b.body.message, /[\u4e00-\u9fff]/);
   }
   assert.equal((await clerk.api('GET', '/central/api/campaigns')).body.campaigns.length, 1, 'nothing else stored');
+});
+
+test('an office gets the campaigns that evaluate it, not ended, with their questionnaires, signed, by ETag', async () => {
+  const one = new BoxIdentity('SQ01');
+  const two = new BoxIdentity('SQ02');
+  const enrolled = await one.enrol(central, central.token('SQ01', '幸福街道便民服务站'));
+  assert.equal(enrolled.status, 201);
+  assert.equal((await two.enrol(central, central.token('SQ02', '和平街道便民服务站'))).status, 201);
+  const base = { title: '专项测评', questionnaire: 'gkcp-demo', groups: [{ code: 'resident', name: '居民' }], channels: ['kiosk'] };
+  for (const c of [{ ...base, id: 'only-sq01', units: ['SQ01'], start: '2026-11-01', end: '2099-12-31' },
+    { ...base, id: 'ended', start: '2025-01-01', end: '2025-01-31' }]) {
+    assert.equal((await boss.api('POST', '/central/api/campaigns', c)).status, 201);
+  }
+  const get = (box, extra) => box.fetch(central, 'GET', '/v1/campaigns', undefined, extra);
+  const mine = await get(one);
+  assert.equal(mine.status, 200, mine.text);
+  assert.ok(centralSigned(enrolled.body.central_public_key, mine.text, mine.headers.get('outpost-signature')), 'signed by central');
+  assert.deepEqual(mine.body.campaigns.map((c) => c.id), ['2026q4-gkcp', 'only-sq01']);
+  assert.equal(mine.body.campaigns[0].questionnaire_document.version, 2);
+  assert.equal(mine.body.campaigns[0].questionnaire_document.sections.length, 4);
+  assert.deepEqual((await get(two)).body.campaigns.map((c) => c.id), ['2026q4-gkcp'], 'not another office\'s');
+  const same = await get(one, { 'If-None-Match': mine.body.etag });
+  assert.equal(same.status, 304);
+  await boss.api('POST', '/central/api/campaigns', { ...base, id: 'later', start: '2027-01-01', end: '2027-03-31' });
+  const changed = await get(one, { 'If-None-Match': mine.body.etag });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.body.etag, mine.body.etag);
+  assert.equal((await fetch(`${central.base}/v1/campaigns`, { headers: { 'Outpost-Protocol': '1' } })).status, 401);
 });
