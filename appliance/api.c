@@ -24,6 +24,7 @@
 #include "common/store.h"
 #include "queue.h"
 #include "ratings.h"
+#include "survey.h"
 #include "common/ratelimit.h"
 #include "reports.h"
 #include "scanjobs.h"
@@ -688,6 +689,15 @@ static enum status h_rating(struct request *r)
 	return ok(r, 201, json_pack("{s:b}", "recorded", true));
 }
 
+/* The 测评 campaigns the kiosk offers today. */
+static enum status h_kiosk_campaigns(struct request *r)
+{
+	json_t *j = NULL;
+	enum status st = survey_kiosk_campaigns(r->core, &j);
+
+	return st == ST_OK ? ok(r, 200, j) : fail(r, st, NULL);
+}
+
 /* The paired tablet asks what to rate: {"tablet": key}. */
 static enum status h_rating_prompt(struct request *r)
 {
@@ -1076,6 +1086,8 @@ static enum status route(struct request *r)
 		return h_rating(r);
 	if (is(r, "POST", "/api/v1/kiosk/rating-prompt"))
 		return h_rating_prompt(r);
+	if (is(r, "GET", "/api/v1/kiosk/campaigns"))
+		return h_kiosk_campaigns(r);
 	if (is(r, "GET", "/api/v1/display"))
 		return ok(r, 200, queue_display(r->core));
 

@@ -306,7 +306,7 @@ static void heartbeat(struct core *c)
 {
 	struct audit_head head;
 	struct statvfs sv;
-	char office[16], etag[128] = "", head_hash[65];
+	char office[16], etag[128] = "", campaigns_etag[32] = "", head_hash[65];
 	const char *last_error = NULL;
 	sqlite3_stmt *q;
 	json_t *hb, *msg;
@@ -330,11 +330,14 @@ static void heartbeat(struct core *c)
 	    q && sqlite3_step(q) == SQLITE_ROW && (last_error = col(q, 0)) ? json_string(last_error) : json_null(),
 	    "audit", "seq", (json_int_t)head.seq, "hash", head_hash);
 	store_finish(q);
-	q = store_prepare(c->db, "SELECT catalog_etag FROM sync_state");
-	if (q && sqlite3_step(q) == SQLITE_ROW)
+	q = store_prepare(c->db, "SELECT catalog_etag, campaigns_etag FROM sync_state");
+	if (q && sqlite3_step(q) == SQLITE_ROW) {
 		snprintf(etag, sizeof(etag), "%s", col(q, 0));
+		snprintf(campaigns_etag, sizeof(campaigns_etag), "%s", col(q, 1));
+	}
 	store_finish(q);
-	msg = hb ? json_pack("{s:o, s:s}", "heartbeat", hb, "catalog_etag", etag) : NULL;
+	msg = hb ? json_pack("{s:o, s:s, s:s}", "heartbeat", hb, "catalog_etag", etag, "campaigns_etag", campaigns_etag)
+		 : NULL;
 	if (msg)
 		core_send(c, ROLE_SYNC, MSG_SYNC_HEARTBEAT, 0, msg, NULL, 0, NULL, 0);
 	json_decref(msg);

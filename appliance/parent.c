@@ -28,6 +28,7 @@
 #include "leds.h"
 #include "outbox.h"
 #include "ratings.h"
+#include "survey.h"
 #include "privs.h"
 #include "common/sandbox.h"
 #include "scanjobs.h"
@@ -182,6 +183,8 @@ static enum status on_child_msg(struct channel *chan, struct chmsg *m, void *ud)
 			return outbox_contact(c, m->body);
 		if (m->type == MSG_SYNC_RATED)
 			return ratings_forwarded(c, m->body);
+		if (m->type == MSG_SYNC_CAMPAIGNS)
+			return survey_campaigns_install(c, m->body, m->fds, m->nfds);
 		break;
 	case ROLE_DEV:
 		if (m->type == MSG_SCAN)

@@ -1040,7 +1040,37 @@ static void on_heartbeat(struct http_req *r, void *ud)
 	contact(false, r->status == 200 ? "应答不是中心的（可能是认证网关）" : msg);
 }
 
-/* The core's heartbeat goes to central; then a newer catalog, if any. */
+/* Central's campaigns (PROTOCOL 9), when they are news: signed by central. */
+static void on_campaigns(struct http_req *r, void *ud)
+{
+	uint8_t sig[SIGN_SIG_LEN];
+	json_t *answer, *j;
+	const char *etag;
+	int fd;
+
+	(void)ud;
+	if (r->status == 304)
+		return;
+	if (r->status != 200 || !sign_header_parse(r->signature, sig) ||
+	    !sign_ed25519_ok(sy.central_pub, r->answer.data, r->answer.len, sig)) {
+		log_warn("central's campaigns: HTTP %ld %s", r->status,
+			 r->status == 200 ? "not signed by central" : r->error);
+		return;
+	}
+	answer = json_loadb((const char *)r->answer.data, r->answer.len, 0, NULL);
+	etag = json_string_value(json_object_get(answer, "etag"));
+	fd = etag ? memfd_create("outpost-campaigns", MFD_CLOEXEC) : -1;
+	j = etag ? json_pack("{s:s}", "etag", etag) : NULL;
+	if (fd >= 0 && j && fdio_write_all(fd, r->answer.data, r->answer.len))
+		roleproc_send(&sy.rp, MSG_SYNC_CAMPAIGNS, 0, j, &fd, 1);
+	if (fd >= 0)
+		close(fd);
+	json_decref(j);
+	json_decref(answer);
+}
+
+/* The core's heartbeat goes to central; then a newer catalog and newer
+ * campaigns, if any. */
 static enum status heartbeat_msg(json_t *body)
 {
 	json_t *hb = json_object_get(body, "heartbeat");
@@ -1064,6 +1094,13 @@ static enum status heartbeat_msg(json_t *body)
 		if (etag && *etag)
 			http_header(r, "If-None-Match", etag);
 		http_send(r, on_catalog, NULL);
+	}
+	etag = json_string_value(json_object_get(body, "campaigns_etag"));
+	r = signed_req("GET", "/v1/campaigns", NULL, 0, 60);
+	if (r) {
+		if (etag && *etag)
+			http_header(r, "If-None-Match", etag);
+		http_send(r, on_campaigns, NULL);
 	}
 	return ST_OK;
 }

@@ -44,6 +44,7 @@ static const struct msg_rule rules[__MSG_TYPE_MAX] = {
     [MSG_TLS] = {"tls", 2, 32768, 0},
     [MSG_SYNC_RATINGS] = {"sync-ratings", 2, MSG_MAX_PAYLOAD, 0},
     [MSG_SYNC_RATED] = {"sync-rated", 2, MSG_MAX_PAYLOAD, 0},
+    [MSG_SYNC_CAMPAIGNS] = {"sync-campaigns", 2, 512, 1},
 };
 
 const char *msg_type_name(enum msg_type type)

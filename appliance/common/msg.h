@@ -54,6 +54,7 @@ enum msg_type {
 	MSG_TLS,	    /* core -> web: {"chain","key"} PEM, the certificate and key to serve HTTPS with */
 	MSG_SYNC_RATINGS,   /* core -> sync: {"ratings": [...], "appeals": [{"rating","reason"}]} to send */
 	MSG_SYNC_RATED,	    /* sync -> core: {"results", "appeals": [{"rating","http","message"}], "retry_usec"} */
+	MSG_SYNC_CAMPAIGNS, /* sync -> core: {"etag"} + central's campaigns answer as fd */
 	__MSG_TYPE_MAX
 };
 

@@ -370,6 +370,16 @@ static const char *const migrations[] = {
     "  FROM ratings_v10 r JOIN tickets t ON t.id = r.ticket_id;"
     "DROP TABLE ratings_v10;"
     "ALTER TABLE windows ADD COLUMN tablet_hash TEXT;",
+    /* 12: 政务公开测评 campaigns as central last gave them (appliance/survey.c),
+     * each with its questionnaire, replaced as a whole by ETag. */
+    "CREATE TABLE campaigns ("
+    "  id TEXT PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  start_day TEXT NOT NULL,"
+    "  end_day TEXT NOT NULL,"
+    "  document TEXT NOT NULL"
+    ") STRICT;"
+    "ALTER TABLE sync_state ADD COLUMN campaigns_etag TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

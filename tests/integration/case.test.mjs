@@ -136,7 +136,7 @@ test('outpostctl status reports every role, the database and the printer', async
     assert.ok(s.roles[role].pid > 0);
   }
   assert.ok(s.database.bytes > 0);
-  assert.equal(s.database.schema, 11);
+  assert.equal(s.database.schema, 12);
   assert.equal(s.printer, 'ready');
   assert.ok(existsSync(join(box.state, 'outpost.db-wal')), 'WAL mode');
 });
