@@ -1114,6 +1114,7 @@ static enum status heartbeat_msg(json_t *body)
  * retry_usec when central was not reached.
  */
 static struct {
+	json_t *ids; /* of the lot's ratings */
 	json_t *appeals, *results, *appeal_results;
 	size_t next_appeal;
 	unsigned attempts;
@@ -1128,10 +1129,11 @@ static void ratings_done(uint64_t retry_usec)
 	if (j)
 		roleproc_send(&sy.rp, MSG_SYNC_RATED, 0, j, NULL, 0);
 	json_decref(j);
+	json_decref(rt.ids);
 	json_decref(rt.appeals);
 	json_decref(rt.results);
 	json_decref(rt.appeal_results);
-	rt.appeals = rt.results = rt.appeal_results = NULL;
+	rt.ids = rt.appeals = rt.results = rt.appeal_results = NULL;
 	rt.attempts = retry_usec ? rt.attempts + 1 : 0;
 	rt.busy = false;
 }
@@ -1200,8 +1202,12 @@ static void on_ratings(struct http_req *r, void *ud)
 			ratings_done(backoff_usec(rt.attempts + 1, r->retry_after));
 			return;
 		}
-		/* refused as a whole: each rating keeps central's reason */
+		/* refused as a whole: each rating keeps central's reason, and is
+		 * not sent again (no hammering) */
 		rt.results = json_array();
+		for (size_t i = 0; i < json_array_size(rt.ids); i++)
+			json_array_append_new(rt.results, json_pack("{s:O, s:s, s:s}", "id", json_array_get(rt.ids, i),
+								    "status", "refused", "message", msg));
 		next_appeal();
 		return;
 	}
@@ -1223,6 +1229,9 @@ static enum status ratings_msg(json_t *body)
 	if (rt.busy || !sy.enrolled)
 		return ST_OK; /* the core offers the lot again after its answer or a new hello */
 	rt.busy = true;
+	rt.ids = json_array();
+	for (size_t i = 0; i < json_array_size(ratings); i++)
+		json_array_append(rt.ids, json_object_get(json_array_get(ratings, i), "id"));
 	rt.appeals = json_incref(appeals);
 	rt.appeal_results = json_array();
 	rt.next_appeal = 0;

@@ -185,6 +185,27 @@ test('the reasons come from central\'s catalog: the tablet lists them, and only 
   assert.deepEqual(mine.reason_texts, ['停车不便']);
 });
 
+test('a lot central refuses as a whole is refused with its reason on each rating, not sent again', { timeout: 60_000 }, async () => {
+  front.fail('POST', '/v1/ratings', 400, { headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error: 'bad_ratings', message: '评价内容不完整', message_en: 'the ratings are malformed' }) });
+  const posts = () => front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/ratings').length;
+  const t = await kioskTicket();
+  await act(1, 'call');
+  await act(1, 'start');
+  await act(1, 'finish');
+  const before = posts();
+  assert.equal((await rate({ code: t.rating_code, level: 4 })).status, 201);
+  const service = `ticket:${t.day}-${t.label}`;
+  await box.waitUntil(async () => (await boxRatings()).some((x) => x.service === service && x.forwarding === 'refused'),
+    20_000, 'the refusal on the rating');
+  const mine = (await boxRatings()).find((x) => x.service === service);
+  assert.equal(mine.forward_message, '评价内容不完整');
+  const after = posts();
+  assert.equal(after, before + 1, 'sent once');
+  await new Promise((r) => setTimeout(r, 3000)); // the outbox ticks every second here
+  assert.equal(posts(), after, 'not hammered');
+});
+
 test('no plaintext call-back phone or comment anywhere in the box\'s state folder', async () => {
   for (const f of files(box.state)) {
     const bytes = readFileSync(f);
