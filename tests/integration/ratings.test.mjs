@@ -186,9 +186,13 @@ test('the reasons come from central\'s catalog: the tablet lists them, and only 
 });
 
 test('a lot central refuses as a whole is refused with its reason on each rating, not sent again', { timeout: 60_000 }, async () => {
+  const posts = () => front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/ratings').length;
+  // The earlier tests' ratings are all at central first: the refusal and every post from here
+  // on are this lot's.
+  await box.waitUntil(async () => (await boxRatings()).every((x) => x.forwarding !== 'pending'), 20_000,
+    'the earlier ratings forwarded');
   front.fail('POST', '/v1/ratings', 400, { headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ error: 'bad_ratings', message: '评价内容不完整', message_en: 'the ratings are malformed' }) });
-  const posts = () => front.seen.filter(([m, p]) => m === 'POST' && p === '/v1/ratings').length;
   const t = await kioskTicket();
   await act(1, 'call');
   await act(1, 'start');
