@@ -169,6 +169,9 @@ static enum status put_item(struct core *c, json_t *it, int position, const char
 
 enum status catalog_replace(struct core *c, json_t *doc, const char *by, const char **why)
 {
+	/* the 好差评 reasons come with the catalog (ratings.c keeps them parsed) */
+	json_decref(c->rating_reasons);
+	c->rating_reasons = NULL;
 	json_t *cats = json_object_get(doc, "categories"), *items = json_object_get(doc, "items"), *v;
 	char *text = NULL, detail[160];
 	sqlite3_stmt *q = NULL;

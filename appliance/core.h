@@ -86,6 +86,7 @@ struct core {
 	sd_event_source *outbox_timer, *release_timer, *heartbeat_timer; /* outbox.h */
 	/* ratings.h: a lot of ratings with the sync process, its retry */
 	bool ratings_busy;
+	json_t *rating_reasons; /* the catalog's list, parsed once; NULL: read it again */
 	sd_event_source *ratings_timer;
 	bool outbox_open;	/* batches are made until nothing waits */
 	uint64_t outbox_resend; /* "send now" at: cases central refused before then go again */

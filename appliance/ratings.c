@@ -182,9 +182,13 @@ static bool reasons_listed(struct core *c, json_t *reasons)
 
 json_t *ratings_reasons(struct core *c)
 {
-	sqlite3_stmt *q = store_prepare(c->db, "SELECT json_extract(document, '$.rating_reasons') FROM catalog_meta");
+	sqlite3_stmt *q;
 	json_t *list = NULL;
 
+	/* Every rating and kiosk page asks: the catalog is read once it changes. */
+	if (c->rating_reasons)
+		return json_incref(c->rating_reasons);
+	q = store_prepare(c->db, "SELECT json_extract(document, '$.rating_reasons') FROM catalog_meta");
 	if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
 		list = json_loads(col(q, 0), 0, NULL);
 	store_finish(q);
@@ -192,6 +196,7 @@ json_t *ratings_reasons(struct core *c)
 		json_decref(list);
 		list = rating_default_reasons();
 	}
+	c->rating_reasons = json_incref(list);
 	return list;
 }
 
@@ -657,6 +662,8 @@ static void retry_later(struct core *c, uint64_t usec)
 void ratings_free(struct core *c)
 {
 	c->ratings_timer = sd_event_source_disable_unref(c->ratings_timer);
+	json_decref(c->rating_reasons);
+	c->rating_reasons = NULL;
 }
 
 void ratings_sync_up(struct core *c)
@@ -841,5 +848,12 @@ unsigned ratings_purge_due(struct core *c)
 	store_finish(q);
 	if (n)
 		log_info("purged the comments and call-back phones of %u ratings", n);
+	/* A 评价码 rates within CODE_DAYS: its lookup row goes a day later. */
+	q = store_prepare(c->db, "DELETE FROM rating_codes WHERE issued_at < ?1");
+	if (q) {
+		sqlite3_bind_int64(q, 1, (int64_t)core_now() - (CODE_DAYS + 1) * 86400);
+		sqlite3_step(q);
+	}
+	store_finish(q);
 	return n;
 }

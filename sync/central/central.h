@@ -193,6 +193,8 @@ enum MHD_Result cases_events(struct creq *r);
 enum MHD_Result cases_heartbeat(struct creq *r);
 enum MHD_Result cases_catalog(struct creq *r);
 void central_catalog_free(struct central *c);
+/* The published catalog, read again when its file changed; NULL: none. */
+const struct central_catalog *central_catalog_now(struct central *c);
 /* A clerk's decision becomes an event: type case.accepted ... case.ready. */
 enum status central_case_event(struct central *c, const char *office, const char *code, int version, const char *type,
 			       json_t *data, char *why, size_t whylen);

@@ -357,7 +357,7 @@ void central_catalog_free(struct central *c)
 /* The catalog as its file holds it now (one stat() per call; read, hashed,
  * signed and parsed again only when the file changed), or NULL when there
  * is none or it cannot be read: then any item is taken. */
-static const struct central_catalog *catalog_now(struct central *c)
+const struct central_catalog *central_catalog_now(struct central *c)
 {
 	struct central_catalog *k = &c->catalog, fresh = {0};
 	uint8_t sig[SIGN_SIG_LEN];
@@ -504,7 +504,7 @@ enum MHD_Result cases_batch(struct creq *r)
 	uint8_t sig[SIGN_SIG_LEN], pub[SIGN_KEY_LEN];
 	char hash[65], *answer_text = NULL;
 	enum MHD_Result answered;
-	const struct central_catalog *catalog = catalog_now(c);
+	const struct central_catalog *catalog = central_catalog_now(c);
 	json_t *m = NULL, *cases, *results, *cs, *answer;
 	json_error_t err;
 	struct cdb_stmt *q;
@@ -1000,7 +1000,7 @@ enum MHD_Result cases_catalog(struct creq *r)
 
 	if (!central_signed(r, NULL, 0, &answered))
 		return answered;
-	if (!(k = catalog_now(r->c)))
+	if (!(k = central_catalog_now(r->c)))
 		return central_error(r, 404, "no_catalog", "中心尚未发布事项目录", "central has no catalog yet");
 	same = inm && strcmp(inm, k->etag) == 0;
 	resp = same ? MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT)

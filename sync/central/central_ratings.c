@@ -648,15 +648,24 @@ static bool service_rated(struct central *c, const char *office, const char *ser
 	return yes;
 }
 
-/* The reasons a 差评 may name: central's catalog's, or the standard list. */
+/* The reasons a 差评 may name: central's catalog's, or the standard list.
+ * Parsed once a catalog (by its ETag), not for every phone rating. */
 static json_t *reasons_list(struct central *c)
 {
-	json_t *doc = c->catalog.text ? json_loads(c->catalog.text, 0, NULL) : NULL;
-	json_t *list = json_object_get(doc, "rating_reasons");
+	static char seen[sizeof(c->catalog.etag)] = "-";
+	static json_t *cached;
+	const struct central_catalog *k = central_catalog_now(c);
+	const char *etag = k ? k->etag : "";
 
-	list = json_is_array(list) && json_array_size(list) ? json_incref(list) : rating_default_reasons();
-	json_decref(doc);
-	return list;
+	if (!cached || strcmp(seen, etag) != 0) {
+		json_t *doc = k ? json_loads(k->text, 0, NULL) : NULL, *list = json_object_get(doc, "rating_reasons");
+
+		json_decref(cached);
+		cached = json_is_array(list) && json_array_size(list) ? json_incref(list) : rating_default_reasons();
+		json_decref(doc);
+		snprintf(seen, sizeof(seen), "%s", etag);
+	}
+	return json_incref(cached);
 }
 
 static bool reason_listed(json_t *list, const char *code)
@@ -1040,16 +1049,18 @@ static json_t *tallies(struct central *c, const struct central_clerk *k, const c
 		   "WHERE x.excluded = 0 AND x.department = ?1 ORDER BY x.rated_at LIMIT 200000");
 	struct tally *t = NULL;
 	size_t n = 0, cap = 0;
-	json_t *rows = json_array();
+	json_t *rows = json_array(), *index = json_object(); /* "key\nperiod" -> its tally */
 
 	if (!q) {
 		json_decref(rows);
+		json_decref(index);
 		return NULL;
 	}
 	cdb_text(q, 1, k->department);
 	while (cdb_row(q)) {
-		char key[160], per[16];
+		char key[160], per[16], both[180];
 		int level = (int)cdb_col_int(q, 4);
+		json_t *at;
 		size_t i;
 
 		if (strcmp(by, "window") == 0)
@@ -1060,9 +1071,9 @@ static json_t *tallies(struct central *c, const struct central_clerk *k, const c
 		else
 			snprintf(key, sizeof(key), "%s", cdb_col_text(q, 1));
 		period_of((time_t)cdb_col_int(q, 5), period, per, sizeof(per));
-		for (i = 0; i < n; i++)
-			if (strcmp(t[i].key, key) == 0 && strcmp(t[i].period, per) == 0)
-				break;
+		snprintf(both, sizeof(both), "%s\n%s", key, per);
+		at = json_object_get(index, both);
+		i = at ? (size_t)json_integer_value(at) : n;
 		if (i == n) {
 			if (n == cap) {
 				struct tally *more = realloc(t, (cap = cap ? 2 * cap : 32) * sizeof(*t));
@@ -1074,6 +1085,7 @@ static json_t *tallies(struct central *c, const struct central_clerk *k, const c
 			memset(&t[n], 0, sizeof(t[n]));
 			snprintf(t[n].key, sizeof(t[n].key), "%s", key);
 			snprintf(t[n].period, sizeof(t[n].period), "%s", per);
+			json_object_set_new(index, both, json_integer((json_int_t)n));
 			n++;
 		}
 		if (level >= 1 && level <= 5)
@@ -1100,6 +1112,7 @@ static json_t *tallies(struct central *c, const struct central_clerk *k, const c
 						      "closed", t[i].closed, "on_time", t[i].on_time));
 	}
 	free(t);
+	json_decref(index);
 	*n_out = n;
 	return rows;
 }
