@@ -144,7 +144,12 @@ test('the scanner\'s conditions become clear messages: jammed, cover open, no do
 });
 
 test('the test backend\'s 10-page feeder gives 10 pages; one job at a time', async () => {
-  const r = await box.post('/api/v1/scan-jobs', { device: 'test:0', source: 'adf', resolution: 100, test: true });
+  // The backend's reads are made small and slow so the first job is certainly still
+  // running when the second request comes: unslowed, a fast machine scans all ten
+  // pages in 20 ms, before the second request is parsed.
+  const started = Date.now();
+  const r = await box.post('/api/v1/scan-jobs', { device: 'test:0', source: 'adf', resolution: 100, test: true,
+    options: { 'read-limit': 'yes', 'read-limit-size': '16384', 'read-delay': 'yes', 'read-delay-duration': '10000' } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   const busy = await box.post('/api/v1/scan-jobs', { test: true });
   assert.equal(busy.status, 409, `the first job: ${JSON.stringify((await box.json(`/api/v1/scan-jobs/${r.body.job}`)).body)}`);
@@ -154,6 +159,7 @@ test('the test backend\'s 10-page feeder gives 10 pages; one job at a time', asy
   assert.equal(j.state, 'done', j.message);
   assert.equal(j.pages, 10);
   assert.equal(j.codes.length, 10);
+  console.log(`# the slowed 10-page ADF job took ${Date.now() - started} ms`);
   // Colour from the flatbed: one page.
   const color = await box.post('/api/v1/scan-jobs', { device: 'test:0', source: 'flatbed', mode: 'color', resolution: 75, test: true,
     options: { 'test-picture': 'Color pattern' } });
